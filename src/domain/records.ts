@@ -1,0 +1,104 @@
+import type { Action, AgeBasis, Mode, Outcome, Phase, Reason, RunStatus, Trigger } from "./vocabulary";
+
+/** One row of the audit log (PRODUCT.md section 4). Never personal data from the job, never keys. */
+export interface AuditEntry {
+  /** ISO 8601 time the entry was made. */
+  timestamp: string;
+  runId: string;
+  /** Order of the entry within its run (unique per run). */
+  seq: number;
+  trigger: Trigger;
+  mode: Mode;
+  actor: string;
+  subscriptionId: string;
+  resourceGroup?: string;
+  jobName?: string;
+  jobId?: string;
+  jobType?: string;
+  stateBefore?: string;
+  cancelRequestedBefore?: boolean;
+  ageDays?: number;
+  ageBasis?: AgeBasis;
+  rule?: string;
+  action: Action;
+  phase: Phase;
+  outcome?: Outcome;
+  reason: Reason;
+  httpStatus?: number;
+  errorCode?: string;
+  /** Short (at most 256 characters), never a response body. */
+  errorMessage?: string;
+  stateAfter?: string;
+  durationMs?: number;
+  policyHash: string;
+}
+
+export interface RunCounts {
+  subscriptionsScanned: number;
+  subscriptionsFailed: number;
+  jobsSeen: number;
+  planned: number;
+  deleted: number;
+  cancelled: number;
+  skipped: number;
+  refused: number;
+  failed: number;
+  deferred: number;
+}
+
+export const ZERO_COUNTS: Readonly<RunCounts> = Object.freeze({
+  subscriptionsScanned: 0,
+  subscriptionsFailed: 0,
+  jobsSeen: 0,
+  planned: 0,
+  deleted: 0,
+  cancelled: 0,
+  skipped: 0,
+  refused: 0,
+  failed: 0,
+  deferred: 0,
+});
+
+export function addCounts(a: RunCounts, b: Partial<RunCounts>): RunCounts {
+  const out = { ...a };
+  for (const key of Object.keys(ZERO_COUNTS) as (keyof RunCounts)[]) out[key] = a[key] + (b[key] ?? 0);
+  return out;
+}
+
+/** A run record (PRODUCT.md section 4). */
+export interface RunRecord {
+  runId: string;
+  trigger: Trigger;
+  mode: Mode;
+  requestedBy: string;
+  status: RunStatus;
+  queuedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  policyHash: string;
+  counts: RunCounts;
+  /** Short summary of what went wrong, if anything. */
+  error?: string;
+  /** Optional: why an operator started it (HTTP `reason`), subscriptions asked for, timer's isPastDue. */
+  note?: string;
+  subscriptions?: string[];
+  isPastDue?: boolean;
+  /** Scale-out bookkeeping: work items expected and finished (see functions/ workers). */
+  partsTotal?: number;
+  partsDone?: number;
+  partsFailed?: number;
+  /** Actions reserved against maxActionsPerRun across parallel workers. */
+  actionsReserved?: number;
+}
+
+/** The janitor's own memory of a job between runs (PRODUCT.md section 2: first observation, grace period). */
+export interface Observation {
+  /** Lower-cased ARM id of the job. */
+  jobId: string;
+  subscriptionId: string;
+  /** State the job was in when first seen in it. */
+  state: string;
+  firstSeenInStateAt: string;
+  /** First run that found the job eligible for an action, continuously since. */
+  firstEligibleAt?: string;
+}

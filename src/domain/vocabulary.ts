@@ -1,0 +1,62 @@
+// The shared vocabulary of decisions, outcomes and runs (PRODUCT.md section 3 and 4), as data so that
+// validation (policy, HTTP queries, CLI flags) and the code use one list.
+
+export const ACTIONS = ["delete", "cancel", "none"] as const;
+export type Action = (typeof ACTIONS)[number];
+export type JobAction = Exclude<Action, "none">;
+
+export const OUTCOMES = ["planned", "succeeded", "skipped", "refused", "failed", "deferred"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const REASONS = [
+  "rule-matched",
+  "exempt-tag",
+  "exempt-name",
+  "out-of-scope",
+  "tracking-number-present",
+  "grace-period",
+  "already-cancel-requested",
+  "state-changed",
+  "gone",
+  "cap-run",
+  "cap-subscription",
+  "breaker-tripped",
+  "throttled",
+  "service-refused",
+  "unknown-state",
+  "listing-failed",
+  "paused",
+  "no-rule",
+  "too-young",
+  "subscription-state",
+  "lease-held",
+  "deadline",
+  "transient-error",
+  "malformed-job",
+  "audit-failed",
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+export const TRIGGERS = ["timer", "http", "cli"] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export const MODES = ["plan", "apply"] as const;
+export type Mode = (typeof MODES)[number];
+
+export const PHASES = ["intent", "outcome"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "paused"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** How the age of a job in its current state was established (PRODUCT.md section 2). */
+export const AGE_BASES = [
+  "systemData.createdAt",
+  "systemData.lastModifiedAt",
+  "returnPackage.shipDate",
+  "first-observed",
+] as const;
+export type AgeBasis = (typeof AGE_BASES)[number];
+
+/** Subscription states ARM reports (SERVICE.md section 5). */
+export const SCANNED_SUBSCRIPTION_STATES = ["Enabled", "Warned", "PastDue"] as const;

@@ -1,0 +1,128 @@
+// The interfaces the engine depends on. Adapters (src/adapters) implement them over Azure; tests may fake them.
+import type { JobRef, JobSnapshot, SubscriptionInfo } from "../domain/job";
+import type { AuditEntry, Observation, RunCounts, RunRecord } from "../domain/records";
+import type { Action, Outcome } from "../domain/vocabulary";
+
+// ---------------------------------------------------------------- ARM
+
+/** ARM operation types, each with its own throttling bucket (SERVICE.md section 4). */
+export type ArmOperationKind = "read" | "write" | "delete";
+
+/** `x-ms-ratelimit-remaining-subscription-*` values of the last response, where present. */
+export interface RateLimitRemaining {
+  reads?: number;
+  writes?: number;
+  deletes?: number;
+}
+
+/** Why an ARM call did not succeed, reduced to what the engine acts on (SERVICE.md sections 2-3). */
+export type ArmFailure =
+  /** Any other 4xx on get/cancel/delete: the service says not now. */
+  | { kind: "not-allowed"; status: number; code?: string; message?: string }
+  /** 404, or 204 on delete: the job no longer exists. */
+  | { kind: "gone"; status: number; code?: string }
+  /** 429; `retryAfterMs` when the service asked for a wait. */
+  | { kind: "throttled"; status: 429; retryAfterMs?: number; code?: string }
+  /** 5xx, 408, timeouts, dropped connections. */
+  | { kind: "transient"; status?: number; code?: string; message?: string }
+  /** A 2xx whose body cannot be trusted (for example a job without `properties.state`). */
+  | { kind: "malformed"; status: number; message: string };
+
+export type ArmResult<T> =
+  | { ok: true; value: T; status: number; remaining: RateLimitRemaining }
+  | { ok: false; failure: ArmFailure; remaining: RateLimitRemaining };
+
+/** A job in a listing page that could not be read safely (no state, no id): reported, never acted on. */
+export interface MalformedJob {
+  id?: string;
+  name?: string;
+  reason: string;
+}
+
+export interface JobPage {
+  jobs: JobSnapshot[];
+  malformed: MalformedJob[];
+  /** Absolute next link (carries api-version); undefined on the last page. */
+  nextLink?: string;
+}
+
+export interface JobsGateway {
+  /** One page of a subscription's jobs; `nextLink` from the previous page, or undefined for the first. */
+  listJobsPage(
+    subscriptionId: string,
+    nextLink: string | undefined,
+    options?: { pageSize?: number; signal?: AbortSignal },
+  ): Promise<ArmResult<JobPage>>;
+  getJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
+  /** PATCH `{"properties":{"cancelRequested":true}}`. */
+  cancelJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
+  /** DELETE; 200 = deleted. */
+  deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<void>>;
+}
+
+export interface SubscriptionDiscovery {
+  /** Every subscription the principal can see, with its state. Throws on failure. */
+  listSubscriptions(signal?: AbortSignal): Promise<SubscriptionInfo[]>;
+}
+
+// ---------------------------------------------------------------- storage
+
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  jobName?: string;
+  jobId?: string;
+  runId?: string;
+  action?: Action;
+  outcome?: Outcome;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface AuditStore {
+  /**
+   * Writes entries create-only (a key collision fails, history is never overwritten), batched, retried on
+   * transient errors. Resolves only when every entry is stored; rejects with AuditWriteError otherwise.
+   */
+  append(entries: AuditEntry[]): Promise<void>;
+  /** Validated query (throws ValidationError naming the parameter). */
+  query(query: AuditQuery): Promise<Page<AuditEntry>>;
+}
+
+export interface RunStore {
+  create(run: RunRecord): Promise<void>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** Read-modify-write with ETag concurrency; `change` may run more than once. Returns the stored record. */
+  update(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord>;
+  /** Adds counts atomically (ETag retries), for parallel workers. */
+  addCounts(runId: string, delta: Partial<RunCounts>): Promise<RunRecord>;
+  list(options: { limit?: number; cursor?: string }): Promise<Page<RunRecord>>;
+}
+
+export interface ObservationStore {
+  /** All observations of one subscription, keyed by lower-cased job id. */
+  loadSubscription(subscriptionId: string): Promise<Map<string, Observation>>;
+  /** Batched upserts and removals within one subscription. */
+  save(subscriptionId: string, changes: { upserts: Observation[]; removals: string[] }): Promise<void>;
+}
+
+export interface Lease {
+  key: string;
+  holder: string;
+  expiresAt: string;
+}
+
+export interface LeaseStore {
+  /** Takes the lease if free or expired; undefined when someone else holds it. */
+  acquire(key: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Extends a lease still held by `lease.holder`; false if it was lost. */
+  renew(lease: Lease, ttlMs: number): Promise<boolean>;
+  release(lease: Lease): Promise<void>;
+}

@@ -1,0 +1,39 @@
+// A small error hierarchy. `fault` says whose fault it is: the edges map "user" to exit code 2 / HTTP 400 and
+// "system" to exit code 1 / HTTP 5xx.
+
+export interface FieldProblem {
+  /** Dotted path or parameter name, e.g. `rules[1].action` or `limit`. */
+  field: string;
+  message: string;
+}
+
+export class JanitorError extends Error {
+  readonly fault: "user" | "system" = "system";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: settings, policy, HTTP bodies and queries, CLI flags, seeds. Names every bad field. */
+export class ValidationError extends JanitorError {
+  override readonly fault = "user" as const;
+  readonly problems: FieldProblem[];
+  constructor(problems: FieldProblem[], summary?: string) {
+    super(summary ?? problems.map((p) => `${p.field}: ${p.message}`).join("; "));
+    this.problems = problems;
+  }
+}
+
+/** A setting is missing or has a bad value; the app must not start. */
+export class SettingsError extends ValidationError {}
+
+/** The audit log could not be written: the engine stops acting. */
+export class AuditWriteError extends JanitorError {}
+
+/** A stored record changed under us more times than we retry (ETag conflicts). */
+export class ConcurrencyError extends JanitorError {}
+
+export class NotFoundError extends JanitorError {
+  override readonly fault = "user" as const;
+}
