@@ -36,6 +36,10 @@ export interface AuditEntry {
 export interface RunCounts {
   subscriptionsScanned: number;
   subscriptionsFailed: number;
+  /** Subscriptions not scanned because of their state (Disabled, Deleted) or held by another run's lease. */
+  subscriptionsSkipped: number;
+  /** Subscriptions where the breaker tripped (too large a share of jobs eligible): no actions there. */
+  breakersTripped: number;
   jobsSeen: number;
   planned: number;
   deleted: number;
@@ -49,6 +53,8 @@ export interface RunCounts {
 export const ZERO_COUNTS: Readonly<RunCounts> = Object.freeze({
   subscriptionsScanned: 0,
   subscriptionsFailed: 0,
+  subscriptionsSkipped: 0,
+  breakersTripped: 0,
   jobsSeen: 0,
   planned: 0,
   deleted: 0,
@@ -89,6 +95,8 @@ export interface RunRecord {
   partsFailed?: number;
   /** Actions reserved against maxActionsPerRun across parallel workers. */
   actionsReserved?: number;
+  /** Jobs per decision reason (no-rule, too-young, ...), which are counted rather than written one by one. */
+  reasons?: Record<string, number>;
 }
 
 /** The janitor's own memory of a job between runs (PRODUCT.md section 2: first observation, grace period). */
