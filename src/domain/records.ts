@@ -93,8 +93,12 @@ export interface RunRecord {
   partsTotal?: number;
   partsDone?: number;
   partsFailed?: number;
+  /** Indexes of the parts whose counts are already merged, so a redelivered work item adds nothing twice. */
+  partsCompleted?: number[];
   /** Actions reserved against maxActionsPerRun across parallel workers. */
   actionsReserved?: number;
+  /** The audit log could not be written during the run, so acting stopped: the run is failed. */
+  auditFailed?: boolean;
   /** Jobs per decision reason (no-rule, too-young, ...), which are counted rather than written one by one. */
   reasons?: Record<string, number>;
 }

@@ -1,0 +1,469 @@
+import { decideJob, recheckBeforeAction, type JobDecision } from "../domain/decideJob";
+import { jobRefOf, type JobSnapshot } from "../domain/job";
+import type { Policy } from "../domain/policy";
+import { ZERO_COUNTS, type AuditEntry, type Observation, type RunCounts } from "../domain/records";
+import type { Outcome, Reason } from "../domain/vocabulary";
+import type { ArmCaller } from "./armCaller";
+import { jobAuditFields, shortMessage, type AuditTrail } from "./auditTrail";
+import type { ActionBudget } from "./actionBudget";
+import type { ArmFailure, JobsGateway, LeaseStore, ObservationStore } from "./ports";
+
+/** One job's decision as the CLI's `--json` and progress output show it (PRODUCT.md section 6). */
+export interface DecisionReport {
+  jobId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  jobName: string;
+  jobType: string;
+  state: string;
+  action: JobDecision["action"];
+  outcome: Outcome;
+  reason: Reason;
+  rule?: string;
+  ageDays?: number;
+  ageBasis?: JobDecision["ageBasis"];
+}
+
+export interface SweepContext {
+  policy: Policy;
+  gateway: JobsGateway;
+  observations: ObservationStore;
+  leases: LeaseStore;
+  arm: ArmCaller;
+  budget: ActionBudget;
+  now: () => Date;
+  /** Lease holder name (run id and worker). */
+  holder: string;
+  leaseTtlMs: number;
+  /** An action is started only when at least this much time is left before the deadline. */
+  actionMarginMs: number;
+  pageSize: number;
+  signal?: AbortSignal;
+  onDecision?: (report: DecisionReport) => void;
+}
+
+export interface SubscriptionSweepResult {
+  subscriptionId: string;
+  counts: RunCounts;
+  reasons: Record<string, number>;
+  /** Listing failed or ended early: no actions were taken. */
+  listingFailed: boolean;
+  breakerTripped: boolean;
+  leaseHeld: boolean;
+  error?: string;
+}
+
+/**
+ * Reasons written to the audit log one by one when a job is not acted on. The rest (no-rule, too-young,
+ * out-of-scope) are only counted: they are most jobs, and say nothing an auditor needs job by job.
+ */
+const AUDITED_SKIPS: ReadonlySet<Reason> = new Set<Reason>([
+  "exempt-tag",
+  "exempt-name",
+  "unknown-state",
+  "tracking-number-present",
+  "already-cancel-requested",
+  "grace-period",
+]);
+
+interface Candidate {
+  job: JobSnapshot;
+  decision: JobDecision;
+  observation?: Observation;
+}
+
+/**
+ * Sweeps one subscription: hold its lease, list every page and decide, and only when the listing is complete
+ * apply the breaker and the caps, then plan or act job by job. Plan and apply share this path; only the last
+ * step differs.
+ */
+export async function sweepSubscription(
+  ctx: SweepContext,
+  trail: AuditTrail,
+  subscriptionId: string,
+): Promise<SubscriptionSweepResult> {
+  const result: SubscriptionSweepResult = {
+    subscriptionId,
+    counts: { ...ZERO_COUNTS },
+    reasons: {},
+    listingFailed: false,
+    breakerTripped: false,
+    leaseHeld: false,
+  };
+  const mode = trail.run.mode;
+  const count = (outcome: Outcome) => {
+    const key = outcomeCounter(outcome, "none");
+    if (key) result.counts[key]++;
+  };
+  const tally = (reason: Reason) => (result.reasons[reason] = (result.reasons[reason] ?? 0) + 1);
+  const report = (job: JobSnapshot, d: JobDecision, outcome: Outcome, reason: Reason = d.reason) =>
+    ctx.onDecision?.({
+      jobId: job.id,
+      subscriptionId: job.subscriptionId,
+      resourceGroup: job.resourceGroup,
+      jobName: job.name,
+      jobType: job.jobType,
+      state: job.state,
+      action: d.action,
+      outcome,
+      reason,
+      rule: d.rule,
+      ageDays: d.ageDays,
+      ageBasis: d.ageBasis,
+    });
+  const decisionEntry = (job: JobSnapshot, d: JobDecision, outcome: Outcome, reason: Reason, extra: Partial<AuditEntry> = {}) =>
+    trail.entry({
+      ...jobAuditFields(job),
+      ageDays: d.ageDays,
+      ageBasis: d.ageBasis,
+      rule: d.rule,
+      action: d.action,
+      phase: "outcome",
+      outcome,
+      reason,
+      ...extra,
+    });
+
+  const lease = await ctx.leases.acquire(`subscription:${subscriptionId}`, ctx.holder, ctx.leaseTtlMs);
+  if (!lease) {
+    result.leaseHeld = true;
+    result.counts.subscriptionsSkipped = 1;
+    tally("lease-held");
+    await trail.write([
+      trail.entry({ subscriptionId, action: "none", phase: "outcome", outcome: "deferred", reason: "lease-held" }),
+    ]);
+    return result;
+  }
+
+  try {
+    result.counts.subscriptionsScanned = 1;
+    const stored = await ctx.observations.loadSubscription(subscriptionId);
+    const seen = new Set<string>();
+    const upserts: Observation[] = [];
+    const removals: string[] = [];
+    const candidates: Candidate[] = [];
+    let listingProblem: { reason: Reason; failure?: ArmFailure; message: string } | undefined;
+
+    // 1. List and decide, page by page. Only the candidates are kept; everything else is counted and let go.
+    let nextLink: string | undefined;
+    do {
+      if (ctx.arm.timeLeftMs() < ctx.actionMarginMs) {
+        listingProblem = { reason: "deadline", message: "run deadline reached while listing" };
+        break;
+      }
+      const page = await ctx.arm.call(
+        subscriptionId,
+        "read",
+        (signal) => ctx.gateway.listJobsPage(subscriptionId, nextLink, { pageSize: ctx.pageSize, signal }),
+        { signal: ctx.signal },
+      );
+      if (!page.ok) {
+        listingProblem = { reason: "listing-failed", failure: page.failure, message: failureText(page.failure) };
+        break;
+      }
+      const now = ctx.now();
+      const entries: AuditEntry[] = [];
+      for (const job of page.value.jobs) {
+        result.counts.jobsSeen++;
+        const key = job.id.toLowerCase();
+        seen.add(key);
+        const previous = stored.get(key);
+        const decision = decideJob(job, { policy: ctx.policy, now, observation: previous });
+        if (decision.observation) {
+          if (!sameObservation(decision.observation, previous)) upserts.push(decision.observation);
+        } else if (previous) removals.push(key);
+
+        if (decision.eligible) {
+          candidates.push({ job, decision, observation: decision.observation });
+          continue;
+        }
+        result.counts.skipped++;
+        tally(decision.reason);
+        report(job, decision, "skipped");
+        if (AUDITED_SKIPS.has(decision.reason)) entries.push(decisionEntry(job, decision, "skipped", decision.reason));
+      }
+      for (const bad of page.value.malformed) {
+        result.counts.jobsSeen++;
+        result.counts.skipped++;
+        tally("malformed-job");
+        entries.push(
+          trail.entry({
+            subscriptionId,
+            jobId: bad.id,
+            jobName: bad.name,
+            action: "none",
+            phase: "outcome",
+            outcome: "skipped",
+            reason: "malformed-job",
+            errorMessage: shortMessage(bad.reason),
+          }),
+        );
+      }
+      await trail.write(entries);
+      nextLink = page.value.nextLink;
+    } while (nextLink);
+
+    // Observations of jobs no longer listed are dropped, but only when we know the listing was complete.
+    if (!listingProblem) for (const key of stored.keys()) if (!seen.has(key)) removals.push(key);
+    await ctx.observations.save(subscriptionId, { upserts, removals });
+
+    // 2. Fail closed: an incomplete listing gets no actions this run.
+    if (listingProblem) {
+      result.listingFailed = true;
+      result.counts.subscriptionsFailed = 1;
+      result.error = listingProblem.message;
+      const outcome: Outcome = listingProblem.reason === "deadline" ? "deferred" : "skipped";
+      const entries = [
+        trail.entry({
+          subscriptionId,
+          action: "none",
+          phase: "outcome",
+          outcome: listingProblem.reason === "deadline" ? "deferred" : "failed",
+          reason: listingProblem.reason,
+          httpStatus: listingProblem.failure?.status,
+          errorCode: failureCode(listingProblem.failure),
+          errorMessage: shortMessage(listingProblem.message),
+        }),
+      ];
+      for (const c of candidates) {
+        count(outcome);
+        tally(listingProblem.reason);
+        report(c.job, c.decision, outcome, listingProblem.reason);
+        entries.push(decisionEntry(c.job, c.decision, outcome, listingProblem.reason));
+      }
+      await trail.write(entries);
+      return result;
+    }
+
+    // 3. The breaker: a suspicious share of eligible jobs stops the whole subscription.
+    const limits = ctx.policy.limits;
+    const jobsInSubscription = result.counts.jobsSeen;
+    if (
+      jobsInSubscription >= limits.minJobsForFraction &&
+      candidates.length / jobsInSubscription > limits.maxEligibleFraction
+    ) {
+      result.breakerTripped = true;
+      result.counts.breakersTripped = 1;
+      result.error = `breaker tripped: ${candidates.length} of ${jobsInSubscription} jobs eligible`;
+      const entries = [
+        trail.entry({
+          subscriptionId,
+          action: "none",
+          phase: "outcome",
+          outcome: "skipped",
+          reason: "breaker-tripped",
+          errorMessage: result.error,
+        }),
+      ];
+      for (const c of candidates) {
+        count("skipped");
+        tally("breaker-tripped");
+        report(c.job, c.decision, "skipped", "breaker-tripped");
+        entries.push(decisionEntry(c.job, c.decision, "skipped", "breaker-tripped"));
+      }
+      await trail.write(entries);
+      return result;
+    }
+
+    // 4. Caps, then plan or act.
+    const wanted = Math.min(candidates.length, limits.maxActionsPerSubscription);
+    const granted = wanted > 0 ? await ctx.budget.reserve(wanted) : 0;
+    let deferRest: Reason | undefined;
+    for (const [index, c] of candidates.entries()) {
+      let deferReason: Reason | undefined = deferRest;
+      // Another part of the run could not write its audit entries: stop starting actions everywhere.
+      if (!deferReason && ctx.signal?.aborted) deferReason = "audit-failed";
+      if (!deferReason && index >= limits.maxActionsPerSubscription) deferReason = "cap-subscription";
+      else if (!deferReason && index >= granted) deferReason = "cap-run";
+      else if (!deferReason && ctx.arm.timeLeftMs() < ctx.actionMarginMs) deferReason = "deadline";
+      if (deferReason) {
+        count("deferred");
+        tally(deferReason);
+        report(c.job, c.decision, "deferred", deferReason);
+        await trail.write([decisionEntry(c.job, c.decision, "deferred", deferReason)]);
+        continue;
+      }
+      if (mode === "plan") {
+        count("planned");
+        tally("rule-matched");
+        report(c.job, c.decision, "planned");
+        await trail.write([decisionEntry(c.job, c.decision, "planned", "rule-matched")]);
+        continue;
+      }
+      const acted = await actOnJob(ctx, trail, c);
+      const key = outcomeCounter(acted.outcome, c.decision.action);
+      if (key) result.counts[key]++;
+      tally(acted.reason);
+      report(c.job, c.decision, acted.outcome, acted.reason);
+      if (acted.outcome === "deferred" && acted.reason === "throttled") deferRest = "throttled";
+    }
+    return result;
+  } finally {
+    await ctx.leases.release(lease).catch(() => undefined);
+    ctx.arm.pacer.forget(subscriptionId);
+  }
+}
+
+interface ActResult {
+  outcome: Outcome;
+  reason: Reason;
+}
+
+/**
+ * One action, in the order the contract asks: intent entry, fresh read and a new decision, the request, a check
+ * of the result, outcome entry. Once the intent is written an outcome entry always follows.
+ */
+async function actOnJob(ctx: SweepContext, trail: AuditTrail, c: Candidate): Promise<ActResult> {
+  const { job, decision } = c;
+  const action = decision.action;
+  const base = { ageDays: decision.ageDays, ageBasis: decision.ageBasis, rule: decision.rule, action };
+  await trail.write([trail.entry({ ...jobAuditFields(job), ...base, phase: "intent", reason: "rule-matched" })]);
+
+  const started = Date.now();
+  let outcome: ActResult & Partial<AuditEntry>;
+  try {
+    outcome = await sendAction(ctx, c);
+  } catch (err) {
+    outcome = { outcome: "failed", reason: "transient-error", errorMessage: shortMessage((err as Error)?.message) };
+  }
+  const { outcome: o, reason, ...details } = outcome;
+  await trail.write([
+    trail.entry({
+      ...jobAuditFields(job),
+      ...base,
+      ...details,
+      phase: "outcome",
+      outcome: o,
+      reason,
+      durationMs: Date.now() - started,
+    }),
+  ]);
+  return { outcome: o, reason };
+}
+
+async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & Partial<AuditEntry>> {
+  const ref = jobRefOf(c.job);
+  const sub = ref.subscriptionId;
+  const signal = ctx.signal;
+
+  // Re-read right before acting and decide again on what the service says now.
+  const fresh = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
+  if (!fresh.ok) return failureOutcome(fresh.failure, "read");
+  const recheck = recheckBeforeAction(c.decision, fresh.value, {
+    policy: ctx.policy,
+    now: ctx.now(),
+    observation: c.observation,
+  });
+  if (!recheck.proceed) return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
+
+  if (c.decision.action === "cancel") {
+    const sent = await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), {
+      signal,
+      retryTransient: false,
+    });
+    if (sent.ok) {
+      // Best effort by the service's own terms: success means the job now reports cancelRequested.
+      if (sent.value.cancelRequested === true)
+        return { outcome: "succeeded", reason: "rule-matched", httpStatus: sent.status, stateAfter: sent.value.state };
+      return {
+        outcome: "failed",
+        reason: "service-refused",
+        httpStatus: sent.status,
+        stateAfter: sent.value.state,
+        errorMessage: "cancel answered without cancelRequested: true",
+      };
+    }
+    return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
+  }
+
+  const sent = await ctx.arm.call(sub, "delete", (s) => ctx.gateway.deleteJob(ref, s), {
+    signal,
+    retryTransient: false,
+  });
+  if (!sent.ok && sent.failure.kind !== "transient") return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
+  // Check the result: after a 200, or after a timeout that may or may not have deleted it, the job must be gone.
+  const after = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
+  if (!after.ok && after.failure.kind === "gone")
+    return { outcome: "succeeded", reason: "rule-matched", httpStatus: sent.ok ? sent.status : undefined, stateAfter: "Deleted" };
+  if (!sent.ok) return { ...failureOutcome(sent.failure, "action"), stateAfter: after.ok ? after.value.state : undefined };
+  return {
+    outcome: "failed",
+    reason: "service-refused",
+    httpStatus: sent.status,
+    stateAfter: after.ok ? after.value.state : undefined,
+    errorMessage: after.ok ? "job still present after delete answered 200" : failureText(after.failure),
+  };
+}
+
+/** After a refusal the service's rule is what counts: record the state the job is in now. */
+async function withStateAfter(
+  ctx: SweepContext,
+  c: Candidate,
+  outcome: ActResult & Partial<AuditEntry>,
+): Promise<ActResult & Partial<AuditEntry>> {
+  if (outcome.outcome !== "refused") return outcome;
+  const ref = jobRefOf(c.job);
+  const again = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s), {
+    signal: ctx.signal,
+  });
+  return { ...outcome, stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined };
+}
+
+function failureOutcome(failure: ArmFailure, during: "read" | "action"): ActResult & Partial<AuditEntry> {
+  const details = {
+    httpStatus: failure.status,
+    errorCode: failureCode(failure),
+    errorMessage: shortMessage(failureText(failure)),
+  };
+  switch (failure.kind) {
+    case "gone":
+      return { outcome: "skipped", reason: "gone", stateAfter: "Deleted", ...details };
+    case "throttled":
+      return { outcome: "deferred", reason: "throttled", ...details };
+    case "not-allowed":
+      return during === "action"
+        ? { outcome: "refused", reason: "service-refused", ...details }
+        : { outcome: "failed", reason: "service-refused", ...details };
+    case "malformed":
+      return { outcome: "skipped", reason: "malformed-job", ...details };
+    case "transient":
+      return { outcome: "failed", reason: "transient-error", ...details };
+  }
+}
+
+function failureCode(failure: ArmFailure | undefined): string | undefined {
+  if (!failure) return undefined;
+  return "code" in failure ? failure.code : undefined;
+}
+
+function failureText(failure: ArmFailure): string {
+  const status = failure.status ? ` (HTTP ${failure.status})` : "";
+  const detail = "message" in failure && failure.message ? `: ${failure.message}` : "";
+  return `${failure.kind}${status}${detail}`;
+}
+
+function outcomeCounter(outcome: Outcome, action: JobDecision["action"]): keyof RunCounts | undefined {
+  switch (outcome) {
+    case "planned":
+      return "planned";
+    case "succeeded":
+      return action === "cancel" ? "cancelled" : action === "delete" ? "deleted" : undefined;
+    case "skipped":
+      return "skipped";
+    case "refused":
+      return "refused";
+    case "failed":
+      return "failed";
+    case "deferred":
+      return "deferred";
+  }
+}
+
+function sameObservation(a: Observation, b: Observation | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.state === b.state &&
+    a.firstSeenInStateAt === b.firstSeenInStateAt &&
+    a.firstEligibleAt === b.firstEligibleAt
+  );
+}

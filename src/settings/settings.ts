@@ -1,0 +1,109 @@
+// The app's settings (PRODUCT.md section 7), read and checked once at start. Every bad setting is reported
+// at once, by name, with what is accepted; the app does not start with any of them wrong.
+import { Cron } from "croner";
+import { checkDuration } from "../domain/duration";
+import { MODES, type Mode } from "../domain/vocabulary";
+import { SettingsError, ValidationError, type FieldProblem } from "../errors";
+
+export type Env = Record<string, string | undefined>;
+
+export interface CoreSettings {
+  mode: Mode;
+  /** Six-field NCRONTAB, UTC. */
+  schedule: string;
+  paused: boolean;
+  manualApply: boolean;
+  auditRetentionMs: number;
+  /** How long one run (or one queued part) may take before the rest is deferred: the Functions timeout less a margin. */
+  runTimeoutMs: number;
+  /** Subscriptions swept at once per worker. */
+  concurrency: number;
+}
+
+export const DEFAULT_SCHEDULE = "0 0 3 * * *";
+
+
+/** Reads the settings this module owns; `collect` lets callers add their adapters' problems to one error. */
+export function parseCoreSettings(env: Env): CoreSettings {
+  const problems: FieldProblem[] = [];
+  const text = (name: string) => env[name]?.trim() || undefined;
+
+  const mode = text("JANITOR_MODE") ?? "plan";
+  if (!(MODES as readonly string[]).includes(mode))
+    problems.push({ field: "JANITOR_MODE", message: `"${mode}" is not accepted; use plan or apply` });
+
+  const schedule = text("JANITOR_SCHEDULE") ?? DEFAULT_SCHEDULE;
+  const scheduleProblem = checkSchedule(schedule);
+  if (scheduleProblem) problems.push({ field: "JANITOR_SCHEDULE", message: scheduleProblem });
+
+  const flag = (name: string, fallback: boolean, accepted: [string, string]) => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    const map = new Map([
+      [accepted[0], true],
+      [accepted[1], false],
+    ]);
+    if (map.has(value)) return map.get(value)!;
+    problems.push({ field: name, message: `"${text(name)}" is not accepted; use ${accepted[0]} or ${accepted[1]}` });
+    return fallback;
+  };
+  const paused = flag("JANITOR_PAUSED", false, ["true", "false"]);
+  const manualApply = flag("JANITOR_MANUAL_APPLY", false, ["enabled", "disabled"]);
+
+  const duration = (name: string, fallback: string, minMs: number) => {
+    const value = text(name) ?? fallback;
+    const checked = checkDuration(value);
+    if ("error" in checked) {
+      problems.push({ field: name, message: checked.error });
+      return 0;
+    }
+    if (checked.ms < minMs) problems.push({ field: name, message: `"${value}" is too short` });
+    return checked.ms;
+  };
+  const auditRetentionMs = duration("JANITOR_AUDIT_RETENTION", "P400D", 86_400_000);
+  const runTimeoutMs = duration("JANITOR_RUN_TIMEOUT", "PT9M", 60_000);
+
+  let concurrency = 8;
+  const c = text("JANITOR_CONCURRENCY");
+  if (c !== undefined) {
+    concurrency = Number(c);
+    if (!/^\d+$/.test(c) || concurrency < 1 || concurrency > 64)
+      problems.push({ field: "JANITOR_CONCURRENCY", message: `"${c}" is not accepted; use a whole number from 1 to 64` });
+  }
+
+  if (problems.length > 0) throw new SettingsError(problems);
+  return { mode: mode as Mode, schedule, paused, manualApply, auditRetentionMs, runTimeoutMs, concurrency };
+}
+
+/** The Functions host reads six fields (seconds first), UTC. Returns a problem or undefined. */
+export function checkSchedule(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 6)
+    return `"${schedule}" has ${fields.length} fields; use a six-field NCRONTAB expression (second minute hour day month weekday), e.g. ${DEFAULT_SCHEDULE}`;
+  try {
+    new Cron(schedule, { paused: true, timezone: "UTC" });
+  } catch (err) {
+    return `"${schedule}" is not a valid NCRONTAB expression (${(err as Error).message}); e.g. ${DEFAULT_SCHEDULE}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs several settings readers and reports all their problems together, so an operator fixes every bad
+ * setting in one go.
+ */
+export function collectSettings<T extends object>(readers: { [K in keyof T]: () => T[K] }): T {
+  const problems: FieldProblem[] = [];
+  const out = {} as T;
+  for (const key of Object.keys(readers) as (keyof T)[]) {
+    try {
+      out[key] = readers[key]();
+    } catch (err) {
+      if (err instanceof ValidationError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return out;
+}
+
