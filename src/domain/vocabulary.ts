@@ -34,6 +34,9 @@ export const REASONS = [
   "transient-error",
   "malformed-job",
   "audit-failed",
+  // The policy's action is one the service never allows in the job's state (a hand-built policy: a parsed one
+  // refuses such rules). Never sent.
+  "not-allowed-in-state",
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
