@@ -1,0 +1,51 @@
+import { ValidationError } from "../../errors";
+import { loadPolicy } from "../../domain/policy/loadPolicy";
+import { EXIT, type CliIO } from "../io";
+
+export interface PolicyCommandArgs {
+  sub: "validate" | "show";
+  /** `policy validate FILE`. */
+  file?: string;
+  /** `--policy FILE` for `show`: overrides JANITOR_POLICY / JANITOR_POLICY_PATH. */
+  policyPath?: string;
+}
+
+/**
+ * `ie-janitor policy validate FILE`: "valid" and the policy hash on stdout (exit 0), or every problem by path on
+ * stderr (exit 2). `ie-janitor policy show`: the effective policy, its hash and where it came from, as one JSON
+ * document on stdout (from `--policy`, else `JANITOR_POLICY` inline JSON, else `JANITOR_POLICY_PATH`, else the
+ * built-in default).
+ */
+export async function runPolicyCommand(
+  args: PolicyCommandArgs,
+  io: CliIO,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  try {
+    if (args.sub === "validate") {
+      if (!args.file) {
+        io.stderr("usage: ie-janitor policy validate FILE\n");
+        return EXIT.usage;
+      }
+      const { hash } = await loadPolicy({ path: args.file });
+      io.stdout(`valid (policy hash ${hash})\n`);
+      return EXIT.done;
+    }
+    const loaded = args.policyPath
+      ? await loadPolicy({ path: args.policyPath })
+      : await loadPolicy({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
+    io.stdout(
+      `${JSON.stringify({ policyHash: loaded.hash, source: loaded.source, policy: loaded.policy }, null, 2)}\n`,
+    );
+    return EXIT.done;
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      const what = args.sub === "validate" ? args.file : "the effective policy";
+      io.stderr(
+        `invalid policy (${what}):\n${err.problems.map((p) => `  ${p.field}: ${p.message}\n`).join("")}`,
+      );
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
