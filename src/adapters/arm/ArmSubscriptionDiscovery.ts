@@ -1,0 +1,114 @@
+// SubscriptionDiscovery over @azure/arm-resources-subscriptions (`GET /subscriptions`, SERVICE.md section 5).
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import type { TokenCredential } from "@azure/identity";
+
+import type { SubscriptionInfo } from "../../domain/job";
+import type { SubscriptionDiscovery } from "../../engine/ports";
+import type { ArmClientOptions } from "./armConnection";
+import { ArmRequestError } from "./ArmRequestError";
+import { failureForStatus, isObject, parseJson } from "./armResponse";
+import { callArm, type RawArmResponse } from "./callArm";
+
+/** A guard against a service that keeps handing out nextLinks: far more subscriptions than any tenant has. */
+export const MAX_SUBSCRIPTION_PAGES = 1_000;
+
+const OPERATION = "Listing subscriptions";
+
+export interface ArmSubscriptionDiscoveryOptions {
+  credential: TokenCredential;
+  clientOptions: ArmClientOptions;
+  timeoutMs: number;
+  /** For unit tests only: the HTTP client under the SDK pipeline. */
+  httpClient?: HttpClient;
+}
+
+/**
+ * Lists every subscription the principal can see, all pages, read from the raw bodies. Throws ArmRequestError
+ * (with `status`, `code` and the `failure` kind) when a page fails, so a run never works from a partial list;
+ * rejects with the AbortError when the caller's signal aborts. A subscription entry without a state is given
+ * the state `Unknown`, which no policy scans.
+ */
+export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
+  private readonly client: SubscriptionClient;
+  private readonly endpointOrigin: string;
+
+  constructor(private readonly options: ArmSubscriptionDiscoveryOptions) {
+    const { credential, clientOptions, httpClient } = options;
+    this.client = new SubscriptionClient(credential, { ...clientOptions, ...(httpClient && { httpClient }) });
+    this.endpointOrigin = new URL(clientOptions.endpoint).origin;
+  }
+
+  async listSubscriptions(signal?: AbortSignal): Promise<SubscriptionInfo[]> {
+    const found = new Map<string, SubscriptionInfo>();
+    const seenLinks = new Set<string>();
+    let nextLink: string | undefined;
+    for (let page = 0; page < MAX_SUBSCRIPTION_PAGES; page++) {
+      const link = nextLink;
+      const outcome = await callArm(
+        async (operationOptions) => {
+          await this.client.subscriptions
+            .list(operationOptions)
+            .byPage(link !== undefined ? { continuationToken: link } : undefined)
+            .next();
+        },
+        { ...(signal && { signal }), timeoutMs: this.options.timeoutMs },
+      );
+      if (outcome.failure) throw new ArmRequestError(OPERATION, outcome.failure);
+      const { response } = outcome;
+      if (response.status !== 200) {
+        throw new ArmRequestError(
+          OPERATION,
+          failureForStatus(response.status, response.headers, response.bodyAsText, "listing"),
+        );
+      }
+      nextLink = this.readPage(response, found);
+      if (nextLink === undefined) return [...found.values()];
+      if (seenLinks.has(nextLink)) throw malformed(response, "the service repeated a nextLink");
+      seenLinks.add(nextLink);
+    }
+    throw new ArmRequestError(OPERATION, {
+      kind: "malformed",
+      status: 200,
+      message: `more than ${MAX_SUBSCRIPTION_PAGES} pages`,
+    });
+  }
+
+  /** Adds the page's subscriptions to `found`; returns the next link. */
+  private readPage(response: RawArmResponse, found: Map<string, SubscriptionInfo>): string | undefined {
+    const body = parseJson(response.bodyAsText);
+    if (!isObject(body) || !Array.isArray(body.value)) throw malformed(response, "page has no value array");
+    for (const item of body.value) {
+      if (!isObject(item)) throw malformed(response, "a subscription entry is not an object");
+      const subscriptionId = subscriptionIdOf(item);
+      if (!subscriptionId) throw malformed(response, "a subscription entry has no subscriptionId");
+      const state = typeof item.state === "string" && item.state !== "" ? item.state : "Unknown";
+      const displayName = typeof item.displayName === "string" ? item.displayName : undefined;
+      found.set(subscriptionId.toLowerCase(), { subscriptionId, state, ...(displayName && { displayName }) });
+    }
+    if (typeof body.nextLink !== "string" || body.nextLink === "") return undefined;
+    let url: URL;
+    try {
+      url = new URL(body.nextLink, this.endpointOrigin);
+    } catch {
+      throw malformed(response, "nextLink is not a URL");
+    }
+    // The SDK would send our bearer token wherever a nextLink points.
+    if (url.origin !== this.endpointOrigin) throw malformed(response, "nextLink is not on the ARM endpoint");
+    return url.toString();
+  }
+}
+
+function subscriptionIdOf(item: Record<string, unknown>): string | undefined {
+  if (typeof item.subscriptionId === "string" && item.subscriptionId.trim() !== "")
+    return item.subscriptionId;
+  if (typeof item.id === "string") {
+    const match = /^\/subscriptions\/([^/]+)\/?$/i.exec(item.id);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+function malformed(response: RawArmResponse, message: string): ArmRequestError {
+  return new ArmRequestError(OPERATION, { kind: "malformed", status: response.status, message });
+}

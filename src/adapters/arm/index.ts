@@ -1,0 +1,57 @@
+// The ARM adapters: JobsGateway (Import/Export jobs) and SubscriptionDiscovery, over the real Azure SDKs.
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import type { TokenCredential } from "@azure/identity";
+
+import type { JobsGateway, SubscriptionDiscovery } from "../../engine/ports";
+import { ValidationError } from "../../errors";
+import { armClientOptions, createArmCredential } from "./armConnection";
+import type { ArmSettings } from "./armSettings";
+import { ArmJobsGateway } from "./ArmJobsGateway";
+import { ArmSubscriptionDiscovery } from "./ArmSubscriptionDiscovery";
+import { DEFAULT_ARM_TIMEOUT_MS } from "./callArm";
+
+export interface ArmAdapterOptions {
+  /** Per-request timeout; a request without a response by then is a `transient` failure. Default 30 s. */
+  timeoutMs?: number;
+  /** Replaces the credential chosen from the settings. */
+  credential?: TokenCredential;
+  /** For unit tests only: the HTTP client under the SDK pipelines. */
+  httpClient?: HttpClient;
+}
+
+export interface ArmAdapters {
+  jobs: JobsGateway;
+  subscriptions: SubscriptionDiscovery;
+}
+
+export function createArmAdapters(settings: ArmSettings, options: ArmAdapterOptions = {}): ArmAdapters {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ARM_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ValidationError([{ field: "timeoutMs", message: "must be a positive number of milliseconds" }]);
+  }
+  const shared = {
+    credential: options.credential ?? createArmCredential(settings),
+    clientOptions: armClientOptions(settings),
+    timeoutMs,
+    ...(options.httpClient && { httpClient: options.httpClient }),
+  };
+  return { jobs: new ArmJobsGateway(shared), subscriptions: new ArmSubscriptionDiscovery(shared) };
+}
+
+export {
+  ArmJobsGateway,
+  type ArmJobsGatewayOptions,
+  IMPORT_EXPORT_API_VERSION,
+  MAX_PAGE_SIZE,
+} from "./ArmJobsGateway";
+export { ArmSubscriptionDiscovery, type ArmSubscriptionDiscoveryOptions } from "./ArmSubscriptionDiscovery";
+export { ArmRequestError } from "./ArmRequestError";
+export {
+  armClientOptions,
+  createArmCredential,
+  DevelopmentTokenCredential,
+  DEVELOPMENT_TOKEN,
+  type ArmClientOptions,
+} from "./armConnection";
+export { parseArmSettings, isLoopbackHost, DEFAULT_ARM_ENDPOINT, type ArmSettings } from "./armSettings";
+export { DEFAULT_ARM_TIMEOUT_MS } from "./callArm";

@@ -1,0 +1,102 @@
+// Builds a JobSnapshot from a job's raw JSON as the service sent it. The SDK's deserializer fills defaults
+// (`state: "Creating"`, `cancelRequested: false`) for missing fields, which for a deleter would turn "unknown"
+// into "deletable", so the janitor never reads jobs through it (SERVICE.md section 3).
+// Only the fields below are copied: addresses, shipping details, phones, e-mails and keys never leave the body.
+import type { JobSnapshot } from "../../domain/job";
+import type { MalformedJob } from "../../engine/ports";
+import { isObject } from "./armResponse";
+
+export interface JobResourceId {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+/** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ImportExport/jobs/{name}` (case-insensitive). */
+export function parseJobResourceId(id: string): JobResourceId | undefined {
+  const segments = id.split("/");
+  if (segments[0] === "") segments.shift();
+  if (segments[segments.length - 1] === "") segments.pop();
+  if (segments.length !== 8) return undefined;
+  const [subscriptions, subscriptionId, resourceGroups, resourceGroup, providers, namespace, jobs, name] =
+    segments;
+  const matches =
+    subscriptions?.toLowerCase() === "subscriptions" &&
+    resourceGroups?.toLowerCase() === "resourcegroups" &&
+    providers?.toLowerCase() === "providers" &&
+    namespace?.toLowerCase() === "microsoft.importexport" &&
+    jobs?.toLowerCase() === "jobs";
+  if (!matches || !subscriptionId || !resourceGroup || !name) return undefined;
+  return { subscriptionId, resourceGroup, name };
+}
+
+export type WireJob = { ok: true; job: JobSnapshot } | { ok: false; malformed: MalformedJob };
+
+/** Reads one job; anything that cannot be trusted (no id, no name, no string state) is malformed, never a job. */
+export function readJob(raw: unknown): WireJob {
+  if (!isObject(raw)) return bad({}, "job is not a JSON object");
+  const id = nonEmptyString(raw.id);
+  const name = nonEmptyString(raw.name);
+  const who = { ...(id && { id }), ...(name && { name }) };
+  if (!id) return bad(who, "job has no id");
+  if (!name) return bad(who, "job has no name");
+  const parsed = parseJobResourceId(id);
+  if (!parsed) return bad(who, "id is not a Microsoft.ImportExport/jobs resource id");
+  if (parsed.name.toLowerCase() !== name.toLowerCase()) return bad(who, "name does not match the id");
+  const properties = isObject(raw.properties) ? raw.properties : undefined;
+  if (!properties) return bad(who, "job has no properties");
+  const state = nonEmptyString(properties.state);
+  if (!state) return bad(who, "job has no properties.state");
+
+  const systemData = isObject(raw.systemData) ? raw.systemData : {};
+  const deliveryPackage = isObject(properties.deliveryPackage) ? properties.deliveryPackage : {};
+  const returnPackage = isObject(properties.returnPackage) ? properties.returnPackage : {};
+  const location = nonEmptyString(raw.location);
+  const provisioningState = nonEmptyString(properties.provisioningState);
+  const createdAt = timestamp(systemData.createdAt);
+  const lastModifiedAt = timestamp(systemData.lastModifiedAt);
+  const returnShipDate = timestamp(returnPackage.shipDate);
+
+  const job: JobSnapshot = {
+    id,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    name,
+    ...(location && { location }),
+    tags: readTags(raw.tags),
+    jobType: typeof properties.jobType === "string" ? properties.jobType : "",
+    state,
+    ...(typeof properties.cancelRequested === "boolean" && { cancelRequested: properties.cancelRequested }),
+    ...(provisioningState && { provisioningState }),
+    ...(createdAt && { createdAt }),
+    ...(lastModifiedAt && { lastModifiedAt }),
+    hasDeliveryTrackingNumber: nonEmptyString(deliveryPackage.trackingNumber) !== undefined,
+    ...(returnShipDate && { returnShipDate }),
+  };
+  return { ok: true, job };
+}
+
+function bad(who: { id?: string; name?: string }, reason: string): WireJob {
+  return { ok: false, malformed: { ...who, reason } };
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
+}
+
+/** A date-time string the engine can compute ages from; anything unparseable is treated as absent. */
+function timestamp(value: unknown): string | undefined {
+  const text = nonEmptyString(value);
+  return text !== undefined && Number.isFinite(Date.parse(text)) ? text : undefined;
+}
+
+/** Tags as strings; numbers and booleans are stringified (an exemption tag must not be lost), others dropped. */
+function readTags(value: unknown): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (!isObject(value)) return tags;
+  for (const [key, tag] of Object.entries(value)) {
+    if (typeof tag === "string") tags[key] = tag;
+    else if (typeof tag === "number" || typeof tag === "boolean") tags[key] = String(tag);
+  }
+  return tags;
+}
