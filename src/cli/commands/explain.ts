@@ -1,0 +1,44 @@
+import { parseJobResourceId } from "../../adapters/arm/jobFromWire";
+import { createJanitor } from "../../composition";
+import type { Env } from "../../settings/settings";
+import { EXIT, type CliIO } from "../io";
+
+/** `ie-janitor explain JOB_RESOURCE_ID`: reads the job live and says what the policy decides now, and why. */
+export async function runExplainCommand(
+  jobResourceId: string,
+  flags: { policy?: string; json?: boolean },
+  env: Env,
+  io: CliIO,
+): Promise<number> {
+  const ref = parseJobResourceId(jobResourceId);
+  if (!ref) {
+    io.stderr(
+      "JOB_RESOURCE_ID must be a job's ARM id: /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}\n",
+    );
+    return EXIT.usage;
+  }
+  const janitor = await createJanitor(env, { policyFile: flags.policy });
+  const explained = await janitor.engine.explain(ref);
+  const out = {
+    jobId: jobResourceId,
+    policyHash: janitor.policy.hash,
+    ...explained.decision,
+    observation: undefined,
+    ...(explained.failure && { readFailure: explained.failure }),
+  };
+  if (flags.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+  else {
+    const d = explained.decision;
+    io.stdout(
+      [
+        `job:      ${jobResourceId}`,
+        `action:   ${d.action}${d.eligible ? " (would act now)" : ""}`,
+        `reason:   ${d.reason}`,
+        `rule:     ${d.rule ?? "-"}`,
+        `age:      ${d.ageDays === undefined ? "-" : `${d.ageDays.toFixed(1)} days (${d.ageBasis})`}`,
+        `policy:   ${janitor.policy.source} (${janitor.policy.hash})`,
+      ].join("\n") + "\n",
+    );
+  }
+  return explained.failure ? EXIT.failed : EXIT.done;
+}

@@ -1,0 +1,152 @@
+// `ie-janitor`: the operator's command line (PRODUCT.md section 6). A thin edge: parse flags, build the janitor
+// from settings (or a private emulator with `--emulator`), call one command, map the result to an exit code.
+import { Command, CommanderError, Option } from "commander";
+import { JanitorError, ValidationError } from "../errors";
+import type { Env } from "../settings/settings";
+import { EXIT, processIO, type CliIO } from "./io";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs the CLI and resolves to the exit code; never calls process.exit itself (the bin script does). */
+export async function main(argv: string[], io: CliIO = processIO, env: Env = process.env): Promise<number> {
+  let exitCode: number = EXIT.done;
+  const program = new Command("ie-janitor")
+    .description("Keeps Azure Import/Export jobs tidy: plan, apply, audit, explain.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError("(run ie-janitor --help for usage)");
+
+  // Each command runs with its settings, or with a private emulator and Azurite when --emulator is given.
+  const withEnv = (emulator: boolean | undefined, action: (env: Env) => Promise<number>) => async () => {
+    if (!emulator) {
+      exitCode = await action(env);
+      return;
+    }
+    const { startLocalServices } = await import("./localServices");
+    const local = await startLocalServices(env);
+    try {
+      exitCode = await action(local.env);
+    } finally {
+      await local.close();
+    }
+  };
+  const emulatorOption = new Option(
+    "--emulator",
+    "use a private Import/Export emulator (demo data) and a private Azurite, for trying things out",
+  );
+
+  for (const mode of ["plan", "apply"] as const) {
+    const cmd = program
+      .command(mode)
+      .description(mode === "plan" ? "decide and record what would be done; change nothing" : "decide and act")
+      .option("--policy <file>", "policy file (JSON or YAML); default JANITOR_POLICY / JANITOR_POLICY_PATH / built-in")
+      .option("--subscription <id>", "only this subscription (repeatable)", collect)
+      .option("--json", "print the run record and every decision as one JSON document")
+      .addOption(emulatorOption);
+    if (mode === "apply") cmd.option("--yes", "do not ask for confirmation (needed without a terminal)");
+    cmd.action(async (flags) => {
+      const { runSweepCommand } = await import("./commands/sweep");
+      await withEnv(flags.emulator, (e) => runSweepCommand(mode, flags, e, io))();
+    });
+  }
+
+  program
+    .command("audit")
+    .description("query the audit log")
+    .option("--from <time>", "ISO 8601 start of the time range")
+    .option("--to <time>", "ISO 8601 end of the time range")
+    .option("--run <id>", "entries of one run")
+    .option("--job <id>", "entries of one job (ARM resource id)")
+    .option("--subscription <id>", "entries of one subscription")
+    .option("--action <action>", "delete, cancel or none")
+    .option("--outcome <outcome>", "planned, succeeded, skipped, refused, failed or deferred")
+    .option("--limit <n>", "1-1000 (default 100)")
+    .option("--cursor <cursor>", "continue from a previous page")
+    .option("--format <format>", "table, json or csv", "table")
+    .addOption(emulatorOption)
+    .action(async (flags) => {
+      const { runAuditCommand } = await import("./commands/audit");
+      await withEnv(flags.emulator, async (e) => {
+        const janitor = await (await import("../composition")).createJanitor(e);
+        return runAuditCommand(flags, { audit: janitor.storage.audit, now: new Date() }, io);
+      })();
+    });
+
+  program
+    .command("runs")
+    .description("list runs, newest first")
+    .option("--limit <n>", "how many (default 20)")
+    .option("--json", "print JSON")
+    .addOption(emulatorOption)
+    .action(async (flags) => {
+      const { runRunsCommand } = await import("./commands/runs");
+      await withEnv(flags.emulator, async (e) => {
+        const janitor = await (await import("../composition")).createJanitor(e);
+        return runRunsCommand(flags, { runs: janitor.storage.runs }, io);
+      })();
+    });
+
+  program
+    .command("explain")
+    .description("read one job live and show what the policy decides now, and why (acts on nothing)")
+    .argument("<jobResourceId>", "the job's ARM resource id")
+    .option("--policy <file>", "policy file (JSON or YAML)")
+    .option("--json", "print JSON")
+    .addOption(emulatorOption)
+    .action(async (jobId: string, flags) => {
+      const { runExplainCommand } = await import("./commands/explain");
+      await withEnv(flags.emulator, (e) => runExplainCommand(jobId, flags, e, io))();
+    });
+
+  const policy = program.command("policy").description("validate or show a policy");
+  policy
+    .command("validate")
+    .argument("<file>", "policy file (JSON or YAML)")
+    .action(async (file: string) => {
+      const { runPolicyCommand } = await import("./commands/policy");
+      exitCode = await runPolicyCommand({ sub: "validate", file }, io);
+    });
+  policy
+    .command("show")
+    .description("the effective policy (JANITOR_POLICY, JANITOR_POLICY_PATH or the built-in default) and its hash")
+    .action(async () => {
+      const { runPolicyCommand } = await import("./commands/policy");
+      exitCode = await runPolicyCommand({ sub: "show" }, io);
+    });
+
+  program
+    .command("emulator")
+    .description("run the local Import/Export emulator (development tool)")
+    .option("--port <n>", "port (0 or none = a free port)")
+    .option("--seed <file|demo>", "seed file, or demo")
+    .action(async (flags) => {
+      const { runEmulatorCommand } = await import("./commands/emulator");
+      exitCode = await runEmulatorCommand(flags, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof CommanderError) {
+    // Help and version are not errors; everything else commander rejects is bad usage.
+    return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0
+      ? EXIT.done
+      : EXIT.usage;
+  }
+  if (err instanceof ValidationError) {
+    io.stderr(`ie-janitor: invalid input:\n${err.problems.map((p) => `  ${p.field}: ${p.message}`).join("\n")}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof JanitorError) {
+    io.stderr(`ie-janitor: ${err.message}\n`);
+    return err.fault === "user" ? EXIT.usage : EXIT.failed;
+  }
+  io.stderr(`ie-janitor: ${(err as Error)?.message ?? String(err)}\n`);
+  return EXIT.failed;
+}

@@ -1,0 +1,56 @@
+// What every function shares: settings checked once when the app loads (a bad setting stops the app with a
+// message naming it), and the janitor built on first use.
+import { createJanitor, readSettings, type Janitor, type JanitorSettings } from "../composition";
+import { SettingsError } from "../errors";
+import type { Env } from "../settings/settings";
+import { WorkQueues } from "./workQueues";
+
+export interface AppContext {
+  settings: JanitorSettings;
+  janitor(): Promise<Janitor>;
+  queues(): Promise<WorkQueues>;
+  now(): Date;
+}
+
+export function createAppContext(env: Env): AppContext {
+  const settings = readSettings(env);
+  let janitor: Promise<Janitor> | undefined;
+  let queues: Promise<WorkQueues> | undefined;
+  return {
+    settings,
+    now: () => new Date(),
+    janitor() {
+      // A failed start (storage unreachable) is not cached: the next invocation tries again.
+      janitor ??= createJanitor(env).catch((err) => {
+        janitor = undefined;
+        throw err;
+      });
+      return janitor;
+    },
+    queues() {
+      queues ??= WorkQueues.open(settings.storage).catch((err) => {
+        queues = undefined;
+        throw err;
+      });
+      return queues;
+    },
+  };
+}
+
+let shared: AppContext | undefined;
+
+/** The app's context, created at load; throws (and so stops the app) when a setting is bad. */
+export function appContext(): AppContext {
+  if (!shared) {
+    try {
+      shared = createAppContext(process.env);
+    } catch (err) {
+      if (err instanceof SettingsError) {
+        const lines = err.problems.map((p) => `  ${p.field}: ${p.message}`).join("\n");
+        throw new SettingsError(err.problems, `importexport-janitor cannot start, bad settings:\n${lines}`);
+      }
+      throw err;
+    }
+  }
+  return shared;
+}

@@ -1,0 +1,114 @@
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { auditEntriesToCsv } from "../../domain/auditCsv";
+import { parseAuditQuery } from "../../domain/auditFilter";
+import { ValidationError, type FieldProblem } from "../../errors";
+import type { AppContext } from "../appContext";
+import { queryRecord } from "../http/handle";
+import { json } from "../http/problem";
+
+/** GET /api/audit: the audit log by time range, run, job, subscription, action or outcome; json or csv. */
+export async function auditQuery(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
+  const { format, ...raw } = queryRecord(request);
+  const problems: FieldProblem[] = [];
+  if (format !== undefined && format !== "json" && format !== "csv")
+    problems.push({ field: "format", message: "must be json or csv" });
+  let query;
+  try {
+    query = parseAuditQuery(raw, app.now());
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !query) throw new ValidationError(problems);
+  const page = await (await app.janitor()).storage.audit.query(query);
+  if (format === "csv") {
+    return {
+      status: 200,
+      headers: {
+        "content-type": "text/csv; charset=utf-8",
+        ...(page.nextCursor && { "x-next-cursor": page.nextCursor }),
+      },
+      body: auditEntriesToCsv(page.items, { header: true }),
+    };
+  }
+  return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// ARM's rules: resource groups 1-90 of letters, digits, _ - . ( ) not ending in '.'; job names 2-64 of
+// letters, digits and '-'.
+const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
+const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/;
+
+/** GET /api/jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision: reads the job live, decides, acts on nothing. */
+export async function jobDecision(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
+  const { subscriptionId = "", resourceGroup = "", jobName = "" } = request.params;
+  const problems: FieldProblem[] = [];
+  if (!GUID.test(subscriptionId)) problems.push({ field: "subscriptionId", message: "must be a subscription id (GUID)" });
+  if (!RESOURCE_GROUP.test(resourceGroup))
+    problems.push({ field: "resourceGroup", message: "must be a resource group name (1-90 letters, digits, _ - . ( ))" });
+  if (!JOB_NAME.test(jobName))
+    problems.push({ field: "jobName", message: "must be a job name (2-64 letters, digits and '-')" });
+  if (problems.length > 0) throw new ValidationError(problems);
+  const janitor = await app.janitor();
+  const { decision, failure } = await janitor.engine.explain({ subscriptionId, resourceGroup, name: jobName });
+  const { observation: _observation, ...shown } = decision;
+  return json(failure ? 502 : 200, {
+    jobId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ImportExport/jobs/${jobName}`,
+    policyHash: janitor.policy.hash,
+    mode: app.settings.core.mode,
+    paused: app.settings.core.paused,
+    decision: shown,
+    ...(failure && { readFailure: { kind: failure.kind, status: failure.status } }),
+  });
+}
+
+/** GET /api/policy: the effective policy and its hash. */
+export async function policyGet(app: AppContext): Promise<HttpResponseInit> {
+  const janitor = await app.janitor();
+  return json(200, { source: janitor.policy.source, hash: janitor.policy.hash, policy: janitor.policy.policy });
+}
+
+/**
+ * GET /api/health (anonymous): can the app reach its storage and ARM? Says only "ok" or "unreachable" for each,
+ * nothing about the environment.
+ */
+export async function health(app: AppContext): Promise<HttpResponseInit> {
+  const probe = async (check: () => Promise<unknown>) => {
+    try {
+      await withTimeout(check(), 10_000);
+      return "ok" as const;
+    } catch {
+      return "unreachable" as const;
+    }
+  };
+  let storage: "ok" | "unreachable" = "unreachable";
+  let arm: "ok" | "unreachable" = "unreachable";
+  try {
+    const janitor = await app.janitor();
+    [storage, arm] = await Promise.all([
+      probe(() => janitor.storage.runs.list({ limit: 1 })),
+      probe(() => janitor.engine.services.subscriptions.listSubscriptions()),
+    ]);
+  } catch {
+    // The janitor could not even start (storage unreachable at start): both stay "unreachable" unless ARM answers.
+  }
+  const ok = storage === "ok" && arm === "ok";
+  return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", storage, arm });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

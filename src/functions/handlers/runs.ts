@@ -1,0 +1,95 @@
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import { newRunId } from "../../adapters/storage";
+import { ValidationError, type FieldProblem } from "../../errors";
+import type { AppContext } from "../appContext";
+import type { Caller } from "../http/caller";
+import { queryRecord, readJsonBody } from "../http/handle";
+import { json, problem } from "../http/problem";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const runRequestSchema = z.strictObject({
+  mode: z.enum(["plan", "apply"], { error: 'must be "plan" or "apply"' }),
+  subscriptions: z
+    .array(z.string().regex(GUID, { error: "must be a subscription id (GUID)" }), {
+      error: "must be a list of subscription ids (GUIDs)",
+    })
+    .min(1, { error: "must name at least one subscription, or be left out for all" })
+    .max(1000, { error: "must name at most 1000 subscriptions" })
+    .optional(),
+  reason: z
+    .string({ error: "must be a string" })
+    .max(500, { error: "must be at most 500 characters" })
+    .regex(/^[^\p{Cc}]*$/u, { error: "must not contain control characters" })
+    .optional(),
+});
+
+/** POST /api/runs: records a queued run and hands it to the queue; answers 202 with where to watch it. */
+export async function runsCreate(
+  app: AppContext,
+  request: HttpRequest,
+  caller: Caller,
+): Promise<HttpResponseInit> {
+  const parsed = runRequestSchema.safeParse(await readJsonBody(request));
+  if (!parsed.success) throw new ValidationError(zodFieldProblems(parsed.error));
+  const body = parsed.data;
+  if (body.mode === "apply" && !app.settings.core.manualApply)
+    return problem(403, "Forbidden", "apply runs over HTTP are disabled; set JANITOR_MANUAL_APPLY=enabled to allow them");
+
+  const janitor = await app.janitor();
+  const queues = await app.queues();
+  const runId = newRunId(app.now());
+  const run = await janitor.engine.requestRun(
+    {
+      trigger: "http",
+      mode: body.mode,
+      requestedBy: caller.name,
+      subscriptions: body.subscriptions?.map((s) => s.toLowerCase()),
+      note: body.reason,
+    },
+    runId,
+  );
+  await queues.enqueueRun({ runId });
+  const statusUrl = new URL(`/api/runs/${encodeURIComponent(runId)}`, request.url).toString();
+  return { ...json(202, { runId, status: run.status, statusUrl }), headers: { location: statusUrl } };
+}
+
+const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** GET /api/runs/{runId} */
+export async function runsGet(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
+  const runId = request.params.runId ?? "";
+  if (!RUN_ID.test(runId))
+    throw new ValidationError([{ field: "runId", message: "must be a run id (letters, digits and '-', at most 64)" }]);
+  const run = await (await app.janitor()).storage.runs.get(runId);
+  return run ? json(200, run) : problem(404, "Not found", `no run ${runId}`);
+}
+
+/** GET /api/runs?limit=&cursor= */
+export async function runsList(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
+  const query = queryRecord(request);
+  const problems: FieldProblem[] = [];
+  for (const key of Object.keys(query))
+    if (key !== "limit" && key !== "cursor") problems.push({ field: key, message: "unknown parameter; use limit and cursor" });
+  let limit = 20;
+  if (query.limit !== undefined) {
+    limit = typeof query.limit === "string" && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
+    if (!(limit >= 1 && limit <= 100)) problems.push({ field: "limit", message: "must be a whole number from 1 to 100" });
+  }
+  if (query.cursor !== undefined && (typeof query.cursor !== "string" || query.cursor.length > 1024))
+    problems.push({ field: "cursor", message: "must be one cursor from a previous page" });
+  if (problems.length > 0) throw new ValidationError(problems);
+  const page = await (await app.janitor()).storage.runs.list({ limit, cursor: query.cursor as string | undefined });
+  return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
+}
+
+export function zodFieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.length === 0 ? "body" : issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    if (issue.code === "unrecognized_keys")
+      return { field: issue.keys.join(", "), message: "unknown field; accepted: mode, subscriptions, reason" };
+    if (issue.code === "invalid_type" && issue.input === undefined) return { field, message: "is required" };
+    return { field, message: issue.message };
+  });
+}

@@ -1,0 +1,87 @@
+import type { InvocationContext, Timer } from "@azure/functions";
+import { newRunId } from "../../adapters/storage";
+import type { AppContext } from "../appContext";
+import { readPartMessage, readRunMessage } from "../workQueues";
+
+/** Timer: records a run in JANITOR_MODE and queues it, exactly like a manual run. */
+export async function scheduledSweep(app: AppContext, timer: Timer, context: InvocationContext): Promise<void> {
+  const janitor = await app.janitor();
+  const queues = await app.queues();
+  const runId = newRunId(app.now());
+  await janitor.engine.requestRun(
+    {
+      trigger: "timer",
+      mode: app.settings.core.mode,
+      requestedBy: "timer",
+      isPastDue: timer.isPastDue,
+      note: timer.isPastDue ? "the timer fired late (isPastDue)" : undefined,
+    },
+    runId,
+  );
+  await queues.enqueueRun({ runId });
+  context.log(`scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`);
+}
+
+/** Queue `janitor-runs`: discover and split a run, then queue its parts for the workers. */
+export async function runCoordinator(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+  const { runId } = readRunMessage(message);
+  const janitor = await app.janitor();
+  const { run, parts } = await janitor.engine.planRun(runId, attempt(context));
+  await (await app.queues()).enqueueParts(parts);
+  context.log(`run ${runId}: ${run.status}, ${parts.length} part(s) queued`);
+}
+
+/** Queue `janitor-parts`: sweep a few subscriptions of a run; the platform runs many of these at once. */
+export async function partWorker(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+  const part = readPartMessage(message);
+  const janitor = await app.janitor();
+  const run = await janitor.engine.sweepPart(part, {
+    attempt: attempt(context),
+    deadline: new Date(Date.now() + app.settings.core.runTimeoutMs),
+  });
+  context.log(`run ${part.runId} part ${part.index}: run is ${run.status} (${run.partsDone}/${run.partsTotal} parts)`);
+}
+
+/** `janitor-runs-poison`: a run whose coordinator failed five times is marked failed, not left queued. */
+export async function runPoison(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+  let runId: string;
+  try {
+    runId = readRunMessage(message).runId;
+  } catch {
+    context.warn("a malformed message reached janitor-runs-poison; dropped");
+    return;
+  }
+  const janitor = await app.janitor();
+  await janitor.storage.runs.update(runId, (r) =>
+    r.status === "queued" || r.status === "running"
+      ? { ...r, status: "failed", finishedAt: app.now().toISOString(), error: "the run could not be started (poison message)" }
+      : r,
+  );
+}
+
+/** `janitor-parts-poison`: the part is recorded as failed so the run can still finish (as partial or failed). */
+export async function partPoison(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+  let part;
+  try {
+    part = readPartMessage(message);
+  } catch {
+    context.warn("a malformed message reached janitor-parts-poison; dropped");
+    return;
+  }
+  const janitor = await app.janitor();
+  await janitor.engine.failPart(part, "failed five times (poison message)");
+}
+
+/** Timer: removes audit rows older than JANITOR_AUDIT_RETENTION. */
+export async function auditRetention(app: AppContext, _timer: Timer, context: InvocationContext): Promise<void> {
+  const janitor = await app.janitor();
+  const cutoff = new Date(app.now().getTime() - app.settings.core.auditRetentionMs);
+  const { removed } = await janitor.storage.retention.purgeOlderThan(cutoff);
+  context.log(`audit retention: removed ${removed} row(s) older than ${cutoff.toISOString()}`);
+}
+
+/** The host's dequeue count (1 on first delivery) as a zero-based attempt number. */
+function attempt(context: InvocationContext): number {
+  const count = Number(context.triggerMetadata?.dequeueCount ?? 1);
+  return Number.isFinite(count) && count >= 1 ? count - 1 : 0;
+}
