@@ -24,7 +24,11 @@ const ACCOUNT = "devstoreaccount1";
 const ACCOUNT_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-export function azuriteConnectionString(ports: { blobPort: number; queuePort: number; tablePort: number }): string {
+export function azuriteConnectionString(ports: {
+  blobPort: number;
+  queuePort: number;
+  tablePort: number;
+}): string {
   const base = "http://127.0.0.1";
   return [
     "DefaultEndpointsProtocol=http",
@@ -70,11 +74,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   };
 }
 
-function waitForPorts(child: ChildProcess): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
+function waitForPorts(
+  child: ChildProcess,
+): Promise<{ blobPort: number; queuePort: number; tablePort: number }> {
   return new Promise((resolve, reject) => {
     const found: Record<string, number> = {};
     let output = "";
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within 20 s: ${output.slice(-500)}`)), 20_000);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within 20 s: ${output.slice(-500)}`)),
+      20_000,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
@@ -82,7 +91,9 @@ function waitForPorts(child: ChildProcess): Promise<{ blobPort: number; queuePor
     };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      for (const m of output.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g)) {
+      for (const m of output.matchAll(
+        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
+      )) {
         found[m[1]!.toLowerCase()] = Number(m[2]);
       }
       if (found.blob && found.queue && found.table) {

@@ -1,0 +1,243 @@
+import path from "node:path";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAzurite, type AzuriteProcess } from "../../../src/localHost/azuriteProcess";
+import { startLocalHost, type HostLogEntry, type LocalHost } from "../../../src/localHost/host";
+
+const appRoot = path.resolve(__dirname, "../../fixtures/functionsApp");
+const WORK_QUEUE = "fixture-work";
+
+interface FixtureEvents {
+  appStarted: boolean;
+  invocations: number;
+  ticks: { isPastDue: boolean; next?: string }[];
+  processed: { id: string; dequeueCount: number }[];
+  attempts: Record<string, number>;
+  maxInFlight: number;
+}
+
+describe("local host serving the fixture app", () => {
+  let azurite: AzuriteProcess;
+  let host: LocalHost;
+  let queues: QueueServiceClient;
+  const logs: HostLogEntry[] = [];
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
+    host = await startLocalHost({
+      appRoot,
+      port: 0,
+      env: {
+        FIXTURE_STORAGE: azurite.connectionString,
+        FIXTURE_WORK_QUEUE: WORK_QUEUE,
+        FIXTURE_SCHEDULE: "*/1 * * * * *",
+      },
+      queuePollMs: 100,
+      log: (entry) => logs.push(entry),
+    });
+  });
+
+  afterAll(async () => {
+    await host?.close();
+    await azurite?.stop();
+  });
+
+  const events = async (): Promise<FixtureEvents> =>
+    (await (await fetch(`${host.url}/api/test/events`)).json()) as FixtureEvents;
+
+  async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 20_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function enqueue(messages: unknown[]): Promise<void> {
+    const res = await fetch(`${host.url}/api/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages }),
+    });
+    expect(res.status).toBe(202);
+  }
+
+  it("reports every registration with the metadata it was registered with", () => {
+    const byName = Object.fromEntries(host.registrations.map((r) => [r.name, r]));
+    expect(byName.hello).toMatchObject({
+      trigger: "httpTrigger",
+      route: "/api/hello/{name?}",
+      methods: ["GET"],
+      authLevel: "function",
+    });
+    expect(byName.itemCreate).toMatchObject({ route: "/api/items", methods: ["POST"] });
+    expect(byName.boom).toMatchObject({ route: "/api/boom", authLevel: "anonymous" });
+    expect(byName.tick).toMatchObject({
+      trigger: "timerTrigger",
+      schedule: "*/1 * * * * *",
+      runOnStartup: false,
+    });
+    expect(byName.work).toMatchObject({
+      trigger: "queueTrigger",
+      queueName: WORK_QUEUE,
+      connection: "FIXTURE_STORAGE",
+    });
+    expect(host.registrations.every((r) => r.error === undefined)).toBe(true);
+  });
+
+  it("ran the app's appStart hook and its postInvocation hook", async () => {
+    const before = await events();
+    expect(before.appStarted).toBe(true);
+    const after = await events();
+    expect(after.invocations).toBeGreaterThan(before.invocations);
+  });
+
+  it("serves text responses with optional route parameters", async () => {
+    const named = await fetch(`${host.url}/api/hello/Ada`);
+    expect(named.status).toBe(200);
+    expect(await named.text()).toBe("Hello, Ada");
+    expect(named.headers.get("content-type")).toMatch(/^text\/plain/);
+    const unnamed = await fetch(`${host.url}/API/Hello`);
+    expect(await unnamed.text()).toBe("Hello, world");
+  });
+
+  it("matches constrained parameters and passes the query through, repeated keys included", async () => {
+    const res = await fetch(`${host.url}/api/items/42?q=disk&tag=a&tag=b`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ id: 42, q: "disk", tags: ["a", "b"] });
+    // The literal route wins over the parameter route, and a non-int id matches nothing.
+    expect(await (await fetch(`${host.url}/api/items`)).json()).toEqual({ items: [1, 2] });
+    expect((await fetch(`${host.url}/api/items/abc`)).status).toBe(404);
+  });
+
+  it("routes by method: POST reaches its own function with body, status, headers and cookies", async () => {
+    const res = await fetch(`${host.url}/api/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: 7, name: "drive" }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe("/api/items/7");
+    expect(res.headers.get("set-cookie")).toBe("seen=yes; Path=/; HttpOnly");
+    expect(await res.json()).toEqual({ created: { id: 7, name: "drive" }, method: "POST" });
+  });
+
+  it("answers 404 for unknown routes and for methods a route does not allow", async () => {
+    expect((await fetch(`${host.url}/api/nothing-here`)).status).toBe(404);
+    expect((await fetch(`${host.url}/hello/Ada`)).status).toBe(404);
+    expect((await fetch(`${host.url}/api/hello/Ada`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("answers 500 with an empty body when a handler throws, and logs the error", async () => {
+    const res = await fetch(`${host.url}/api/boom`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe("");
+    expect(logs.some((l) => l.level === "error" && l.message.includes("internal detail"))).toBe(true);
+  });
+
+  it("fires the timer on its six-field schedule with isPastDue in the timer object", async () => {
+    const ticks = await waitFor("two timer ticks", async () => {
+      const e = await events();
+      return e.ticks.length >= 2 && e.ticks;
+    });
+    expect(ticks.every((t) => t.isPastDue === false)).toBe(true);
+    expect(Date.parse(ticks[0]!.next!)).toBeGreaterThan(0);
+  });
+
+  it("processes base64 queue messages, writes the return output binding, and deletes the message", async () => {
+    await enqueue([{ id: "ok-1" }]);
+    const processed = await waitFor("ok-1 processed", async () =>
+      (await events()).processed.find((p) => p.id === "ok-1"),
+    );
+    expect(processed.dequeueCount).toBe(1);
+
+    const done = queues.getQueueClient("fixture-done");
+    const received = await waitFor("the output message", async () => {
+      const { receivedMessageItems } = await done.receiveMessages({ numberOfMessages: 32 });
+      return receivedMessageItems.find((m) =>
+        Buffer.from(m.messageText, "base64").toString().includes("ok-1"),
+      );
+    });
+    expect(JSON.parse(Buffer.from(received.messageText, "base64").toString())).toEqual({
+      id: "ok-1",
+      processed: true,
+    });
+    await waitFor("the work queue to empty", async () => {
+      const props = await queues.getQueueClient(WORK_QUEUE).getProperties();
+      return props.approximateMessagesCount === 0;
+    });
+  });
+
+  it("runs at least two queue invocations at once", async () => {
+    await enqueue([1, 2, 3, 4].map((n) => ({ id: `slow-${n}`, sleepMs: 600 })));
+    await waitFor("four slow messages", async () => {
+      const e = await events();
+      return ["slow-1", "slow-2", "slow-3", "slow-4"].every((id) => e.processed.some((p) => p.id === id));
+    });
+    expect((await events()).maxInFlight).toBeGreaterThanOrEqual(2);
+  });
+
+  it("moves a message that keeps failing to the poison queue after 5 dequeues", async () => {
+    await enqueue([{ id: "bad-1", fail: true }]);
+    const poison = queues.getQueueClient(`${WORK_QUEUE}-poison`);
+    const message = await waitFor("the poison message", async () => {
+      if (!(await poison.exists())) return undefined;
+      const { peekedMessageItems } = await poison.peekMessages({ numberOfMessages: 32 });
+      return peekedMessageItems.find((m) =>
+        Buffer.from(m.messageText, "base64").toString().includes("bad-1"),
+      );
+    });
+    expect(JSON.parse(Buffer.from(message.messageText, "base64").toString())).toEqual({
+      id: "bad-1",
+      fail: true,
+    });
+    expect((await events()).attempts["bad-1"]).toBe(5);
+  });
+
+  it("moves a message that is not base64 to the poison queue without invoking", async () => {
+    await queues.getQueueClient(WORK_QUEUE).sendMessage("{not base64}");
+    const poison = queues.getQueueClient(`${WORK_QUEUE}-poison`);
+    await waitFor("the undecodable message in poison", async () => {
+      const { peekedMessageItems } = await poison.peekMessages({ numberOfMessages: 32 });
+      return peekedMessageItems.some((m) => m.messageText === "{not base64}");
+    });
+  });
+
+  it("invokes non-HTTP functions through POST /admin/functions/{name}", async () => {
+    const res = await fetch(`${host.url}/admin/functions/work`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ input: JSON.stringify({ id: "admin-1" }) }),
+    });
+    expect(res.status).toBe(202);
+    const processed = await waitFor("admin-1", async () =>
+      (await events()).processed.find((p) => p.id === "admin-1"),
+    );
+    expect(processed.dequeueCount).toBe(1);
+
+    expect((await fetch(`${host.url}/admin/functions/nope`, { method: "POST", body: "{}" })).status).toBe(
+      404,
+    );
+    expect((await fetch(`${host.url}/admin/functions/hello`, { method: "POST", body: "{}" })).status).toBe(
+      400,
+    );
+    const status = await (await fetch(`${host.url}/admin/host/status`)).json();
+    expect(status).toMatchObject({ state: "Running" });
+  });
+
+  it("invokes a timer directly with isPastDue false", async () => {
+    const before = (await events()).ticks.length;
+    await host.invoke("tick");
+    const ticks = (await events()).ticks;
+    expect(ticks.length).toBeGreaterThan(before);
+    expect(ticks.at(-1)!.isPastDue).toBe(false);
+  });
+});
