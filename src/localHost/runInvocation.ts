@@ -29,7 +29,8 @@ export async function runInvocation(
   if (!model) throw new Error("The app did not set a programming model (is it using @azure/functions v4?).");
 
   const invocationId = randomUUID();
-  let invocationContext: unknown;
+  // Logs made while building the arguments have no context yet; later ones carry it (for log hooks).
+  const logContext: { invocationContext?: unknown } = {};
   const coreCtx: CoreInvocationContext = {
     invocationId,
     request: {
@@ -44,13 +45,14 @@ export async function runInvocation(
     log: (level, category, message) =>
       core.emitLog(
         { level, category, message, functionName: registration.name, invocationId },
-        invocationContext,
+        logContext.invocationContext,
       ),
   };
 
   const invocationModel = await model.getInvocationModel(coreCtx);
   const args = await invocationModel.getArguments();
-  invocationContext = args.context;
+  const invocationContext = args.context;
+  logContext.invocationContext = invocationContext;
   const hookData: Record<string, unknown> = {};
 
   const pre = {
