@@ -133,7 +133,13 @@ function objectKind(path: readonly PropertyKey[]): keyof typeof OBJECT_FIELDS | 
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): FieldProblem[] {
+function describeIssue(zodIssue: z.core.$ZodIssue, raw: unknown): FieldProblem[] {
+  // Every field has its own message; zod's generic one ("Invalid input: expected object, received string") is
+  // only a fallback, reworded to match ("must be object").
+  const issue = {
+    ...zodIssue,
+    message: zodIssue.message.replace(/^Invalid input: expected (\w+).*$/, "must be $1"),
+  };
   const field = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     const kind = objectKind(issue.path);

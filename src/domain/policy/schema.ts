@@ -101,11 +101,9 @@ const positiveInt = z
   .min(1, { error: "must be a whole number of at least 1" });
 
 export const ruleShape = {
-  name: z
-    .string({ error: "must be a string" })
-    .regex(RULE_NAME, {
-      error: "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-    }),
+  name: z.string({ error: "must be a string" }).regex(RULE_NAME, {
+    error: "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  }),
   enabled: z.boolean({ error: "must be true or false" }).default(true),
   states: z
     .array(stateName, { error: "must be a list of job states" })
@@ -175,11 +173,13 @@ export const limitsShape = {
 export const policyShape = {
   version: z.literal(POLICY_VERSION, { error: `must be ${POLICY_VERSION}, the only policy version` }),
   // No default: a policy must say itself what it deletes or cancels ([] is a valid policy that does nothing).
-  rules: z.array(z.strictObject(ruleShape), { error: "must be a list of rules" }),
-  scope: z.strictObject(scopeShape).prefault({}),
-  exemptions: z.strictObject(exemptionsShape).prefault({}),
-  guards: z.strictObject(guardsShape).prefault({}),
-  limits: z.strictObject(limitsShape).prefault({}),
+  rules: z.array(z.strictObject(ruleShape, { error: "must be an object (a rule)" }), {
+    error: "must be a list of rules",
+  }),
+  scope: z.strictObject(scopeShape, { error: "must be an object" }).prefault({}),
+  exemptions: z.strictObject(exemptionsShape, { error: "must be an object" }).prefault({}),
+  guards: z.strictObject(guardsShape, { error: "must be an object" }).prefault({}),
+  limits: z.strictObject(limitsShape, { error: "must be an object" }).prefault({}),
 };
 
 export const policySchema = z.strictObject(policyShape, { error: "must be an object (the policy document)" });

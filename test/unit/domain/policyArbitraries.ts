@@ -1,0 +1,144 @@
+// fast-check generators of valid policy documents, jobs, observations and clocks, shared by the property tests.
+import fc from "fast-check";
+import type { JobSnapshot } from "../../../src/domain/job";
+import { KNOWN_STATES, statesAllowing } from "../../../src/domain/jobStates";
+import type { PolicyDocument } from "../../../src/domain/policy";
+import type { Observation } from "../../../src/domain/records";
+
+export const SUBSCRIPTIONS = [
+  "11111111-1111-1111-1111-111111111111",
+  "22222222-2222-2222-2222-222222222222",
+  "3333aaaa-3333-3333-3333-333333333333",
+] as const;
+export const RESOURCE_GROUPS = ["rg-prod", "RG-Test-01", "legal-hold", "rg-x"] as const;
+export const JOB_NAMES = ["draft-1", "KEEP-me", "import-2024", "x"] as const;
+const DAY = 86_400_000;
+export const BASE_TIME = Date.parse("2025-06-01T00:00:00Z");
+
+const days = fc.constantFrom("PT0S", "PT1H", "P1D", "P2D", "P7D", "P30D");
+
+function ruleDoc(closedCountsAsCompleted: boolean) {
+  return fc.constantFrom("delete" as const, "cancel" as const).chain((action) =>
+    fc.record(
+      {
+        action: fc.constant(action),
+        states: fc.subarray(statesAllowing(action, { closedCountsAsCompleted }), { minLength: 1 }),
+        olderThan: days,
+        enabled: fc.boolean(),
+        jobTypes: fc.subarray(["Import", "Export"], { minLength: 1 }),
+      },
+      { requiredKeys: ["action", "states", "olderThan"] },
+    ),
+  );
+}
+
+/** A valid policy document (rules named r0, r1, ...), with fields left out at random to exercise defaults. */
+export const policyDocument: fc.Arbitrary<PolicyDocument> = fc.boolean().chain((closedCountsAsCompleted) =>
+  fc.record(
+    {
+      version: fc.constant(1 as const),
+      rules: fc
+        .array(ruleDoc(closedCountsAsCompleted), { maxLength: 4 })
+        .map((rules) => rules.map((r, i) => ({ name: `r${i}`, ...r }))),
+      scope: fc.record(
+        {
+          subscriptions: fc.oneof(
+            fc.constant<string[]>(["*"]),
+            fc.subarray<string>([...SUBSCRIPTIONS], { minLength: 1 }),
+          ),
+          excludeSubscriptions: fc.subarray([...SUBSCRIPTIONS], { maxLength: 1 }),
+          resourceGroups: fc.oneof(
+            fc.constant<string[]>(["*"]),
+            fc.subarray(["rg-*", "RG-TEST-??", "legal-hold"], { minLength: 1 }),
+          ),
+          excludeResourceGroups: fc.subarray(["legal-*", "rg-x"]),
+          jobTypes: fc.subarray(["Import", "Export"], { minLength: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+      exemptions: fc.record(
+        {
+          tags: fc.constantFrom<Record<string, string>>({ janitor: "exempt" }, { Janitor: "Keep" }, {}),
+          jobNames: fc.subarray(["keep-*", "x"]),
+        },
+        { requiredKeys: [] },
+      ),
+      guards: fc.record(
+        {
+          gracePeriod: days,
+          skipCreatingWithTrackingNumber: fc.boolean(),
+          closedCountsAsCompleted: fc.constant(closedCountsAsCompleted),
+        },
+        { requiredKeys: closedCountsAsCompleted ? ["closedCountsAsCompleted"] : [] },
+      ),
+    },
+    { requiredKeys: closedCountsAsCompleted ? ["version", "rules", "guards"] : ["version", "rules"] },
+  ),
+);
+
+const caseVariant = (s: string) => fc.constantFrom(s, s.toLowerCase(), s.toUpperCase());
+const offsetIso = (minDays: number, maxDays: number) =>
+  fc.integer({ min: minDays * DAY, max: maxDays * DAY }).map((ms) => new Date(BASE_TIME + ms).toISOString());
+
+export const jobState = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...KNOWN_STATES).chain(caseVariant) },
+  { weight: 1, arbitrary: fc.constantFrom("Canceled", "Deleting", "", "Weird") },
+);
+
+export const job: fc.Arbitrary<JobSnapshot> = fc
+  .record(
+    {
+      subscriptionId: fc.constantFrom(...SUBSCRIPTIONS).chain(caseVariant),
+      resourceGroup: fc.constantFrom(...RESOURCE_GROUPS),
+      name: fc.constantFrom(...JOB_NAMES),
+      tags: fc.constantFrom<Record<string, string>>(
+        {},
+        { janitor: "exempt" },
+        { JANITOR: "EXEMPT" },
+        { janitor: "keep" },
+        { owner: "x" },
+      ),
+      jobType: fc.constantFrom("Import", "Export", "export", "Foo"),
+      state: jobState,
+      cancelRequested: fc.option(fc.boolean(), { nil: undefined }),
+      createdAt: fc.option(offsetIso(-60, 2), { nil: undefined }),
+      lastModifiedAt: fc.option(offsetIso(-60, 2), { nil: undefined }),
+      hasDeliveryTrackingNumber: fc.boolean(),
+      returnShipDate: fc.option(offsetIso(-60, 2), { nil: undefined }),
+    },
+    {
+      requiredKeys: [
+        "subscriptionId",
+        "resourceGroup",
+        "name",
+        "tags",
+        "jobType",
+        "state",
+        "hasDeliveryTrackingNumber",
+      ],
+    },
+  )
+  .map((j) => ({
+    ...j,
+    id: `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}`,
+  }));
+
+/** Maybe an observation of this job: in its state or another, with or without a first-eligible mark. */
+export function observationOf(snapshot: JobSnapshot): fc.Arbitrary<Observation | undefined> {
+  return fc.option(
+    fc
+      .record(
+        {
+          state: fc.oneof(caseVariant(snapshot.state), jobState),
+          firstSeenInStateAt: offsetIso(-60, 1),
+          firstEligibleAt: fc.option(offsetIso(-10, 1), { nil: undefined }),
+        },
+        { requiredKeys: ["state", "firstSeenInStateAt"] },
+      )
+      .map((o) => ({ jobId: snapshot.id.toLowerCase(), subscriptionId: snapshot.subscriptionId, ...o })),
+    { nil: undefined },
+  );
+}
+
+/** A clock around BASE_TIME. */
+export const now = fc.integer({ min: -DAY, max: DAY }).map((ms) => new Date(BASE_TIME + ms));
