@@ -13,7 +13,6 @@ import {
 } from "../../../src/localHost/functionsCore";
 import { fromTypedData, runInvocation } from "../../../src/localHost/runInvocation";
 
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports
 type FunctionsLibrary = typeof import("@azure/functions");
 
 const localRequire = createRequire(__filename);
