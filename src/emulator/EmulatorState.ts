@@ -1,0 +1,50 @@
+import { buildDemoSeed } from "./demoSeed";
+import { EmulatorClock } from "./EmulatorClock";
+import { FaultInjector } from "./FaultInjector";
+import { JobStore } from "./JobStore";
+import { RequestLog } from "./RequestLog";
+import { parseSeed, type EmulatorSeed } from "./seed";
+import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
+import { ThrottleBuckets } from "./ThrottleBuckets";
+
+/** A seed as given to the emulator: the built-in demo, or seed JSON. */
+export type SeedInput = EmulatorSeed | "demo";
+
+/** Everything the emulator holds; a reset swaps it all at once. */
+export class EmulatorState {
+  readonly clock = new EmulatorClock();
+  readonly faults = new FaultInjector();
+  readonly requests = new RequestLog();
+  readonly store: JobStore;
+  readonly throttle: ThrottleBuckets;
+  private current: EmulatorSettings;
+
+  /** `baseSettings` are the start-up settings (defaults plus EmulatorOptions.settings); resets start from them. */
+  constructor(private readonly baseSettings: EmulatorSettings = DEFAULT_SETTINGS) {
+    this.current = baseSettings;
+    this.store = new JobStore(this.clock, () => this.current);
+    this.throttle = new ThrottleBuckets(baseSettings.throttling);
+  }
+
+  get settings(): EmulatorSettings {
+    return this.current;
+  }
+
+  /**
+   * Validates first (throwing ValidationError naming the field) and only then forgets every job, fault, logged
+   * request and throttle bucket, puts the clock back to real time, and loads `seed` under `settingsPatch`.
+   */
+  reset(seed: SeedInput | undefined, settingsPatch?: unknown, prefix = ""): void {
+    const at = (field: string) => (prefix === "" ? field : `${prefix}.${field}`);
+    const settings = applySettings(this.baseSettings, settingsPatch, at("settings"));
+    const parsed = seed === undefined || seed === "demo" ? undefined : parseSeed(seed, at("seed"));
+    this.clock.reset();
+    this.current = settings;
+    this.store.clear();
+    this.faults.clear();
+    this.requests.clear();
+    this.throttle.configure(settings.throttling);
+    if (seed === "demo") this.store.load(buildDemoSeed(this.clock.now()));
+    else if (parsed !== undefined) this.store.load(parsed);
+  }
+}

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { ValidationError } from "../errors";
+import { zodProblems } from "./zodProblems";
+
+/**
+ * One injected fault (`POST /_emulator/faults`). A fault matches ARM requests by method and a regular expression
+ * on the path; it answers `status` (with an ErrorResponse), drops the connection (`reset`), or with only
+ * `latencyMs` delays the request and then serves it normally. Without `count` it applies to every match.
+ */
+export interface EmulatorFault {
+  method?: string;
+  path?: string;
+  status?: number;
+  retryAfter?: number;
+  count?: number;
+  latencyMs?: number;
+  reset?: boolean;
+  error?: { code: string; message?: string } | string;
+}
+
+export interface ActiveFault extends EmulatorFault {
+  /** How many more requests it applies to; undefined = unlimited. */
+  remaining?: number;
+  /** How many requests it has applied to. */
+  applied: number;
+}
+
+const faultSchema = z
+  .strictObject({
+    method: z
+      .string()
+      .regex(/^[A-Za-z]+$/, "expected an HTTP method such as GET or DELETE")
+      .optional(),
+    path: z
+      .string()
+      .refine(
+        (p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "expected a valid regular expression (matched against the request path)" },
+      )
+      .optional(),
+    status: z
+      .number()
+      .int("expected a whole number")
+      .min(100)
+      .max(599, "expected an HTTP status 100-599")
+      .optional(),
+    retryAfter: z.number().int("expected whole seconds").min(0, "expected 0 or more seconds").optional(),
+    count: z
+      .number()
+      .int("expected a whole number")
+      .min(1, "expected at least 1 (omit for every request)")
+      .optional(),
+    latencyMs: z
+      .number()
+      .int("expected whole milliseconds")
+      .min(0)
+      .max(600_000, "expected at most 600000")
+      .optional(),
+    reset: z.boolean().optional(),
+    error: z
+      .union(
+        [z.string().min(1), z.strictObject({ code: z.string().min(1), message: z.string().optional() })],
+        {
+          message: 'expected an error code string or {"code": "...", "message": "..."}',
+        },
+      )
+      .optional(),
+  })
+  .refine((f) => f.status !== undefined || f.reset === true || f.latencyMs !== undefined, {
+    message: "a fault needs status, reset: true, or latencyMs",
+  });
+
+const faultsSchema = z.array(faultSchema, { message: "expected an array of faults" });
+
+/** Validates a `POST /faults` body (an array, or one fault); throws ValidationError naming each bad field. */
+export function parseFaults(input: unknown): EmulatorFault[] {
+  const list = Array.isArray(input) ? input : [input];
+  const parsed = faultsSchema.safeParse(list);
+  if (!parsed.success) {
+    throw new ValidationError(zodProblems(parsed.error, Array.isArray(input) ? "faults" : "fault"));
+  }
+  return parsed.data;
+}
+
+export class FaultInjector {
+  private faults: Array<ActiveFault & { pattern?: RegExp }> = [];
+
+  add(faults: EmulatorFault[]): void {
+    for (const f of faults) {
+      this.faults.push({
+        ...f,
+        remaining: f.count,
+        applied: 0,
+        pattern: f.path === undefined ? undefined : new RegExp(f.path),
+      });
+    }
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): ActiveFault[] {
+    return this.faults.map(({ pattern: _pattern, ...f }) => f);
+  }
+
+  /** The first fault that matches and still has uses left (one use is taken), if any. */
+  take(method: string, path: string): EmulatorFault | undefined {
+    for (const fault of this.faults) {
+      if (fault.remaining === 0) continue;
+      if (fault.method !== undefined && fault.method.toUpperCase() !== method) continue;
+      if (fault.pattern !== undefined && !fault.pattern.test(path)) continue;
+      if (fault.remaining !== undefined) fault.remaining--;
+      fault.applied++;
+      return fault;
+    }
+    return undefined;
+  }
+}

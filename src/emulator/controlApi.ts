@@ -1,0 +1,249 @@
+import { z } from "zod";
+import { checkDuration } from "../domain/duration";
+import { ValidationError, type FieldProblem } from "../errors";
+import type { EmulatorState, SeedInput } from "./EmulatorState";
+import { parseFaults } from "./FaultInjector";
+import type { StoredJob } from "./JobStore";
+import { parseSeed } from "./seed";
+import { jobResponse } from "./wireFormat";
+import { zodProblems } from "./zodProblems";
+
+// The control API under /_emulator (PRODUCT.md section 8): tests, benchmarks and the local host steer the
+// emulator with it. No auth, no throttling, not in the ARM request log. Every body is validated first; a bad one
+// answers 400 `{"error":{"code":"InvalidRequest","message":"<field>: <problem>"}}` and changes nothing.
+
+export interface ControlReply {
+  status: number;
+  body: unknown;
+}
+
+/** A job as `GET /_emulator/jobs` shows it: the wire body plus the emulator's own timestamps. */
+export interface EmulatorJobView {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  state?: string;
+  createdAt: string;
+  stateEnteredAt: string;
+  cancelCompletesAt?: string;
+  job: Record<string, unknown>;
+}
+
+export function jobView(job: StoredJob): EmulatorJobView {
+  const view: EmulatorJobView = {
+    subscriptionId: job.subscriptionId,
+    resourceGroup: job.resourceGroup,
+    name: job.name,
+    state: job.properties.state,
+    createdAt: new Date(job.createdAtMs).toISOString(),
+    stateEnteredAt: new Date(job.stateEnteredAtMs).toISOString(),
+    job: jobResponse(job),
+  };
+  if (job.cancelCompletesAtMs !== undefined)
+    view.cancelCompletesAt = new Date(job.cancelCompletesAtMs).toISOString();
+  return view;
+}
+
+const ok = (body: unknown): ControlReply => ({ status: 200, body });
+
+function invalid(problems: FieldProblem[]): ControlReply {
+  return {
+    status: 400,
+    body: {
+      error: {
+        code: "InvalidRequest",
+        message: problems.map((p) => `${p.field}: ${p.message}`).join("; "),
+        details: problems.map((p) => ({ code: "InvalidRequest", target: p.field, message: p.message })),
+      },
+    },
+  };
+}
+
+function notFound(message: string): ControlReply {
+  return { status: 404, body: { error: { code: "NotFound", message } } };
+}
+
+const resetBody = z.strictObject({
+  seed: z
+    .union([z.literal("demo"), z.looseObject({})], { message: 'expected "demo" or a seed object' })
+    .optional(),
+  settings: z.looseObject({}, { message: "expected an object of emulator settings" }).optional(),
+});
+
+const clockBody = z.union(
+  [
+    z.strictObject({
+      now: z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
+        message: "expected an ISO 8601 date-time, e.g. 2030-01-01T00:00:00Z",
+      }),
+    }),
+    z.strictObject({
+      advance: z.string().refine((s) => !("error" in checkDuration(s)), {
+        message: "expected an ISO 8601 duration, e.g. P1D or PT1H",
+      }),
+    }),
+  ],
+  { message: 'expected {"now": "<ISO 8601 date-time>"} or {"advance": "<ISO 8601 duration>"}' },
+);
+
+const stateBody = z.strictObject({
+  state: z.string().min(1, "expected a non-empty state name, e.g. Completed"),
+});
+
+/** Serves one control request; `path` is what follows `/_emulator`. */
+export function handleControl(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: unknown,
+  state: EmulatorState,
+): ControlReply {
+  try {
+    return route(method, path.replace(/\/+$/, ""), query, body, state);
+  } catch (error) {
+    if (error instanceof ValidationError) return invalid(error.problems);
+    throw error;
+  }
+}
+
+function route(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: unknown,
+  state: EmulatorState,
+): ControlReply {
+  const key = `${method} ${path}`;
+  switch (key) {
+    case "GET ":
+      return ok({
+        now: state.clock.nowIso(),
+        subscriptions: state.store.listSubscriptions().length,
+        jobs: state.store.size,
+        settings: state.settings,
+      });
+    case "POST /reset":
+      return reset(body, state);
+    case "GET /settings":
+      return ok(state.settings);
+    case "POST /jobs": {
+      const seed = parseSeed(body ?? {}, "");
+      return ok(state.store.load(seed));
+    }
+    case "GET /jobs": {
+      const items = state.store.all(query.get("subscriptionId") ?? undefined).map(jobView);
+      return ok({ count: items.length, items });
+    }
+    case "GET /clock":
+      return ok({ now: state.clock.nowIso() });
+    case "POST /clock":
+      return setClock(body, state);
+    case "GET /faults":
+      return ok({ faults: state.faults.list() });
+    case "POST /faults":
+      state.faults.add(parseFaults(body));
+      return ok({ faults: state.faults.list() });
+    case "DELETE /faults":
+      state.faults.clear();
+      return ok({ faults: [] });
+    case "GET /requests": {
+      const since = query.get("since");
+      if (since !== null && !/^\d+$/.test(since)) {
+        return invalid([{ field: "since", message: "expected a whole number (a request seq)" }]);
+      }
+      const forbidden = query.get("forbidden");
+      if (forbidden !== null && forbidden !== "true" && forbidden !== "false") {
+        return invalid([{ field: "forbidden", message: "expected true or false" }]);
+      }
+      return ok(
+        state.requests.page({
+          forbiddenOnly: forbidden === "true",
+          since: since === null ? 0 : Number(since),
+        }),
+      );
+    }
+  }
+  const stateMatch = /^\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/state$/.exec(path);
+  if (stateMatch !== null && method === "POST") {
+    const [subscriptionId, resourceGroup, name] = stateMatch.slice(1).map(decodeURIComponent) as [
+      string,
+      string,
+      string,
+    ];
+    return forceState(subscriptionId, resourceGroup, name, body, state);
+  }
+  return notFound(
+    `The control API has no '${method} /_emulator${path}'. It serves: GET /, POST /reset, GET /settings, ` +
+      "POST|GET /jobs, POST /jobs/{subscriptionId}/{resourceGroup}/{jobName}/state, GET|POST /clock, " +
+      "GET|POST|DELETE /faults, GET /requests.",
+  );
+}
+
+function reset(body: unknown, state: EmulatorState): ControlReply {
+  let seed: SeedInput | undefined;
+  let settings: unknown;
+  if (body === undefined || body === null) {
+    seed = undefined;
+  } else if (
+    typeof body === "object" &&
+    !Array.isArray(body) &&
+    ("subscriptions" in body || "jobs" in body)
+  ) {
+    // PRODUCT.md: "POST /reset (optional seed body)": a bare seed is accepted too.
+    seed = body as SeedInput;
+  } else {
+    const parsed = resetBody.safeParse(body);
+    if (!parsed.success) return invalid(zodProblems(parsed.error));
+    seed = parsed.data.seed as SeedInput | undefined;
+    settings = parsed.data.settings;
+  }
+  state.reset(seed, settings);
+  return ok({
+    now: state.clock.nowIso(),
+    subscriptions: state.store.listSubscriptions().length,
+    jobs: state.store.size,
+    settings: state.settings,
+  });
+}
+
+function setClock(body: unknown, state: EmulatorState): ControlReply {
+  const parsed = clockBody.safeParse(body);
+  if (!parsed.success) {
+    // A union error says little; name the field the caller most likely meant.
+    const problems = zodProblems(parsed.error);
+    if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+      const b = body as Record<string, unknown>;
+      if ("now" in b && "advance" in b)
+        return invalid([{ field: "body", message: "give either now or advance, not both" }]);
+      if ("now" in b)
+        return invalid([
+          { field: "now", message: "expected an ISO 8601 date-time, e.g. 2030-01-01T00:00:00Z" },
+        ]);
+      if ("advance" in b)
+        return invalid([{ field: "advance", message: "expected an ISO 8601 duration, e.g. P1D or PT1H" }]);
+    }
+    return invalid(problems);
+  }
+  if ("now" in parsed.data) state.clock.set(Date.parse(parsed.data.now));
+  else {
+    const result = checkDuration(parsed.data.advance);
+    if ("ms" in result) state.clock.advance(result.ms);
+  }
+  return ok({ now: state.clock.nowIso() });
+}
+
+function forceState(
+  subscriptionId: string,
+  resourceGroup: string,
+  name: string,
+  body: unknown,
+  state: EmulatorState,
+): ControlReply {
+  const parsed = stateBody.safeParse(body);
+  if (!parsed.success) return invalid(zodProblems(parsed.error));
+  const job = state.store.get(subscriptionId, resourceGroup, name);
+  if (job === undefined)
+    return notFound(`No job '${name}' in ${subscriptionId}/${resourceGroup} (it may have expired).`);
+  state.store.setState(job, parsed.data.state);
+  return ok(jobView(job));
+}

@@ -1,0 +1,347 @@
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ValidationError } from "../errors";
+import { handleArm, matchRoute, type ArmReply } from "./armApi";
+import { createCertificate } from "./certificate";
+import { handleControl } from "./controlApi";
+import { EmulatorState, type SeedInput } from "./EmulatorState";
+import type { EmulatorFault } from "./FaultInjector";
+import type { LoggedRequest } from "./RequestLog";
+import type { EmulatorSeed } from "./seed";
+import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
+import { errorBody } from "./wireFormat";
+
+export type { EmulatorSeed } from "./seed";
+export type { EmulatorSettings } from "./settings";
+
+export interface EmulatorOptions {
+  /** 0 or undefined: a free port. */
+  port?: number;
+  /** Initial data: the built-in `demo`, or a seed (validated: a bad one throws ValidationError naming the field). */
+  seed?: EmulatorSeed | "demo";
+  settings?: Partial<EmulatorSettings>;
+  /** Where `ca.pem` is written; default a fresh temp folder, removed on close. */
+  certDir?: string;
+}
+
+export interface RunningEmulator {
+  /** `https://127.0.0.1:PORT`: the ARM endpoint to give the SDK clients. */
+  endpoint: string;
+  /** Absolute path of the PEM certificate to trust. */
+  caCertPath: string;
+  caCertPem: string;
+  /** `endpoint + "/_emulator"`. */
+  controlUrl: string;
+  close(): Promise<void>;
+}
+
+/** ARM refuses bigger request bodies; the control API takes big seed batches. */
+const ARM_BODY_LIMIT = 4 * 1024 * 1024;
+const CONTROL_BODY_LIMIT = 256 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.destroyed || res.headersSent) return;
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const all: Record<string, string | number> = { ...headers, "content-length": Buffer.byteLength(text) };
+  if (body !== undefined) all["content-type"] = "application/json; charset=utf-8";
+  res.writeHead(status, all);
+  res.end(text);
+}
+
+function delay(ms: number): Promise<void> {
+  // Unref'd: a pending injected latency must not keep a closing emulator alive.
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+const DEFAULT_FAULT_CODES: Record<number, string> = {
+  400: "BadRequest",
+  401: "AuthenticationFailed",
+  403: "AuthorizationFailed",
+  404: "ResourceNotFound",
+  408: "RequestTimeout",
+  409: "Conflict",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  502: "BadGateway",
+  503: "ServiceUnavailable",
+  504: "GatewayTimeout",
+};
+
+function faultError(fault: EmulatorFault, status: number): { code: string; message: string } {
+  const given = typeof fault.error === "string" ? { code: fault.error } : fault.error;
+  const code = given?.code ?? DEFAULT_FAULT_CODES[status] ?? `Http${status}`;
+  return { code, message: given?.message ?? `Injected fault: ${status} ${code}.` };
+}
+
+/** Serves the ARM API and the control API of one emulator instance. */
+function createHandler(state: EmulatorState) {
+  async function serveArm(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+  ): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const path = url.pathname;
+    const at = state.clock.nowIso();
+    const log = (status: number, extra: Partial<LoggedRequest> = {}) =>
+      state.requests.add({
+        method,
+        path,
+        ...(url.search.length > 1 ? { query: url.search.slice(1) } : {}),
+        status,
+        ...extra,
+        at,
+      });
+    const headers: Record<string, string> = { "x-ms-correlation-request-id": requestId };
+
+    let text: string;
+    try {
+      text = await readBody(req, ARM_BODY_LIMIT);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      send(res, 413, errorBody("RequestEntityTooLarge", "The request body is too large."), headers);
+      log(413);
+      return;
+    }
+
+    const fault = state.faults.take(method, path);
+    if (fault !== undefined) {
+      if (fault.latencyMs !== undefined && fault.latencyMs > 0) await delay(fault.latencyMs);
+      if (fault.reset === true) {
+        log(0, { fault: true });
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status !== undefined) {
+        if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
+        const error = faultError(fault, fault.status);
+        send(res, fault.status, errorBody(error.code, error.message), headers);
+        log(fault.status, { fault: true });
+        return;
+      }
+      // Latency only: now serve it normally.
+    }
+
+    if (!/^Bearer\s+\S+/i.test(req.headers.authorization ?? "")) {
+      send(
+        res,
+        401,
+        errorBody(
+          "AuthenticationFailed",
+          "Authentication failed. The 'Authorization' header is missing or not a bearer token.",
+        ),
+        headers,
+      );
+      log(401);
+      return;
+    }
+
+    const route = matchRoute(method, path);
+    if ("status" in route) {
+      send(res, route.status, route.body, headers);
+      log(route.status);
+      return;
+    }
+    const operation = route.operation;
+
+    const apiVersion = url.searchParams.get("api-version");
+    if (apiVersion === null || apiVersion === "") {
+      send(
+        res,
+        400,
+        errorBody(
+          "MissingApiVersionParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.",
+        ),
+        headers,
+      );
+      log(400, { operation });
+      return;
+    }
+    if (apiVersion !== route.apiVersion) {
+      send(
+        res,
+        400,
+        errorBody(
+          "InvalidApiVersionParameter",
+          `The api-version '${apiVersion}' is invalid. The supported versions are '${route.apiVersion}'.`,
+        ),
+        headers,
+      );
+      log(400, { operation });
+      return;
+    }
+
+    const throttled = state.throttle.take(route.scope, route.kind);
+    const level = route.scope === "tenant" ? "tenant" : "subscription";
+    headers[`x-ms-ratelimit-remaining-${level}-${route.kind}`] = String(throttled.remaining);
+    if (!throttled.allowed) {
+      headers["retry-after"] = String(throttled.retryAfterSeconds);
+      send(
+        res,
+        429,
+        errorBody(
+          "TooManyRequests",
+          `The request is throttled: too many ${route.kind} for this ${level}. ` +
+            `Retry after ${throttled.retryAfterSeconds} seconds.`,
+        ),
+        headers,
+      );
+      log(429, { operation });
+      return;
+    }
+
+    let body: unknown;
+    if (text.trim() !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        send(res, 400, errorBody("InvalidRequestContent", "The request content is not valid JSON."), headers);
+        log(400, { operation });
+        return;
+      }
+    }
+
+    const reply: ArmReply = handleArm(
+      { route, path, query: url.searchParams, body, origin: `https://${req.headers.host ?? url.host}` },
+      state.store,
+      state.settings,
+    );
+    send(res, reply.status, reply.body, headers);
+    log(
+      reply.status,
+      reply.forbidden !== undefined ? { operation, forbidden: true, rule: reply.forbidden } : { operation },
+    );
+  }
+
+  async function serveControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    let text: string;
+    try {
+      text = await readBody(req, CONTROL_BODY_LIMIT);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      send(res, 413, errorBody("RequestEntityTooLarge", "body: larger than 256 MiB; send jobs in batches"));
+      return;
+    }
+    let body: unknown;
+    if (text.trim() !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        send(res, 400, errorBody("InvalidRequest", "body: not valid JSON"));
+        return;
+      }
+    }
+    const reply = handleControl(
+      method,
+      url.pathname.slice("/_emulator".length),
+      url.searchParams,
+      body,
+      state,
+    );
+    send(res, reply.status, reply.body);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = randomUUID();
+    res.setHeader("x-ms-request-id", requestId);
+    const url = new URL(req.url ?? "/", "https://emulator.invalid");
+    const isControl = url.pathname === "/_emulator" || url.pathname.startsWith("/_emulator/");
+    const work = isControl ? serveControl(req, res, url) : serveArm(req, res, url, requestId);
+    work.catch((error: unknown) => {
+      // A bug in the emulator: say so without crashing it (and without echoing request data).
+      process.stderr.write(
+        `importexport emulator: internal error: ${(error as Error)?.stack ?? String(error)}\n`,
+      );
+      send(res, 500, errorBody("InternalServerError", "The emulator failed to serve this request."));
+    });
+  };
+}
+
+function checkPort(port: number | undefined): number {
+  if (port === undefined) return 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ValidationError([
+      { field: "port", message: `expected a whole number from 0 to 65535, got ${port}` },
+    ]);
+  }
+  return port;
+}
+
+/**
+ * Starts the Import/Export emulator over https on 127.0.0.1 (PRODUCT.md section 8). Options are validated first:
+ * a bad port, seed or setting throws ValidationError naming the field, before anything starts.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const port = checkPort(options.port);
+  const baseSettings = applySettings(DEFAULT_SETTINGS, options.settings, "settings");
+  const state = new EmulatorState(baseSettings);
+  state.reset(options.seed as SeedInput | undefined, undefined, "");
+
+  const certificate = await createCertificate(options.certDir);
+  const server = https.createServer(
+    { key: certificate.keyPem, cert: certificate.certPem },
+    createHandler(state),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if (certificate.ownsDir) await rm(certificate.dir, { recursive: true, force: true });
+    throw error;
+  }
+  const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint,
+    caCertPath: certificate.caCertPath,
+    caCertPem: certificate.certPem,
+    controlUrl: `${endpoint}/_emulator`,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (certificate.ownsDir) await rm(certificate.dir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

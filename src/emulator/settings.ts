@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { checkDuration } from "../domain/duration";
+import { ValidationError } from "../errors";
+import { zodProblems } from "./zodProblems";
+
+/** One ARM token bucket: how many requests it holds and how fast it refills (real time, not the emulator clock). */
+export interface BucketSettings {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface ThrottlingSettings {
+  reads: BucketSettings;
+  writes: BucketSettings;
+  deletes: BucketSettings;
+}
+
+/** How the emulator behaves; every rule whose real behaviour is unknown (SERVICE.md section 2) is a setting. */
+export interface EmulatorSettings {
+  /** States in which DELETE is allowed (case-insensitive). */
+  deleteStates: string[];
+  /** States in which `cancelRequested: true` is accepted (case-insensitive). */
+  cancelStates: string[];
+  /** The 4xx answered when a delete or cancel breaks a state rule. */
+  refusalStatus: number;
+  /** Per subscription and operation kind; `false` turns throttling off. */
+  throttling: false | ThrottlingSettings;
+  /** Page size of a listing without `$top`. */
+  defaultPageSize: number;
+  /** Largest `$top` accepted; the service documents 100. */
+  maxPageSize: number;
+  /** How long (emulator clock, ISO 8601 duration) an accepted cancel takes to move the job to Completed. */
+  cancelCompletesAfter: string;
+  /** A Creating job without a tracking number vanishes this long after creation. */
+  creatingExpiry: string;
+  /** A Completed or Closed job vanishes this long after entering that state. */
+  completedExpiry: string;
+}
+
+// The documented rules and ARM figures of SERVICE.md sections 2 and 4.
+export const DEFAULT_THROTTLING: ThrottlingSettings = {
+  reads: { capacity: 250, refillPerSecond: 25 },
+  writes: { capacity: 200, refillPerSecond: 10 },
+  deletes: { capacity: 200, refillPerSecond: 10 },
+};
+
+export const DEFAULT_SETTINGS: EmulatorSettings = {
+  deleteStates: ["Creating", "Completed"],
+  cancelStates: ["Creating", "Shipping", "Received", "Transferring"],
+  refusalStatus: 409,
+  throttling: DEFAULT_THROTTLING,
+  defaultPageSize: 50,
+  maxPageSize: 100,
+  cancelCompletesAfter: "PT1H",
+  creatingExpiry: "P14D",
+  completedExpiry: "P90D",
+};
+
+const stateList = z.array(z.string().min(1, "expected a non-empty state name"));
+
+const bucket = z.strictObject({
+  capacity: z.number().int("expected a whole number").min(1, "expected at least 1").max(1_000_000),
+  refillPerSecond: z.number().positive("expected a number above 0").max(1_000_000),
+});
+
+const duration = z.string().refine((text) => !("error" in checkDuration(text)), {
+  message: "expected an ISO 8601 duration in weeks, days, hours, minutes or seconds, e.g. PT1H, P14D",
+});
+
+const settingsPatch = z.strictObject({
+  deleteStates: stateList.optional(),
+  cancelStates: stateList.optional(),
+  refusalStatus: z
+    .number()
+    .int("expected a whole number")
+    .min(400, "expected a 4xx status (400-499)")
+    .max(499, "expected a 4xx status (400-499)")
+    .optional(),
+  throttling: z
+    .union([
+      z.boolean(),
+      z.strictObject({ reads: bucket.optional(), writes: bucket.optional(), deletes: bucket.optional() }),
+    ])
+    .optional(),
+  defaultPageSize: z.number().int("expected a whole number").min(1, "expected at least 1").optional(),
+  maxPageSize: z.number().int("expected a whole number").min(1, "expected at least 1").max(1000).optional(),
+  cancelCompletesAfter: duration.optional(),
+  creatingExpiry: duration.optional(),
+  completedExpiry: duration.optional(),
+});
+
+/**
+ * `base` with the fields of `patch` applied. `throttling: true` means the ARM defaults; a partial throttling
+ * object fills the missing buckets from the defaults. Throws ValidationError naming each bad field (prefixed with
+ * `prefix`, e.g. `settings`).
+ */
+export function applySettings(base: EmulatorSettings, patch: unknown, prefix = "settings"): EmulatorSettings {
+  const parsed = settingsPatch.safeParse(patch ?? {});
+  if (!parsed.success) throw new ValidationError(zodProblems(parsed.error, prefix));
+  const p = parsed.data;
+  let throttling = base.throttling;
+  if (p.throttling === false) throttling = false;
+  else if (p.throttling === true) throttling = DEFAULT_THROTTLING;
+  else if (p.throttling !== undefined) throttling = { ...DEFAULT_THROTTLING, ...p.throttling };
+  const next: EmulatorSettings = {
+    deleteStates: p.deleteStates ?? base.deleteStates,
+    cancelStates: p.cancelStates ?? base.cancelStates,
+    refusalStatus: p.refusalStatus ?? base.refusalStatus,
+    throttling,
+    defaultPageSize: p.defaultPageSize ?? base.defaultPageSize,
+    maxPageSize: p.maxPageSize ?? base.maxPageSize,
+    cancelCompletesAfter: p.cancelCompletesAfter ?? base.cancelCompletesAfter,
+    creatingExpiry: p.creatingExpiry ?? base.creatingExpiry,
+    completedExpiry: p.completedExpiry ?? base.completedExpiry,
+  };
+  if (next.defaultPageSize > next.maxPageSize) {
+    throw new ValidationError([
+      {
+        field: `${prefix}.defaultPageSize`,
+        message: `expected at most maxPageSize (${next.maxPageSize}), got ${next.defaultPageSize}`,
+      },
+    ]);
+  }
+  return next;
+}
+
+/** Milliseconds of one of the (already validated) duration settings. */
+export function durationMs(text: string): number {
+  const result = checkDuration(text);
+  if ("error" in result) throw new Error(`unvalidated duration setting: ${text}`);
+  return result.ms;
+}

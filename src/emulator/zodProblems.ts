@@ -1,0 +1,53 @@
+import type { z } from "zod";
+import type { FieldProblem } from "../errors";
+
+// Turns zod issues into the project's `field: message` problems, with paths written the way a person reads them
+// (`jobs[3].properties.state`) and messages that say what is accepted.
+
+export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = "", rootName = "body"): string {
+  let out = prefix;
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? rootName : out;
+}
+
+const ARTICLE: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "a boolean (true or false)",
+  object: "an object",
+  array: "an array",
+  record: "an object",
+};
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const expected = ARTICLE[issue.expected] ?? issue.expected;
+      // zod words a missing field as "received undefined".
+      if (/received undefined$/.test(issue.message)) return `is required (${expected})`;
+      return `expected ${expected}`;
+    }
+    case "unrecognized_keys":
+      return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_union":
+      return issue.message && issue.message !== "Invalid input"
+        ? issue.message
+        : "has an unaccepted value or type";
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** One problem per issue; `prefix` is put before every path (e.g. `seed`); `rootName` names the whole value. */
+export function zodProblems(error: z.ZodError, prefix = "", rootName = "body"): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: fieldPath(issue.path, prefix, rootName),
+    message: describeIssue(issue),
+  }));
+}
