@@ -1,5 +1,5 @@
 // The ARM adapters over the real SDK clients, over https with the emulator's CA, against the local emulator.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import {
   createArmAdapters,
@@ -8,9 +8,9 @@ import {
   type ArmSettings,
 } from "../../../../src/adapters/arm";
 import type { JobSnapshot } from "../../../../src/domain/job";
-import { EmulatorControlClient } from "../../../../src/emulator/controlClient";
-import { startEmulator, type EmulatorSeed } from "../../../../src/emulator/server";
+import type { EmulatorSeed } from "../../../../src/emulator/server";
 import { DEFAULT_THROTTLING } from "../../../../src/emulator/settings";
+import { withEmulator } from "../../../support/emulator";
 
 const SUB = "6a1b7c2d-0000-4000-8000-00000000a001";
 const OTHER_SUB = "6a1b7c2d-0000-4000-8000-00000000a002";
@@ -79,35 +79,27 @@ const BASE_SEED: EmulatorSeed = {
 const ref = (name: string) => ({ subscriptionId: SUB, resourceGroup: RG, name });
 
 describe("ARM adapters against the emulator", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
-  let control: EmulatorControlClient;
+  const fixture = withEmulator({ settings: { throttling: false } });
+  const control = () => fixture.control;
   let settings: ArmSettings;
   let arm: ArmAdapters;
 
-  beforeAll(async () => {
-    emulator = await startEmulator({ settings: { throttling: false } });
-    control = new EmulatorControlClient({ controlUrl: emulator.controlUrl, caCertPem: emulator.caCertPem });
+  beforeAll(() => {
     // The same path the app takes: settings from the environment, CA from the PEM file, loopback -> dev token.
-    settings = parseArmSettings({
-      JANITOR_ARM_ENDPOINT: emulator.endpoint,
-      JANITOR_ARM_CA_CERT: emulator.caCertPath,
-    });
+    const { endpoint, caCertPath } = fixture.emulator;
+    settings = parseArmSettings({ JANITOR_ARM_ENDPOINT: endpoint, JANITOR_ARM_CA_CERT: caCertPath });
     arm = createArmAdapters(settings);
   });
 
-  afterAll(async () => {
-    await emulator?.close();
-  });
-
   beforeEach(async () => {
-    await control.reset({ seed: BASE_SEED, settings: { throttling: false } });
+    await control().reset({ seed: BASE_SEED, settings: { throttling: false } });
   });
 
   it("pages through 250 jobs, 100 at a time, with no duplicate and no gap", async () => {
     // Prepare
     const names = Array.from({ length: 250 }, (_, i) => `bulk-${String(i).padStart(3, "0")}`);
     const states = ["Creating", "Shipping", "Completed", "Packaging", "Closed"];
-    await control.reset({
+    await control().reset({
       seed: {
         subscriptions: SUBSCRIPTIONS,
         jobs: names.map((name, i) => seedJob(name, states[i % states.length])),
@@ -158,7 +150,7 @@ describe("ARM adapters against the emulator", () => {
   });
 
   it("gets a job with only what decisions need and the remaining-reads header", async () => {
-    await control.reset({ seed: BASE_SEED, settings: { throttling: DEFAULT_THROTTLING } });
+    await control().reset({ seed: BASE_SEED, settings: { throttling: DEFAULT_THROTTLING } });
 
     const result = await arm.jobs.getJob(ref("in-transit"));
 
@@ -188,7 +180,7 @@ describe("ARM adapters against the emulator", () => {
       status: 200,
       value: { state: "Shipping", cancelRequested: true },
     });
-    const [stored] = (await control.jobs(SUB)).filter((job) => job.name === "in-transit");
+    const [stored] = (await control().jobs(SUB)).filter((job) => job.name === "in-transit");
     expect((stored?.job.properties as Record<string, unknown>).cancelRequested).toBe(true);
   });
 
@@ -196,7 +188,7 @@ describe("ARM adapters against the emulator", () => {
     const result = await arm.jobs.deleteJob(ref(name));
 
     expect(result).toMatchObject({ ok: true, status: 200 });
-    expect((await control.jobs(SUB)).some((job) => job.name === name)).toBe(false);
+    expect((await control().jobs(SUB)).some((job) => job.name === name)).toBe(false);
     expect(await arm.jobs.getJob(ref(name))).toMatchObject({
       ok: false,
       failure: { kind: "gone", status: 404 },
@@ -210,7 +202,7 @@ describe("ARM adapters against the emulator", () => {
     if (result.ok) return;
     expect(result.failure).toMatchObject({ kind: "not-allowed", status: 409 });
     expect(result.failure.kind === "not-allowed" && result.failure.code).toMatch(/\w+/);
-    expect((await control.jobs(SUB)).some((job) => job.name === "packaging")).toBe(true);
+    expect((await control().jobs(SUB)).some((job) => job.name === "packaging")).toBe(true);
   });
 
   it("maps an unknown job to gone on get, cancel and delete", async () => {
@@ -226,7 +218,7 @@ describe("ARM adapters against the emulator", () => {
 
   it("maps a drained read bucket to throttled with retryAfterMs", async () => {
     // Prepare: a read bucket of 3 that hardly refills.
-    await control.reset({
+    await control().reset({
       seed: BASE_SEED,
       settings: { throttling: { ...DEFAULT_THROTTLING, reads: { capacity: 3, refillPerSecond: 0.01 } } },
     });
@@ -248,7 +240,7 @@ describe("ARM adapters against the emulator", () => {
   });
 
   it("maps an injected 503 to transient, and the next call succeeds", async () => {
-    await control.addFaults({ method: "GET", path: "/jobs/draft$", status: 503, count: 1 });
+    await control().addFaults({ method: "GET", path: "/jobs/draft$", status: 503, count: 1 });
 
     expect(await arm.jobs.getJob(ref("draft"))).toMatchObject({
       ok: false,
@@ -261,7 +253,7 @@ describe("ARM adapters against the emulator", () => {
     const first = await arm.jobs.listJobsPage(SUB, undefined, { pageSize: 2 });
     const link = first.ok ? first.value.nextLink : undefined;
     expect(link).toBeDefined();
-    await control.addFaults({ method: "GET", path: "Microsoft.ImportExport/jobs$", reset: true, count: 1 });
+    await control().addFaults({ method: "GET", path: "Microsoft.ImportExport/jobs$", reset: true, count: 1 });
 
     const dropped = await arm.jobs.listJobsPage(SUB, link, { pageSize: 2 });
     const retried = await arm.jobs.listJobsPage(SUB, link, { pageSize: 2 });
@@ -274,7 +266,7 @@ describe("ARM adapters against the emulator", () => {
   it("maps a reply slower than the timeout to transient Timeout", async () => {
     // A read of a job no other test uses: the emulator still answers it after we gave up, harmlessly.
     const impatient = createArmAdapters(settings, { timeoutMs: 200 });
-    await control.addFaults({ method: "GET", path: "/jobs/slow-reply$", latencyMs: 1_500, count: 1 });
+    await control().addFaults({ method: "GET", path: "/jobs/slow-reply$", latencyMs: 1_500, count: 1 });
 
     expect(await impatient.jobs.getJob(ref("slow-reply"))).toMatchObject({
       ok: false,
@@ -299,7 +291,7 @@ describe("ARM adapters against the emulator", () => {
     await arm.jobs.deleteJob(ref("draft"));
     await arm.jobs.cancelJob(ref("in-transit"));
 
-    const log = await control.requests();
+    const log = await control().requests();
 
     expect(log.forbiddenTotal).toBe(0);
     const mine = log.items.filter((item) => !item.path.endsWith("/slow-reply"));
