@@ -1,6 +1,6 @@
 // The least privilege the janitor needs on a target subscription: list and read jobs, cancel them
-// (PATCH cancelRequested, a write) and delete them. Nothing else: not listBitLockerKeys, not jobs/create
-// in other resource types, no data actions. test/infra checks that this list stays exactly these three.
+// (PATCH cancelRequested: ARM has no narrower action than jobs/write) and delete them. Nothing else: not
+// listBitLockerKeys, no data actions. test/infra checks that this list stays exactly these three.
 targetScope = 'subscription'
 
 @description('Name (a GUID) of the role definition; the same in every subscription it is assignable in.')
