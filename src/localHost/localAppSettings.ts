@@ -1,0 +1,32 @@
+/** The local services `npm start` runs and the app must be pointed at. */
+export interface LocalServices {
+  /** Azurite's explicit connection string (its ports are free ports, so `UseDevelopmentStorage=true` won't do). */
+  storageConnectionString: string;
+  /** The Import/Export emulator's ARM endpoint (`https://127.0.0.1:PORT`) and the CA to trust for it. */
+  armEndpoint: string;
+  armCaCertPath: string;
+}
+
+/** The schedule PRODUCT.md section 7 gives as default: 03:00 UTC daily. */
+export const DEFAULT_LOCAL_SCHEDULE = "0 0 3 * * *";
+
+/**
+ * The app settings `npm start` gives the app: the one place that wires setting names to the local services.
+ * Storage and ARM always point at the local services (a shell that holds real Azure settings must not leak into a
+ * local run); mode and schedule keep a value from the shell, so `JANITOR_MODE=apply npm start` works. Other
+ * JANITOR_* settings (JANITOR_MANUAL_APPLY, JANITOR_POLICY, ...) simply pass through from the shell.
+ */
+export function localAppSettings(
+  services: LocalServices,
+  shell: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  return {
+    FUNCTIONS_WORKER_RUNTIME: "node",
+    AzureWebJobsStorage: services.storageConnectionString,
+    JANITOR_STORAGE: services.storageConnectionString,
+    JANITOR_ARM_ENDPOINT: services.armEndpoint,
+    JANITOR_ARM_CA_CERT: services.armCaCertPath,
+    JANITOR_MODE: shell.JANITOR_MODE ?? "plan",
+    JANITOR_SCHEDULE: shell.JANITOR_SCHEDULE ?? DEFAULT_LOCAL_SCHEDULE,
+  };
+}
