@@ -1,0 +1,288 @@
+// The audit log on Azure Table Storage (PRODUCT.md section 4).
+//
+// Key design (log-tail pattern plus inter-partition copies):
+// - Each entry is stored as up to three copies of one row: the same RowKey and the same properties, in three
+//   partitions:
+//     time copy  PartitionKey `t<999999 - UTC day number>-<yyyymmdd>`   e.g. `t979477-20261121`
+//     run copy   PartitionKey `r-<runId>`
+//     job copy   PartitionKey `j-<lower-cased job id, key-encoded>`     (entries without a job have none)
+//   RowKey (all copies) `<13-digit inverted epoch ms>-<runId>-<12-digit inverted seq>`.
+// - Inverted milliseconds (not .NET ticks, which overflow JS numbers) sort the newest first within a partition,
+//   and the inverted day sorts the newest partition first, so across all time partitions the table order is
+//   newest first and is the same as the order of RowKeys alone. A time range is therefore one key-range query
+//   (PartitionKey range of the days, RowKey range of the milliseconds); the entries of a run or of a job are
+//   one partition query (with the same RowKey range when a time range is also given). Nothing scans the table.
+// - Full copies rather than pointer rows: a run or job lookup reads rows directly, with no point read per entry.
+//   A transaction holds one partition only, so the copies cannot share one. Writes go time copies first (one
+//   transaction of up to 100 rows per day partition), then the run and job copies. A write that fails half way
+//   rejects; the engine stops acting, and writing the same entries again completes it: a row that already
+//   exists with the same content counts as written (that is also how a retried batch whose first attempt did
+//   land is recognised), while a row with the same key and other content is a collision and fails. Nothing is
+//   ever updated or upserted. Retention deletes copies before the time row, so an interrupted purge is finished
+//   by the next one; the time rows are always the complete set.
+// - Cursors carry the last RowKey returned and a hash of the filters (pageCursor.ts).
+import { odata, type TransactionAction } from "@azure/data-tables";
+import { parseAuditQuery } from "../../domain/auditFilter";
+import type { AuditEntry } from "../../domain/records";
+import type { AuditQuery, AuditStore, Page } from "../../engine/ports";
+import { AuditWriteError } from "../../errors";
+import {
+  AUDIT_ROW_KEY_PATTERN,
+  entityToAuditEntry,
+  jobPartition,
+  runPartition,
+  sameAuditEntry,
+  TIME_PARTITION_END,
+  timePartition,
+  toAuditRows,
+  type AuditRows,
+} from "./auditEntity";
+import { decodeCursor, encodeCursor } from "./pageCursor";
+import {
+  chunks,
+  codeOf,
+  deleteIfPresent,
+  DEFAULT_RETRY,
+  forEachPage,
+  groupBy,
+  MAX_BATCH,
+  MAX_PAGE,
+  runLimited,
+  statusOf,
+  type Entity,
+  type RetryOptions,
+  type StoredEntity,
+  type TableLike,
+  withRetry,
+} from "./tableAccess";
+import { invertedMs, msFromInverted } from "./tableKeys";
+
+export interface TableStoreOptions {
+  /** Creates the tables once; every operation awaits it. */
+  ready?: () => Promise<void>;
+  retry?: RetryOptions;
+  clock?: () => Date;
+  /** Transactions in flight at once. */
+  concurrency?: number;
+}
+
+const CURSOR_KIND = "audit";
+
+export class TableAuditStore implements AuditStore {
+  private readonly ready: () => Promise<void>;
+  private readonly retry: RetryOptions;
+  private readonly clock: () => Date;
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly table: TableLike,
+    options: TableStoreOptions = {},
+  ) {
+    this.ready = options.ready ?? (() => Promise.resolve());
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.clock = options.clock ?? (() => new Date());
+    this.concurrency = options.concurrency ?? 8;
+  }
+
+  async append(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map(toAuditRows);
+    refuseDuplicates(rows);
+    try {
+      await this.ready();
+      await this.createRows(rows.map((r) => r.time));
+      await this.createRows(rows.flatMap((r) => (r.byJob ? [r.byRun, r.byJob] : [r.byRun])));
+    } catch (err) {
+      if (err instanceof AuditWriteError) throw err;
+      throw new AuditWriteError(
+        `audit log write failed (${describeFailure(err)}); nothing may act until it is written`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  async query(raw: AuditQuery): Promise<Page<AuditEntry>> {
+    const query = parseAuditQuery({ ...raw }, this.clock());
+    const { limit = 100, cursor, ...filters } = query;
+    const after =
+      cursor === undefined ? undefined : decodeCursor(cursor, CURSOR_KIND, filters, AUDIT_ROW_KEY_PATTERN);
+    await this.ready();
+
+    const found: StoredEntity[] = [];
+    // One more than asked tells whether another page exists, so the last page carries no cursor.
+    await forEachPage(
+      this.table,
+      { filter: auditFilter(query, after) },
+      Math.min(MAX_PAGE, limit + 1),
+      this.retry,
+      (page) => {
+        found.push(...page);
+        return found.length <= limit;
+      },
+    );
+    const items = found.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(entityToAuditEntry),
+      ...(found.length > limit && last
+        ? { nextCursor: encodeCursor(CURSOR_KIND, filters, last.rowKey!) }
+        : {}),
+    };
+  }
+
+  /** Removes every entry older than `cutoff` (and its run and job copies), page by page. */
+  async purgeOlderThan(cutoff: Date): Promise<{ removed: number }> {
+    const cutMs = cutoff.getTime();
+    if (!Number.isFinite(cutMs)) throw new TypeError("purgeOlderThan: cutoff must be a valid Date");
+    await this.ready();
+    const newestOld = invertedMs(cutMs - 1);
+    const filter = [
+      odata`PartitionKey ge ${timePartition(cutMs - 1)}`,
+      odata`PartitionKey lt ${TIME_PARTITION_END}`,
+      odata`RowKey ge ${newestOld}`,
+    ].join(" and ");
+    let removed = 0;
+    await forEachPage(
+      this.table,
+      { filter, select: ["PartitionKey", "RowKey", "runId", "jobIdKey"] },
+      MAX_PAGE,
+      this.retry,
+      async (page) => {
+        const copies = page.flatMap((row) => {
+          const keys = [{ partitionKey: runPartition(String(row.runId)), rowKey: row.rowKey! }];
+          if (typeof row.jobIdKey === "string")
+            keys.push({ partitionKey: jobPartition(row.jobIdKey), rowKey: row.rowKey! });
+          return keys;
+        });
+        await this.deleteRows(copies);
+        await this.deleteRows(page.map((row) => ({ partitionKey: row.partitionKey!, rowKey: row.rowKey! })));
+        removed += page.length;
+        return true;
+      },
+    );
+    return { removed };
+  }
+
+  // ------------------------------------------------------------ writing
+
+  private async createRows(rows: Entity[]): Promise<void> {
+    const tasks = [...groupBy(rows, (row) => row.partitionKey).values()]
+      .flatMap((group) => chunks(group, MAX_BATCH))
+      .map((chunk) => () => this.createChunk(chunk));
+    await runLimited(tasks, this.concurrency);
+  }
+
+  private async createChunk(chunk: Entity[]): Promise<void> {
+    if (chunk.length === 1) return this.createOne(chunk[0]!);
+    try {
+      await withRetry(() => this.table.submitTransaction(chunk.map((row) => ["create", row])), this.retry);
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      // Some row exists already: our own earlier attempt, or a real collision. The transaction changed
+      // nothing, so sort it out row by row.
+      for (const row of chunk) await this.createOne(row);
+    }
+  }
+
+  private async createOne(row: Entity): Promise<void> {
+    try {
+      await withRetry(() => this.table.createEntity(row), this.retry);
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      const stored = await withRetry(() => this.table.getEntity(row.partitionKey, row.rowKey), this.retry);
+      const ours = entityToAuditEntry(row);
+      if (!sameAuditEntry(entityToAuditEntry(stored), ours)) {
+        throw new AuditWriteError(
+          `audit entry (run ${ours.runId} seq ${ours.seq}) collides with a stored entry of other content; ` +
+            "history is never overwritten",
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  private async deleteRows(keys: { partitionKey: string; rowKey: string }[]): Promise<void> {
+    const tasks = [...groupBy(keys, (k) => k.partitionKey).values()]
+      .flatMap((group) => chunks(group, MAX_BATCH))
+      .map((chunk) => async () => {
+        try {
+          const actions = chunk.map((k): TransactionAction => [
+            "delete",
+            { partitionKey: k.partitionKey, rowKey: k.rowKey },
+          ]);
+          await withRetry(() => this.table.submitTransaction(actions), this.retry);
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err;
+          // A row of the batch is gone already (an earlier, interrupted purge): delete the others one by one.
+          for (const k of chunk) await deleteIfPresent(this.table, k, this.retry);
+        }
+      });
+    await runLimited(tasks, this.concurrency);
+  }
+}
+
+/** The OData filter of a validated query: only allow-listed fields, only validated values, via `odata`. */
+function auditFilter(query: AuditQuery, after: string | undefined): string {
+  const clauses: string[] = [];
+  const fromMs = query.from === undefined ? undefined : Date.parse(query.from);
+  const toMs = query.to === undefined ? undefined : Date.parse(query.to);
+
+  if (query.jobId !== undefined) {
+    clauses.push(
+      odata`PartitionKey eq ${jobPartition(query.jobId)}`,
+      odata`jobIdKey eq ${query.jobId.toLowerCase()}`,
+    );
+    if (query.runId !== undefined) clauses.push(odata`runId eq ${query.runId}`);
+  } else if (query.runId !== undefined) {
+    clauses.push(odata`PartitionKey eq ${runPartition(query.runId)}`);
+  } else {
+    // Newest partition first: the upper end of the time range (or the cursor) gives the lower PartitionKey.
+    const newestMs =
+      after !== undefined ? msFromInverted(after.slice(0, 13)) : toMs !== undefined ? toMs - 1 : undefined;
+    clauses.push(
+      newestMs !== undefined
+        ? odata`PartitionKey ge ${timePartition(newestMs)}`
+        : odata`PartitionKey ge ${"t"}`,
+      fromMs !== undefined
+        ? odata`PartitionKey le ${timePartition(fromMs)}`
+        : odata`PartitionKey lt ${TIME_PARTITION_END}`,
+    );
+  }
+  // `to` is exclusive, `from` inclusive; a cursor resumes after the last row returned.
+  if (after !== undefined) clauses.push(odata`RowKey gt ${after}`);
+  else if (toMs !== undefined) clauses.push(odata`RowKey ge ${invertedMs(toMs - 1)}`);
+  if (fromMs !== undefined) clauses.push(odata`RowKey lt ${invertedMs(fromMs - 1)}`);
+
+  if (query.subscriptionId !== undefined)
+    clauses.push(odata`subscriptionKey eq ${query.subscriptionId.toLowerCase()}`);
+  if (query.resourceGroup !== undefined)
+    clauses.push(odata`resourceGroupKey eq ${query.resourceGroup.toLowerCase()}`);
+  if (query.jobName !== undefined) clauses.push(odata`jobNameKey eq ${query.jobName.toLowerCase()}`);
+  if (query.action !== undefined) clauses.push(odata`action eq ${query.action}`);
+  if (query.outcome !== undefined) clauses.push(odata`outcome eq ${query.outcome}`);
+  return clauses.join(" and ");
+}
+
+/** Two entries of one call with the same run and seq would be one row: refuse the call before writing. */
+function refuseDuplicates(rows: AuditRows[]): void {
+  const seen = new Set<string>();
+  for (const { entry } of rows) {
+    const key = `${entry.runId}\n${entry.seq}`;
+    if (seen.has(key)) {
+      throw new AuditWriteError(
+        `audit entries refused: run ${entry.runId} seq ${entry.seq} appears twice in one write`,
+      );
+    }
+    seen.add(key);
+  }
+}
+
+/** Status and service code only: messages can carry request details that do not belong in logs. */
+export function describeFailure(err: unknown): string {
+  const status = statusOf(err);
+  const code = codeOf(err);
+  if (status === undefined && code === undefined) return (err as Error)?.name ?? "unknown error";
+  return [status !== undefined ? `status ${status}` : undefined, code].filter(Boolean).join(" ");
+}

@@ -1,0 +1,140 @@
+// Leases on Azure Table Storage: one row per lease key (partition `lease`), holding the holder and an expiry.
+// Taking or extending a lease is a create (for a new key) or an ETag-conditional replace, so of several
+// contenders exactly one wins; an expired lease can be taken by anyone, so a crashed holder blocks others only
+// until its lease runs out. Expiry uses the writer's clock: keep TTLs far above plausible clock skew.
+// Leases are not re-entrant: a holder name must be unique per acquirer (e.g. run id plus work item).
+import type { Lease, LeaseStore } from "../../engine/ports";
+import { ValidationError, type FieldProblem } from "../../errors";
+import { isPlainText } from "../../domain/auditFilter";
+import type { TableStoreOptions } from "./TableAuditStore";
+import {
+  DEFAULT_RETRY,
+  statusOf,
+  withRetry,
+  type Entity,
+  type RetryOptions,
+  type StoredEntity,
+  type TableLike,
+} from "./tableAccess";
+import { encodeKeyPart } from "./tableKeys";
+
+const PARTITION = "lease";
+const MAX_TTL_MS = 24 * 60 * 60 * 1000;
+
+export class TableLeaseStore implements LeaseStore {
+  private readonly ready: () => Promise<void>;
+  private readonly retry: RetryOptions;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly table: TableLike,
+    options: TableStoreOptions = {},
+  ) {
+    this.ready = options.ready ?? (() => Promise.resolve());
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async acquire(key: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
+    check({ key, holder, ttlMs });
+    await this.ready();
+    const current = await this.read(key);
+    const lease = this.leaseFor(key, holder, ttlMs);
+    if (!current) {
+      try {
+        await withRetry(() => this.table.createEntity(toEntity(lease)), this.retry);
+        return lease;
+      } catch (err) {
+        if (statusOf(err) === 409) return this.confirm(lease); // someone else created it first, or we did
+        throw err;
+      }
+    }
+    if (Date.parse(String(current.expiresAt)) > this.clock().getTime()) return undefined;
+    return this.replace(current, lease);
+  }
+
+  async renew(lease: Lease, ttlMs: number): Promise<boolean> {
+    check({ key: lease.key, holder: lease.holder, ttlMs });
+    await this.ready();
+    const current = await this.read(lease.key);
+    if (!current || current.holder !== lease.holder) return false;
+    // Still ours even if it ran out, as long as nobody else took it.
+    return (await this.replace(current, this.leaseFor(lease.key, lease.holder, ttlMs))) !== undefined;
+  }
+
+  async release(lease: Lease): Promise<void> {
+    check({ key: lease.key, holder: lease.holder, ttlMs: 1 });
+    await this.ready();
+    const current = await this.read(lease.key);
+    if (!current || current.holder !== lease.holder) return;
+    try {
+      await withRetry(
+        () => this.table.deleteEntity(PARTITION, current.rowKey!, { etag: current.etag }),
+        this.retry,
+      );
+    } catch (err) {
+      // 412: renewed or taken in between (then it is not ours to delete); 404: gone already.
+      if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
+    }
+  }
+
+  private leaseFor(key: string, holder: string, ttlMs: number): Lease {
+    return { key, holder, expiresAt: new Date(this.clock().getTime() + ttlMs).toISOString() };
+  }
+
+  private async replace(current: StoredEntity, lease: Lease): Promise<Lease | undefined> {
+    try {
+      await withRetry(
+        () => this.table.updateEntity(toEntity(lease), "Replace", { etag: current.etag }),
+        this.retry,
+      );
+      return lease;
+    } catch (err) {
+      if (statusOf(err) === 412) return this.confirm(lease); // lost the race (or our write landed, answer lost)
+      throw err;
+    }
+  }
+
+  /** After a conflict: the lease is ours only if the stored row is exactly what we wrote. */
+  private async confirm(lease: Lease): Promise<Lease | undefined> {
+    const stored = await this.read(lease.key);
+    return stored?.holder === lease.holder && stored.expiresAt === lease.expiresAt ? lease : undefined;
+  }
+
+  private async read(key: string): Promise<StoredEntity | undefined> {
+    try {
+      return await withRetry(() => this.table.getEntity(PARTITION, encodeKeyPart(key)), this.retry);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+}
+
+function toEntity(lease: Lease): Entity {
+  return {
+    partitionKey: PARTITION,
+    rowKey: encodeKeyPart(lease.key),
+    key: lease.key,
+    holder: lease.holder,
+    expiresAt: lease.expiresAt,
+  };
+}
+
+function check(input: { key: unknown; holder: unknown; ttlMs: unknown }): void {
+  const problems: FieldProblem[] = [];
+  for (const field of ["key", "holder"] as const) {
+    const value = input[field];
+    if (!(typeof value === "string" && value.length > 0 && value.length <= 256 && isPlainText(value))) {
+      problems.push({ field, message: "must be text of 1-256 characters without control characters" });
+    }
+  }
+  const ttl = input.ttlMs;
+  if (!(typeof ttl === "number" && Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_TTL_MS)) {
+    problems.push({
+      field: "ttlMs",
+      message: `must be a whole number of milliseconds from 1 to ${MAX_TTL_MS}`,
+    });
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+}

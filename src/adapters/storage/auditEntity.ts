@@ -1,0 +1,235 @@
+// One audit entry <-> its table rows: checks every field before anything is written, and spells the keys.
+// The key design itself is described at the top of TableAuditStore.ts.
+import { AUDIT_FIELDS } from "../../domain/auditCsv";
+import { isPlainText, RUN_ID_PATTERN } from "../../domain/auditFilter";
+import type { AuditEntry } from "../../domain/records";
+import { ACTIONS, AGE_BASES, MODES, OUTCOMES, PHASES, REASONS, TRIGGERS } from "../../domain/vocabulary";
+import { AuditWriteError } from "../../errors";
+import type { Entity, StoredEntity } from "./tableAccess";
+import { DAY_MS, encodeKeyPart, invertedCount, invertedMs } from "./tableKeys";
+
+export const ERROR_MESSAGE_MAX = 256;
+const SEQ_WIDTH = 12;
+export const SEQ_MAX = 10 ** SEQ_WIDTH - 1;
+/** Time keys hold years 2000-2199 (the range audit queries accept). */
+const MIN_MS = Date.UTC(2000, 0, 1);
+const MAX_MS = Date.UTC(2200, 0, 1) - 1;
+
+/** Length limits of the text fields: generous for real values, small enough to keep rows and keys bounded. */
+const TEXT_LIMITS = {
+  actor: 256,
+  subscriptionId: 64,
+  resourceGroup: 90,
+  jobName: 128,
+  jobId: 400,
+  jobType: 64,
+  stateBefore: 64,
+  rule: 128,
+  errorCode: 128,
+  stateAfter: 64,
+  policyHash: 128,
+} as const satisfies Partial<Record<keyof AuditEntry, number>>;
+
+const CHOICES = {
+  trigger: TRIGGERS,
+  mode: MODES,
+  action: ACTIONS,
+  phase: PHASES,
+  reason: REASONS,
+  outcome: OUTCOMES,
+  ageBasis: AGE_BASES,
+} as const satisfies Partial<Record<keyof AuditEntry, readonly string[]>>;
+const REQUIRED = [
+  "runId",
+  "trigger",
+  "mode",
+  "actor",
+  "subscriptionId",
+  "action",
+  "phase",
+  "reason",
+  "policyHash",
+];
+
+// ---------------------------------------------------------------- keys
+
+/** Time partition: inverted UTC day (newest first) and the readable date, e.g. `t979477-20261121`. */
+export function timePartition(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  const date = new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, "");
+  return `t${invertedCount(day, 6)}-${date}`;
+}
+/** Time partitions sort below this bound, run (`r-`) and job (`j-`) partitions not. */
+export const TIME_PARTITION_END = "u";
+export const runPartition = (runId: string) => `r-${encodeKeyPart(runId)}`;
+export const jobPartition = (jobId: string) => `j-${encodeKeyPart(jobId.toLowerCase())}`;
+
+export function entryRowKey(ms: number, runId: string, seq: number): string {
+  return `${invertedMs(ms)}-${encodeKeyPart(runId)}-${invertedCount(seq, SEQ_WIDTH)}`;
+}
+export const AUDIT_ROW_KEY_PATTERN = /^\d{13}-[A-Za-z0-9._!-]{1,402}-\d{12}$/;
+
+// ---------------------------------------------------------------- entry -> rows
+
+export interface AuditRows {
+  entry: AuditEntry;
+  ms: number;
+  time: Entity;
+  byRun: Entity;
+  byJob?: Entity;
+}
+
+/**
+ * Checks an entry and spells its rows, or throws AuditWriteError naming the bad fields (never their values).
+ * `errorMessage` is cut to 256 characters rather than refused: it comes from the service, and an overlong
+ * message must not stop the audit trail.
+ */
+export function toAuditRows(input: AuditEntry): AuditRows {
+  const entry = normalizeEntry(input);
+  const problems = checkEntry(entry);
+  if (problems.length > 0) {
+    const where = `run ${RUN_ID_PATTERN.test(String(entry.runId)) ? entry.runId : "?"} seq ${Number.isSafeInteger(entry.seq) ? entry.seq : "?"}`;
+    throw new AuditWriteError(`audit entry (${where}) refused: ${problems.join("; ")}`);
+  }
+  const ms = Date.parse(entry.timestamp);
+  const rowKey = entryRowKey(ms, entry.runId, entry.seq);
+  const properties = entryProperties(entry);
+  const row = (partitionKey: string): Entity => ({ partitionKey, rowKey, ...properties });
+  return {
+    entry,
+    ms,
+    time: row(timePartition(ms)),
+    byRun: row(runPartition(entry.runId)),
+    ...(entry.jobId ? { byJob: row(jobPartition(entry.jobId)) } : {}),
+  };
+}
+
+function normalizeEntry(entry: AuditEntry): AuditEntry {
+  if (typeof entry.errorMessage !== "string") return entry;
+  // eslint-disable-next-line no-control-regex
+  let message = entry.errorMessage.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
+  if (message.length > ERROR_MESSAGE_MAX) message = `${message.slice(0, ERROR_MESSAGE_MAX - 3)}...`;
+  return { ...entry, errorMessage: message };
+}
+
+function checkEntry(entry: AuditEntry): string[] {
+  const problems: string[] = [];
+  const record = entry as unknown as Record<string, unknown>;
+  for (const field of REQUIRED) if (record[field] === undefined) problems.push(`${field}: is required`);
+
+  const ms = typeof entry.timestamp === "string" ? Date.parse(entry.timestamp) : NaN;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(String(entry.timestamp)) || !(ms >= MIN_MS && ms <= MAX_MS)) {
+    problems.push("timestamp: must be an ISO 8601 date-time in the years 2000-2199");
+  }
+  if (entry.runId !== undefined && (typeof entry.runId !== "string" || !RUN_ID_PATTERN.test(entry.runId))) {
+    problems.push("runId: must be 1-100 letters, digits, '-', '_' or '.'");
+  }
+  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0 || entry.seq > SEQ_MAX) {
+    problems.push(`seq: must be a whole number from 0 to ${SEQ_MAX}`);
+  }
+  for (const [field, max] of Object.entries(TEXT_LIMITS)) {
+    const value = record[field];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value.length === 0 || value.length > max || !isPlainText(value)) {
+      problems.push(`${field}: must be text of 1-${max} characters without control characters`);
+    }
+  }
+  if (
+    entry.errorMessage !== undefined &&
+    (typeof entry.errorMessage !== "string" || !isPlainText(entry.errorMessage))
+  ) {
+    problems.push("errorMessage: must be text");
+  }
+  for (const [field, choices] of Object.entries(CHOICES)) {
+    const value = record[field];
+    if (value !== undefined && !(choices as readonly unknown[]).includes(value)) {
+      problems.push(`${field}: must be one of ${choices.join(", ")}`);
+    }
+  }
+  if (entry.cancelRequestedBefore !== undefined && typeof entry.cancelRequestedBefore !== "boolean") {
+    problems.push("cancelRequestedBefore: must be true or false");
+  }
+  if (entry.ageDays !== undefined && !Number.isFinite(entry.ageDays))
+    problems.push("ageDays: must be a number");
+  if (entry.durationMs !== undefined && !(Number.isFinite(entry.durationMs) && entry.durationMs >= 0)) {
+    problems.push("durationMs: must be a number of at least 0");
+  }
+  if (
+    entry.httpStatus !== undefined &&
+    !(Number.isInteger(entry.httpStatus) && entry.httpStatus >= 100 && entry.httpStatus <= 599)
+  ) {
+    problems.push("httpStatus: must be a whole number from 100 to 599");
+  }
+  return problems;
+}
+
+// Table property names; `timestamp`, `etag`, `partitionKey` and `rowKey` are taken by the SDK, hence `entryTime`.
+const STRING_FIELDS = [
+  "runId",
+  "trigger",
+  "mode",
+  "actor",
+  "subscriptionId",
+  "resourceGroup",
+  "jobName",
+  "jobId",
+  "jobType",
+  "stateBefore",
+  "ageBasis",
+  "rule",
+  "action",
+  "phase",
+  "outcome",
+  "reason",
+  "errorCode",
+  "errorMessage",
+  "stateAfter",
+  "policyHash",
+] as const satisfies readonly (keyof AuditEntry)[];
+// Typed explicitly: the service would store a whole JS number as Int32 (seq can pass 2^31 with part blocks).
+const DOUBLE_FIELDS = ["seq", "ageDays", "durationMs"] as const satisfies readonly (keyof AuditEntry)[];
+
+function entryProperties(entry: AuditEntry): Record<string, unknown> {
+  const props: Record<string, unknown> = { entryTime: entry.timestamp };
+  for (const field of STRING_FIELDS) if (entry[field] !== undefined) props[field] = entry[field];
+  for (const field of DOUBLE_FIELDS) {
+    const value = entry[field];
+    if (value !== undefined) props[field] = { value: String(value), type: "Double" };
+  }
+  if (entry.httpStatus !== undefined) props.httpStatus = entry.httpStatus;
+  if (entry.cancelRequestedBefore !== undefined) props.cancelRequestedBefore = entry.cancelRequestedBefore;
+  // Lower-cased copies for exact, case-insensitive matching (ARM names and ids are case-insensitive).
+  props.subscriptionKey = entry.subscriptionId.toLowerCase();
+  if (entry.resourceGroup !== undefined) props.resourceGroupKey = entry.resourceGroup.toLowerCase();
+  if (entry.jobName !== undefined) props.jobNameKey = entry.jobName.toLowerCase();
+  if (entry.jobId !== undefined) props.jobIdKey = entry.jobId.toLowerCase();
+  return props;
+}
+
+// ---------------------------------------------------------------- rows -> entry
+
+export function entityToAuditEntry(entity: StoredEntity | Entity): AuditEntry {
+  const out: Record<string, unknown> = { timestamp: entity.entryTime };
+  for (const field of STRING_FIELDS) if (typeof entity[field] === "string") out[field] = entity[field];
+  for (const field of DOUBLE_FIELDS) {
+    const value = entity[field] as unknown;
+    if (value === undefined || value === null) continue;
+    out[field] = typeof value === "object" ? Number((value as { value: unknown }).value) : Number(value);
+  }
+  if (entity.httpStatus !== undefined && entity.httpStatus !== null)
+    out.httpStatus = Number(entity.httpStatus);
+  if (typeof entity.cancelRequestedBefore === "boolean")
+    out.cancelRequestedBefore = entity.cancelRequestedBefore;
+  return orderLikeContract(out) as unknown as AuditEntry;
+}
+
+/** Same content, compared field by field (for telling our own earlier write from a real key collision). */
+export function sameAuditEntry(a: AuditEntry, b: AuditEntry): boolean {
+  return JSON.stringify(orderLikeContract({ ...a })) === JSON.stringify(orderLikeContract({ ...b }));
+}
+
+function orderLikeContract(entry: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of AUDIT_FIELDS) if (entry[field] !== undefined) out[field] = entry[field];
+  return out;
+}

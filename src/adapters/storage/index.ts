@@ -1,0 +1,101 @@
+// The storage layer: the engine's stores (src/engine/ports.ts) over Azure Table Storage.
+import { randomBytes } from "node:crypto";
+import type { AuditStore, LeaseStore, ObservationStore, RunStore } from "../../engine/ports";
+import { createTableClient, type StorageConnection } from "./storageConnection";
+import { TableAuditStore } from "./TableAuditStore";
+import { DEFAULT_RETRY, withRetry, type RetryOptions, type TableLike } from "./tableAccess";
+import { TableLeaseStore } from "./TableLeaseStore";
+import { TableObservationStore } from "./TableObservationStore";
+import { TableRunStore } from "./TableRunStore";
+
+export { createQueueClient, createTableClient, parseStorageSettings } from "./storageConnection";
+export type { StorageConnection } from "./storageConnection";
+
+export interface Storage {
+  audit: AuditStore;
+  runs: RunStore;
+  observations: ObservationStore;
+  leases: LeaseStore;
+  /** Creates the tables (once per process; every store operation also waits for it). */
+  ensureReady(): Promise<void>;
+  retention: { purgeOlderThan(cutoff: Date): Promise<{ removed: number }> };
+}
+
+export interface StorageOptions {
+  /** Table name prefix (letters and digits, starting with a letter); tests use their own to stay apart. */
+  tablePrefix?: string;
+  retry?: RetryOptions;
+  /** For leases (expiry) and audit queries (`to` defaults to now). */
+  clock?: () => Date;
+}
+
+export const DEFAULT_TABLE_PREFIX = "Janitor";
+
+export function tableNames(prefix = DEFAULT_TABLE_PREFIX) {
+  if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(prefix)) {
+    throw new RangeError("tablePrefix must be 1-41 letters and digits, starting with a letter");
+  }
+  return {
+    audit: `${prefix}Audit`,
+    runs: `${prefix}Runs`,
+    observations: `${prefix}Observations`,
+    leases: `${prefix}Leases`,
+  };
+}
+
+export function createStorage(conn: StorageConnection, options: StorageOptions = {}): Storage {
+  const names = tableNames(options.tablePrefix);
+  // The stores retry on their own (the same rule for every call, and testable with a fake); SDK retries on
+  // top would multiply the attempts.
+  const client = (name: string) => createTableClient(conn, name, { retryOptions: { maxRetries: 0 } });
+  const tables = {
+    audit: client(names.audit),
+    runs: client(names.runs),
+    observations: client(names.observations),
+    leases: client(names.leases),
+  };
+  return createStorageOnTables(tables, options);
+}
+
+/** The same over any table clients (tests hand in fakes). */
+export function createStorageOnTables(
+  tables: { audit: TableLike; runs: TableLike; observations: TableLike; leases: TableLike },
+  options: Omit<StorageOptions, "tablePrefix"> = {},
+): Storage {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  let creating: Promise<void> | undefined;
+  const ensureReady = () => {
+    creating ??= Promise.all(
+      Object.values(tables).map((table) => withRetry(() => table.createTable(), retry)),
+    ).then(
+      () => undefined,
+      (err: unknown) => {
+        creating = undefined; // try again on the next call
+        throw err;
+      },
+    );
+    return creating;
+  };
+  const storeOptions = { ready: ensureReady, retry, clock: options.clock };
+  const audit = new TableAuditStore(tables.audit, storeOptions);
+  return {
+    audit,
+    runs: new TableRunStore(tables.runs, storeOptions),
+    observations: new TableObservationStore(tables.observations, storeOptions),
+    leases: new TableLeaseStore(tables.leases, storeOptions),
+    ensureReady,
+    retention: { purgeOlderThan: (cutoff) => audit.purgeOlderThan(cutoff) },
+  };
+}
+
+/**
+ * A new run id: UTC time to the second and 8 random hex digits, e.g. `20261121T232400Z-3f9a1c2b`. Sorts by
+ * time, is unique in practice, and is safe in URLs and table keys.
+ */
+export function newRunId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
+  return `${stamp}-${randomBytes(4).toString("hex")}`;
+}

@@ -1,0 +1,270 @@
+// Validation of audit queries (PRODUCT.md section 5, `auditQuery`), shared by the HTTP API and the CLI.
+// Pure: it only checks and normalizes values; the storage adapter turns the result into a key-range query.
+//
+// Decisions (documented for operators in the API docs):
+// - `from` is inclusive, `to` exclusive. Dates without a time (2026-11-21) mean midnight UTC.
+// - Without `runId` or `jobId`, `from` is required; `to` may be omitted and then means "up to now" (it is left
+//   out of the result so that a cursor stays valid while time passes). The range may span at most 31 days.
+// - With `runId` or `jobId` no range is needed and any range is allowed (those lookups never scan the table).
+// - Unknown parameters are refused (a typo such as `subscription=` must not silently widen the result), except
+//   `format` (handled by the caller) and `code` (the Functions key, which may travel in the query string).
+// - Every value must be one non-empty string (numbers are accepted for `limit`); lists, objects, null, control
+//   characters and over-long text are refused. Values are never echoed back in errors.
+import type { AuditQuery } from "../engine/ports";
+import { ValidationError, type FieldProblem } from "../errors";
+import { ACTIONS, OUTCOMES, type Action, type Outcome } from "./vocabulary";
+
+export const MAX_AUDIT_RANGE_DAYS = 31;
+export const AUDIT_LIMIT_MAX = 1000;
+export const AUDIT_LIMIT_DEFAULT = 100;
+
+/** Run ids as the janitor makes them (`20261121T232400Z-3f9a1c2b`): key- and URL-safe by construction. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const GUID_PATTERN = new RegExp(`^${GUID}$`);
+// ARM resource group names: letters (any script), digits, underscores, hyphens, periods and parentheses,
+// 1-90 characters, not ending in a period.
+const RESOURCE_GROUP = "[\\p{L}\\p{N}_\\-.()]{0,89}[\\p{L}\\p{N}_\\-()]";
+const RESOURCE_GROUP_PATTERN = new RegExp(`^${RESOURCE_GROUP}$`, "u");
+// Import/Export job names: the spec sets no pattern; this is the safe character set of ARM names.
+const JOB_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+const JOB_NAME_PATTERN = new RegExp(`^${JOB_NAME}$`);
+const JOB_ID_PATTERN = new RegExp(
+  `^/subscriptions/(${GUID})/resourceGroups/(${RESOURCE_GROUP})/providers/Microsoft\\.ImportExport/jobs/(${JOB_NAME})$`,
+  "iu",
+);
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
+// C0 and C1 control characters and the Unicode line/paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const DAY_MS = 86_400_000;
+// The audit log's time keys cover these years (see the storage adapter's key design).
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2199;
+
+const ACCEPTED = {
+  time:
+    "an ISO 8601 date-time with a time zone (e.g. 2026-11-21T00:00:00Z) or a date (2026-11-21, midnight UTC), " +
+    `years ${MIN_YEAR}-${MAX_YEAR}`,
+  subscriptionId: "a subscription GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+  resourceGroup: "a resource group name: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
+  jobName: "a job name: 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
+  jobId:
+    "an Import/Export job resource id: " +
+    "/subscriptions/{GUID}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}",
+  runId:
+    "a run id as the janitor gives it (e.g. 20261121T232400Z-3f9a1c2b): 1-100 letters, digits, '-', '_' or '.'",
+  action: `one of: ${ACTIONS.join(", ")}`,
+  outcome: `one of: ${OUTCOMES.join(", ")}`,
+  limit: `a whole number from 1 to ${AUDIT_LIMIT_MAX} (default ${AUDIT_LIMIT_DEFAULT})`,
+  cursor: "the nextCursor of a previous answer to the same query",
+} as const;
+
+type Param = keyof typeof PARAMS;
+const PARAMS = {
+  from: { maxLength: 40 },
+  to: { maxLength: 40 },
+  subscriptionId: { maxLength: 36 },
+  resourceGroup: { maxLength: 90 },
+  jobName: { maxLength: 128 },
+  jobId: { maxLength: 400 },
+  runId: { maxLength: 100 },
+  action: { maxLength: 20 },
+  outcome: { maxLength: 20 },
+  limit: { maxLength: 10 },
+  cursor: { maxLength: 2048 },
+} as const;
+/** Parameters the callers handle themselves; accepted here so they are not reported as unknown. */
+const CALLER_PARAMS = new Set(["format", "code"]);
+
+export const AUDIT_QUERY_PARAMETERS = Object.keys(PARAMS) as Param[];
+
+/**
+ * Checks raw query parameters (HTTP query string or CLI flags) and returns a normalized `AuditQuery`, or throws
+ * a ValidationError listing every bad parameter with what is accepted.
+ */
+export function parseAuditQuery(raw: Record<string, unknown>, now: Date): AuditQuery {
+  const problems: FieldProblem[] = [];
+  const text: Partial<Record<Param, string>> = {};
+
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    if (!(name in PARAMS)) {
+      if (!CALLER_PARAMS.has(name)) {
+        problems.push({
+          field: safeName(name),
+          message: `is not a known parameter; accepted: ${AUDIT_QUERY_PARAMETERS.join(", ")}`,
+        });
+      }
+      continue;
+    }
+    const param = name as Param;
+    const single = singleText(param, value);
+    if (typeof single === "string") text[param] = single;
+    else problems.push({ field: param, message: `${single.problem}; expected ${ACCEPTED_FOR[param]}` });
+  }
+
+  const query: AuditQuery = {};
+  const fromMs = text.from === undefined ? undefined : parseTime(text.from);
+  const toMs = text.to === undefined ? undefined : parseTime(text.to);
+  if (fromMs === null) problems.push({ field: "from", message: `must be ${ACCEPTED.time}` });
+  if (toMs === null) problems.push({ field: "to", message: `must be ${ACCEPTED.time}` });
+  if (typeof fromMs === "number") query.from = new Date(fromMs).toISOString();
+  if (typeof toMs === "number") query.to = new Date(toMs).toISOString();
+
+  if (text.subscriptionId !== undefined) {
+    if (GUID_PATTERN.test(text.subscriptionId)) query.subscriptionId = text.subscriptionId.toLowerCase();
+    else problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED.subscriptionId}` });
+  }
+  if (text.resourceGroup !== undefined) {
+    if (RESOURCE_GROUP_PATTERN.test(text.resourceGroup)) query.resourceGroup = text.resourceGroup;
+    else problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED.resourceGroup}` });
+  }
+  if (text.jobName !== undefined) {
+    if (JOB_NAME_PATTERN.test(text.jobName)) query.jobName = text.jobName;
+    else problems.push({ field: "jobName", message: `must be ${ACCEPTED.jobName}` });
+  }
+  if (text.jobId !== undefined) {
+    // ARM ids are case-insensitive: the audit log matches them lower-cased.
+    if (JOB_ID_PATTERN.test(text.jobId)) query.jobId = text.jobId.toLowerCase();
+    else problems.push({ field: "jobId", message: `must be ${ACCEPTED.jobId}` });
+  }
+  if (text.runId !== undefined) {
+    if (RUN_ID_PATTERN.test(text.runId)) query.runId = text.runId;
+    else problems.push({ field: "runId", message: `must be ${ACCEPTED.runId}` });
+  }
+  if (text.action !== undefined) {
+    if ((ACTIONS as readonly string[]).includes(text.action)) query.action = text.action as Action;
+    else problems.push({ field: "action", message: `must be ${ACCEPTED.action}` });
+  }
+  if (text.outcome !== undefined) {
+    if ((OUTCOMES as readonly string[]).includes(text.outcome)) query.outcome = text.outcome as Outcome;
+    else problems.push({ field: "outcome", message: `must be ${ACCEPTED.outcome}` });
+  }
+  query.limit = AUDIT_LIMIT_DEFAULT;
+  if (text.limit !== undefined) {
+    const limit = /^\d{1,4}$/.test(text.limit) ? Number(text.limit) : NaN;
+    if (limit >= 1 && limit <= AUDIT_LIMIT_MAX) query.limit = limit;
+    else problems.push({ field: "limit", message: `must be ${ACCEPTED.limit}` });
+  }
+  if (text.cursor !== undefined) {
+    if (CURSOR_PATTERN.test(text.cursor)) query.cursor = text.cursor;
+    else problems.push({ field: "cursor", message: `must be ${ACCEPTED.cursor}` });
+  }
+
+  checkRange(text, fromMs, toMs, now, problems);
+  if (problems.length > 0) throw new ValidationError(problems, `invalid audit query: ${summarize(problems)}`);
+  return query;
+}
+
+function checkRange(
+  text: Partial<Record<Param, string>>,
+  fromMs: number | null | undefined,
+  toMs: number | null | undefined,
+  now: Date,
+  problems: FieldProblem[],
+): void {
+  if (fromMs === null || toMs === null) return; // already reported
+  const keyed = text.runId !== undefined || text.jobId !== undefined;
+  if (fromMs === undefined) {
+    if (!keyed) {
+      problems.push({
+        field: "from",
+        message: `is required unless runId or jobId is given; expected ${ACCEPTED.time}`,
+      });
+    }
+    return;
+  }
+  const end = toMs ?? now.getTime();
+  if (fromMs >= end) {
+    problems.push({
+      field: "from",
+      message:
+        toMs === undefined ? "must be earlier than now (to defaults to now)" : "must be earlier than to",
+    });
+    return;
+  }
+  if (!keyed && end - fromMs > MAX_AUDIT_RANGE_DAYS * DAY_MS) {
+    problems.push({
+      field: toMs === undefined ? "from" : "to",
+      message:
+        `the range from..to may span at most ${MAX_AUDIT_RANGE_DAYS} days unless runId or jobId is given` +
+        (toMs === undefined ? " (to defaults to now)" : ""),
+    });
+  }
+}
+
+const ACCEPTED_FOR: Record<Param, string> = {
+  from: ACCEPTED.time,
+  to: ACCEPTED.time,
+  subscriptionId: ACCEPTED.subscriptionId,
+  resourceGroup: ACCEPTED.resourceGroup,
+  jobName: ACCEPTED.jobName,
+  jobId: ACCEPTED.jobId,
+  runId: ACCEPTED.runId,
+  action: ACCEPTED.action,
+  outcome: ACCEPTED.outcome,
+  limit: ACCEPTED.limit,
+  cursor: ACCEPTED.cursor,
+};
+
+/** One plain string, or why not. Numbers are accepted for `limit` only (typed callers). */
+function singleText(param: Param, value: unknown): string | { problem: string } {
+  if (Array.isArray(value)) return { problem: "must be given once, not as a list" };
+  if (param === "limit" && typeof value === "number") {
+    return Number.isFinite(value) ? String(value) : { problem: "must be a finite number" };
+  }
+  if (typeof value !== "string") return { problem: "must be a single text value" };
+  if (value.length === 0) return { problem: "must not be empty" };
+  if (value.length > PARAMS[param].maxLength) {
+    return { problem: `must be at most ${PARAMS[param].maxLength} characters` };
+  }
+  if (!isPlainText(value)) return { problem: "must not contain control characters or broken Unicode" };
+  return value;
+}
+
+/** No control characters and no lone UTF-16 surrogates (which would turn into U+FFFD and collide). */
+export function isPlainText(value: string): boolean {
+  return !CONTROL_CHARS.test(value) && !LONE_SURROGATE.test(value);
+}
+
+/** Epoch milliseconds of an ISO 8601 time, or null when it is not one (or not a real calendar date). */
+export function parseTime(text: string): number | null {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12) return null;
+  const dayStart = Date.UTC(year, month - 1, day);
+  if (new Date(dayStart).getUTCDate() !== day) return null; // 2026-02-30 and the like
+  if (h === undefined) return dayStart;
+  const hours = Number(h);
+  const minutes = Number(mi);
+  const seconds = s === undefined ? 0 : Number(s);
+  if (hours > 23 || minutes > 59 || seconds > 59) return null;
+  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
+  let offsetMinutes = 0;
+  if (zone && zone !== "Z") {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 14 || om > 59) return null;
+    offsetMinutes = (zone.startsWith("-") ? -1 : 1) * (oh * 60 + om);
+  }
+  return dayStart + ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis - offsetMinutes * 60_000;
+}
+
+/** A parameter name fit for an error message: bounded, printable. */
+function safeName(name: string): string {
+  const printable = name.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 40 ? `${printable.slice(0, 40)}...` : printable;
+}
+
+function summarize(problems: FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.message}`).join("; ");
+}
