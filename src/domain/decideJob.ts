@@ -81,7 +81,14 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   const age = ageInState(job, now, ctx.observation);
   const previous = observationOfCurrentState(job, ctx.observation);
   const seen: Observation = previous
-    ? { ...withoutMark(previous), subscriptionId: job.subscriptionId }
+    ? {
+        ...withoutMark(previous),
+        subscriptionId: job.subscriptionId,
+        // A sighting "after now" (another worker's clock running ahead) is no older than now.
+        firstSeenInStateAt: new Date(
+          Math.min(parseTime(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
+        ).toISOString(),
+      }
     : freshObservation(job, now);
   const evidence = age.basis === "first-observed" ? seen : undefined;
   const aged = { state: job.state, ageDays: age.ageDays, ageBasis: age.basis, observation: evidence };

@@ -1,0 +1,260 @@
+// Property-based safety tests of the decisions (issue 4 acceptance): over random jobs, policies, observations and
+// clocks, the janitor never asks for an action the service or the policy forbids.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { ageInState } from "../../../src/domain/ageInState";
+import { decideJob } from "../../../src/domain/decideJob";
+import { parseDurationMs } from "../../../src/domain/duration";
+import { globMatches } from "../../../src/domain/glob";
+import type { JobSnapshot } from "../../../src/domain/job";
+import { actionableState, canonicalState, KNOWN_STATES } from "../../../src/domain/jobStates";
+import { validatePolicy, type Policy } from "../../../src/domain/policy";
+import type { Observation } from "../../../src/domain/records";
+import { job, now, observationOf, policyDocument } from "./policyArbitraries";
+
+const policy = policyDocument.map((doc) => validatePolicy(doc));
+
+/** A job whose state and type one of the policy's rules names, so that the rules and guards get exercised. */
+const targetedJob = (p: Policy): fc.Arbitrary<JobSnapshot> =>
+  p.rules.length === 0
+    ? job
+    : fc
+        .constantFrom(...p.rules)
+        .chain((rule) =>
+          fc
+            .tuple(job, fc.constantFrom(...rule.states), fc.constantFrom(...rule.jobTypes))
+            .map(([j, state, jobType]) => ({ ...j, state, jobType })),
+        );
+
+/** A job, a policy, a clock and maybe what the janitor stored about the job. */
+const sighting = policy
+  .chain((p) => fc.tuple(fc.constant(p), fc.oneof(job, targetedJob(p)), now))
+  .chain(([p, j, n]) => observationOf(j).map((o) => ({ job: j, policy: p, now: n, observation: o })));
+
+// Independent statements of the rules, written from PRODUCT.md and SERVICE.md rather than from the code.
+const DELETE_STATES = ["creating", "completed"];
+const CANCEL_STATES = ["creating", "shipping", "received", "transferring"];
+const lower = (s: string) => s.trim().toLowerCase();
+
+function inScope(j: JobSnapshot, p: Policy): boolean {
+  const sub = lower(j.subscriptionId);
+  const listed = (ids: string[]) => ids.some((id) => id === "*" || lower(id) === sub);
+  return (
+    listed(p.scope.subscriptions) &&
+    !listed(p.scope.excludeSubscriptions) &&
+    p.scope.resourceGroups.some((g) => globMatches(g, j.resourceGroup)) &&
+    !p.scope.excludeResourceGroups.some((g) => globMatches(g, j.resourceGroup)) &&
+    p.scope.jobTypes.some((t) => lower(t) === lower(j.jobType))
+  );
+}
+
+function exempt(j: JobSnapshot, p: Policy): boolean {
+  const byTag = Object.entries(j.tags).some(([k, v]) =>
+    Object.entries(p.exemptions.tags).some(([ek, ev]) => lower(ek) === lower(k) && lower(ev) === lower(v)),
+  );
+  return byTag || p.exemptions.jobNames.some((n) => globMatches(n, j.name));
+}
+
+function firstRule(j: JobSnapshot, p: Policy) {
+  return p.rules.find(
+    (r) =>
+      r.enabled &&
+      r.states.some((s) => lower(s) === lower(j.state)) &&
+      r.jobTypes.some((t) => lower(t) === lower(j.jobType)),
+  );
+}
+
+describe("decideJob (properties)", () => {
+  it("never deletes outside Creating and Completed (Closed only with the guard)", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (d.eligible && d.action === "delete") {
+          const closedOk = p.guards.closedCountsAsCompleted && lower(j.state) === "closed";
+          expect(DELETE_STATES.includes(lower(j.state)) || closedOk).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("never cancels at or after Packaging, or when a cancel was already requested", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (d.eligible && d.action === "cancel") {
+          expect(CANCEL_STATES).toContain(lower(j.state));
+          expect(j.cancelRequested).not.toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("is eligible only with an action, and never acts on an out-of-scope, exempt or unknown-state job", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (d.eligible) expect(d.action).not.toBe("none");
+        const options = { closedCountsAsCompleted: p.guards.closedCountsAsCompleted };
+        if (!inScope(j, p))
+          expect(d).toMatchObject({ action: "none", reason: "out-of-scope", eligible: false });
+        else if (exempt(j, p)) expect(d).toMatchObject({ action: "none", eligible: false });
+        else if (actionableState(j.state, options) === undefined) {
+          expect(d).toMatchObject({ action: "none", reason: "unknown-state", eligible: false });
+        }
+        if (d.reason === "exempt-tag" || d.reason === "exempt-name") expect(exempt(j, p)).toBe(true);
+      }),
+    );
+  });
+
+  it("never acts on a job younger than its rule's olderThan, by the evidence", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (!d.eligible) return;
+        const rule = p.rules.find((r) => r.name === d.rule)!;
+        const age = ageInState(j, n, o);
+        expect(age.ageMs).toBeGreaterThanOrEqual(parseDurationMs(rule.olderThan));
+        expect(d.ageBasis).toBe(age.basis);
+      }),
+    );
+  });
+
+  it("never acts on a Creating job with a tracking number while the guard is on", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (
+          canonicalState(j.state) === "Creating" &&
+          j.hasDeliveryTrackingNumber &&
+          p.guards.skipCreatingWithTrackingNumber
+        ) {
+          expect(d.eligible).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it("never acts before the job has been eligible for the grace period, by a stored mark of this state", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        const graceMs = parseDurationMs(p.guards.gracePeriod);
+        if (!d.eligible || graceMs === 0) return;
+        expect(o).toBeDefined();
+        expect(lower(o!.state)).toBe(lower(j.state));
+        expect(n.getTime() - Date.parse(o!.firstEligibleAt!)).toBeGreaterThanOrEqual(graceMs);
+      }),
+    );
+  });
+
+  it("lets the first matching enabled rule decide", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        const options = { closedCountsAsCompleted: p.guards.closedCountsAsCompleted };
+        const considered = inScope(j, p) && !exempt(j, p) && actionableState(j.state, options) !== undefined;
+        const rule = considered ? firstRule(j, p) : undefined;
+        if (!considered) expect(d.rule).toBeUndefined();
+        else if (rule === undefined) expect(d).toMatchObject({ action: "none", reason: "no-rule" });
+        else expect(d).toMatchObject({ rule: rule.name, action: rule.action });
+      }),
+    );
+  });
+
+  it("returns an observation of this job in its state, never dated after now, marked only while eligible", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        const kept = d.observation;
+        if (d.reason === "grace-period" || d.eligible) expect(kept?.firstEligibleAt).toBeDefined();
+        if (kept === undefined) return;
+        expect(kept.jobId).toBe(j.id.toLowerCase());
+        expect(lower(kept.state)).toBe(lower(j.state));
+        expect(Date.parse(kept.firstSeenInStateAt)).toBeLessThanOrEqual(n.getTime());
+        if (kept.firstEligibleAt !== undefined) {
+          expect(d.reason === "grace-period" || d.eligible).toBe(true);
+          expect(Date.parse(kept.firstEligibleAt)).toBeLessThanOrEqual(n.getTime());
+        }
+        if (o !== undefined && lower(o.state) !== lower(j.state))
+          expect(kept.firstSeenInStateAt).toBe(n.toISOString());
+      }),
+    );
+  });
+
+  it("never asks for a forbidden action even from a hand-built policy that skipped validation", () => {
+    // Rules that name every state, including those where the service forbids the action.
+    const reckless = fc
+      .tuple(sighting, fc.constantFrom("delete" as const, "cancel" as const))
+      .map(([x, action]) => {
+        const p = structuredClone(x.policy);
+        p.rules.unshift({
+          ...(p.rules[0] ?? { name: "all", olderThan: "PT0S", jobTypes: ["Import", "Export"] }),
+          name: "all",
+          enabled: true,
+          states: [...KNOWN_STATES],
+          action,
+        });
+        return { ...x, policy: p };
+      });
+    fc.assert(
+      fc.property(reckless, ({ job: j, policy: p, now: n, observation: o }) => {
+        const d = decideJob(j, { policy: p, now: n, observation: o });
+        if (!d.eligible) return;
+        const closedOk = p.guards.closedCountsAsCompleted && lower(j.state) === "closed";
+        if (d.action === "delete") expect(DELETE_STATES.includes(lower(j.state)) || closedOk).toBe(true);
+        if (d.action === "cancel") expect(CANCEL_STATES).toContain(lower(j.state));
+      }),
+    );
+  });
+
+  it("is pure: same answer twice, inputs untouched", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
+        const before = JSON.stringify([j, p, n, o]);
+        const first = decideJob(j, { policy: p, now: n, observation: o });
+        expect(decideJob(j, { policy: p, now: n, observation: o })).toEqual(first);
+        expect(JSON.stringify([j, p, n, o])).toBe(before);
+      }),
+    );
+  });
+
+  it("over a series of sightings, acts only after an unbroken run of eligibility as long as the grace period", () => {
+    const series = fc.tuple(
+      job,
+      policy,
+      fc.array(
+        fc.record({
+          hours: fc.integer({ min: 0, max: 30 }),
+          tracking: fc.boolean(),
+          exemptTag: fc.boolean(),
+        }),
+        {
+          minLength: 1,
+          maxLength: 8,
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(series, ([j, p, steps]) => {
+        let t = Date.parse("2025-06-01T00:00:00Z");
+        let stored: Observation | undefined;
+        let runStart: number | undefined; // first sighting of the current unbroken eligible run
+        const graceMs = parseDurationMs(p.guards.gracePeriod);
+        for (const step of steps) {
+          t += step.hours * 3_600_000;
+          const seen: JobSnapshot = {
+            ...j,
+            hasDeliveryTrackingNumber: step.tracking,
+            tags: step.exemptTag ? { janitor: "exempt" } : {},
+          };
+          const d = decideJob(seen, { policy: p, now: new Date(t), observation: stored });
+          const eligibleNow = d.eligible || d.reason === "grace-period";
+          runStart = eligibleNow ? (runStart ?? t) : undefined;
+          if (d.eligible) expect(t - runStart!).toBeGreaterThanOrEqual(graceMs);
+          if (d.reason === "grace-period") expect(t - runStart!).toBeLessThan(graceMs);
+          stored = d.observation;
+        }
+      }),
+    );
+  });
+});
