@@ -2,7 +2,7 @@
 // here, so they run the same code against the same settings.
 import { createArmAdapters } from "./adapters/arm";
 import { parseArmSettings, type ArmSettings } from "./adapters/arm/armSettings";
-import { createStorage, parseStorageSettings, type StorageConnection } from "./adapters/storage";
+import { createStorage, parseStorageSettings, type Storage, type StorageConnection } from "./adapters/storage";
 import { loadPolicy, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
@@ -37,7 +37,6 @@ export async function readPolicy(env: Env, policyFile?: string): Promise<LoadedP
   }
 }
 
-export type Storage = ReturnType<typeof createStorage>;
 
 export interface Janitor {
   settings: JanitorSettings;
@@ -49,12 +48,12 @@ export interface Janitor {
 /** Builds the janitor from settings. Creates no Azure resource until used, except the tables (ensureReady). */
 export async function createJanitor(
   env: Env,
-  options: { policyFile?: string; engine?: Partial<EngineOptions> } = {},
+  options: { policyFile?: string; engine?: Partial<EngineOptions>; tablePrefix?: string } = {},
 ): Promise<Janitor> {
   const settings = readSettings(env);
   const policy = await readPolicy(env, options.policyFile);
   const arm = createArmAdapters(settings.arm);
-  const storage = createStorage(settings.storage);
+  const storage = createStorage(settings.storage, { tablePrefix: options.tablePrefix });
   await storage.ensureReady();
   const engine = new JanitorEngine(
     {
