@@ -81,12 +81,17 @@ const faultsSchema = z.array(faultSchema, { message: "expected an array of fault
 
 /** Validates a `POST /faults` body (an array, or one fault); throws ValidationError naming each bad field. */
 export function parseFaults(input: unknown): EmulatorFault[] {
-  const list = Array.isArray(input) ? input : [input];
-  const parsed = faultsSchema.safeParse(list);
-  if (!parsed.success) {
-    throw new ValidationError(zodProblems(parsed.error, Array.isArray(input) ? "faults" : "fault"));
+  if (Array.isArray(input)) {
+    const parsed = faultsSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error, "faults", "faults"));
+    return parsed.data;
   }
-  return parsed.data;
+  if (input !== null && typeof input === "object") {
+    const parsed = faultSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error, "fault", "fault"));
+    return [parsed.data];
+  }
+  throw new ValidationError([{ field: "body", message: "expected an array of faults, or one fault object" }]);
 }
 
 export class FaultInjector {
