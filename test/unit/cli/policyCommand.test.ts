@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPolicyCommand } from "../../../src/cli/commands/policy";
+import { EXIT, type CliIO } from "../../../src/cli/io";
+import { DEFAULT_POLICY, parsePolicy, policyHash } from "../../../src/domain/policy";
+
+function capture(): CliIO & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    isTTY: false,
+    stdout: (text: string) => void (io.out += text),
+    stderr: (text: string) => void (io.err += text),
+  };
+  return io;
+}
+
+const GOOD = "version: 1\nrules:\n  - {name: drafts, states: [creating], olderThan: P14D, action: delete}\n";
+const BAD = JSON.stringify({
+  version: 1,
+  rules: [
+    { name: "a", states: ["Creating"], olderThan: "P1D", action: "delete" },
+    { name: "b", states: ["Packaging"], olderThan: "P1M", action: "cancel" },
+  ],
+});
+
+describe("ie-janitor policy", () => {
+  let dir: string;
+  let good: string;
+  let bad: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "janitor-policy-cli-"));
+    good = join(dir, "good.yaml");
+    bad = join(dir, "bad.json");
+    await writeFile(good, GOOD);
+    await writeFile(bad, BAD);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("validate prints valid and the hash of a good policy", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "validate", file: good }, io)).toBe(EXIT.done);
+    expect(io.out).toBe(`valid (policy hash ${policyHash(parsePolicy(GOOD))})\n`);
+    expect(io.err).toBe("");
+  });
+
+  it("validate lists every problem by path on stderr and exits 2", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "validate", file: bad }, io)).toBe(EXIT.usage);
+    expect(io.out).toBe("");
+    expect(io.err).toContain(`invalid policy (${bad})`);
+    expect(io.err).toContain("  rules[1].olderThan: ");
+    expect(io.err).toMatch(/ {2}rules\[1\]\.action: cancel is not allowed in state Packaging/);
+  });
+
+  it("validate refuses a missing file (exit 2) and a missing argument (exit 2)", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "validate", file: join(dir, "none.json") }, io)).toBe(EXIT.usage);
+    expect(io.err).toContain("no such file");
+    const io2 = capture();
+    expect(await runPolicyCommand({ sub: "validate" }, io2)).toBe(EXIT.usage);
+    expect(io2.err).toContain("usage: ie-janitor policy validate FILE");
+  });
+
+  it("show prints the built-in default as one JSON document with its hash", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "show" }, io, {})).toBe(EXIT.done);
+    expect(JSON.parse(io.out)).toEqual({
+      policyHash: policyHash(DEFAULT_POLICY),
+      source: "built-in default",
+      policy: DEFAULT_POLICY,
+    });
+  });
+
+  it("show reads JANITOR_POLICY and JANITOR_POLICY_PATH", async () => {
+    const inline = capture();
+    const doc = JSON.stringify({ version: 1, rules: [] });
+    expect(await runPolicyCommand({ sub: "show" }, inline, { JANITOR_POLICY: doc })).toBe(EXIT.done);
+    expect(JSON.parse(inline.out)).toMatchObject({ source: "inline", policy: { rules: [] } });
+
+    const fromFile = capture();
+    expect(await runPolicyCommand({ sub: "show" }, fromFile, { JANITOR_POLICY_PATH: good })).toBe(EXIT.done);
+    expect(JSON.parse(fromFile.out)).toMatchObject({
+      source: good,
+      policyHash: policyHash(parsePolicy(GOOD)),
+    });
+  });
+
+  it("show prefers --policy over the settings", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "show", policyPath: good }, io, { JANITOR_POLICY_PATH: bad })).toBe(
+      EXIT.done,
+    );
+    expect(JSON.parse(io.out).source).toBe(good);
+  });
+
+  it("show reports an invalid effective policy on stderr, nothing on stdout, exit 2", async () => {
+    const io = capture();
+    expect(await runPolicyCommand({ sub: "show" }, io, { JANITOR_POLICY_PATH: bad })).toBe(EXIT.usage);
+    expect(io.out).toBe("");
+    expect(io.err).toContain("rules[1].action: cancel is not allowed in state Packaging");
+  });
+});
