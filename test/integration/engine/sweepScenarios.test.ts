@@ -29,7 +29,9 @@ interface Expected {
 /** What the contract says for each kind of job, written out independently of the code under test. */
 function expectedDecision(spec: JobSpec): Expected | "malformed" {
   if (spec.state === undefined) return "malformed";
-  if (spec.tags?.janitor === "exempt") return { action: "none", reason: "exempt-tag" };
+  // Tag names and values compare case-insensitively.
+  const tags = Object.fromEntries(Object.entries(spec.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
+  if (tags.janitor === "exempt") return { action: "none", reason: "exempt-tag" };
   const rule = { Creating: "delete", Completed: "delete", Shipping: "cancel" }[spec.state] as Expected["action"] | undefined;
   if (spec.state === "Closed" || spec.state === "Canceled") return { action: "none", reason: "unknown-state" };
   if (!rule) return { action: "none", reason: "no-rule" };
@@ -111,7 +113,7 @@ describe("sweep scenarios", () => {
     const remaining = await applyScenario.control.jobs(SUB);
     for (const spec of eligible) {
       const job = remaining.find((j) => j.name === spec.name);
-      if (spec.state === "Shipping") expect(job?.properties?.cancelRequested, spec.name).toBe(true);
+      if (spec.state === "Shipping") expect((job?.job.properties as { cancelRequested?: boolean })?.cancelRequested, spec.name).toBe(true);
       else expect(job, spec.name).toBeUndefined();
     }
     const writes = (await applyScenario.control.requests()).items.filter((r) => r.method !== "GET");
