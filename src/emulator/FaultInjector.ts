@@ -10,6 +10,8 @@ import { zodProblems } from "./zodProblems";
 export interface EmulatorFault {
   method?: string;
   path?: string;
+  /** Regex on the query string (without `?`), e.g. `skiptoken` to hit only the later pages of a listing. */
+  query?: string;
   status?: number;
   retryAfter?: number;
   count?: number;
@@ -43,6 +45,20 @@ const faultSchema = z
           }
         },
         { message: "expected a valid regular expression (matched against the request path)" },
+      )
+      .optional(),
+    query: z
+      .string()
+      .refine(
+        (q) => {
+          try {
+            new RegExp(q);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "expected a valid regular expression (matched against the query string)" },
       )
       .optional(),
     status: z
@@ -95,7 +111,7 @@ export function parseFaults(input: unknown): EmulatorFault[] {
 }
 
 export class FaultInjector {
-  private faults: Array<ActiveFault & { pattern?: RegExp }> = [];
+  private faults: Array<ActiveFault & { pattern?: RegExp; queryPattern?: RegExp }> = [];
 
   add(faults: EmulatorFault[]): void {
     for (const f of faults) {
@@ -104,6 +120,7 @@ export class FaultInjector {
         remaining: f.count,
         applied: 0,
         pattern: f.path === undefined ? undefined : new RegExp(f.path),
+        queryPattern: f.query === undefined ? undefined : new RegExp(f.query),
       });
     }
   }
@@ -113,15 +130,16 @@ export class FaultInjector {
   }
 
   list(): ActiveFault[] {
-    return this.faults.map(({ pattern: _pattern, ...f }) => f);
+    return this.faults.map(({ pattern: _pattern, queryPattern: _query, ...f }) => f);
   }
 
   /** The first fault that matches and still has uses left (one use is taken), if any. */
-  take(method: string, path: string): EmulatorFault | undefined {
+  take(method: string, path: string, query = ""): EmulatorFault | undefined {
     for (const fault of this.faults) {
       if (fault.remaining === 0) continue;
       if (fault.method !== undefined && fault.method.toUpperCase() !== method) continue;
       if (fault.pattern !== undefined && !fault.pattern.test(path)) continue;
+      if (fault.queryPattern !== undefined && !fault.queryPattern.test(query)) continue;
       if (fault.remaining !== undefined) fault.remaining--;
       fault.applied++;
       return fault;

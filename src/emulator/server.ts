@@ -134,7 +134,7 @@ function createHandler(state: EmulatorState) {
       return;
     }
 
-    const fault = state.faults.take(method, path);
+    const fault = state.faults.take(method, path, url.search.slice(1));
     if (fault !== undefined) {
       if (fault.latencyMs !== undefined && fault.latencyMs > 0) await delay(fault.latencyMs);
       if (fault.reset === true) {

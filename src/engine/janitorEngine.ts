@@ -317,7 +317,14 @@ export class JanitorEngine {
     if (!read.ok) {
       if (read.failure.kind === "gone") throw new NotFoundError(`job ${ref.resourceGroup}/${ref.name} not found`);
       return {
-        decision: { action: "none", reason: "transient-error", eligible: false, observation: undefined },
+        decision: {
+          action: "none",
+          reason: "transient-error",
+          eligible: false,
+          state: "",
+          detail: `the job could not be read: ${read.failure.kind}`,
+          observation: undefined,
+        },
         failure: read.failure,
       };
     }

@@ -69,7 +69,6 @@ const AUDITED_SKIPS: ReadonlySet<Reason> = new Set<Reason>([
 interface Candidate {
   job: JobSnapshot;
   decision: JobDecision;
-  observation?: Observation;
 }
 
 /**
@@ -174,7 +173,7 @@ export async function sweepSubscription(
         } else if (previous) removals.push(key);
 
         if (decision.eligible) {
-          candidates.push({ job, decision, observation: decision.observation });
+          candidates.push({ job, decision });
           continue;
         }
         result.counts.skipped++;
@@ -349,11 +348,7 @@ async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & 
   // Re-read right before acting and decide again on what the service says now.
   const fresh = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
   if (!fresh.ok) return failureOutcome(fresh.failure, "read");
-  const recheck = recheckBeforeAction(c.decision, fresh.value, {
-    policy: ctx.policy,
-    now: ctx.now(),
-    observation: c.observation,
-  });
+  const recheck = recheckBeforeAction(c.decision, fresh.value, { policy: ctx.policy, now: ctx.now() });
   if (!recheck.proceed) return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
 
   if (c.decision.action === "cancel") {
