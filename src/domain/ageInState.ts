@@ -35,15 +35,16 @@ export function ageInState(job: JobSnapshot, now: Date, observation?: Observatio
           ["returnPackage.shipDate", state === "Completed" ? job.returnShipDate : undefined],
         ];
   for (const [basis, timestamp] of evidence) {
-    const at = parseTime(timestamp);
+    const at = parseTimestamp(timestamp);
     if (at !== undefined) return age(basis, at, now);
   }
   const seen = observationOfCurrentState(job, observation);
-  const seenAt = parseTime(seen?.firstSeenInStateAt);
+  const seenAt = parseTimestamp(seen?.firstSeenInStateAt);
   return age("first-observed", seenAt ?? now.getTime(), now);
 }
 
-function parseTime(text: string | undefined): number | undefined {
+/** Epoch milliseconds of an ISO 8601 timestamp; undefined when absent, blank or unparseable (no evidence). */
+export function parseTimestamp(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;

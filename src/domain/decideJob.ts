@@ -1,4 +1,4 @@
-import { ageInState } from "./ageInState";
+import { ageInState, parseTimestamp } from "./ageInState";
 import { parseDurationMs } from "./duration";
 import { matchesAnyGlob } from "./glob";
 import type { JobSnapshot } from "./job";
@@ -86,7 +86,7 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
         subscriptionId: job.subscriptionId,
         // A sighting "after now" (another worker's clock running ahead) is no older than now.
         firstSeenInStateAt: new Date(
-          Math.min(parseTime(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
+          Math.min(parseTimestamp(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
         ).toISOString(),
       }
     : freshObservation(job, now);
@@ -127,7 +127,7 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   }
 
   // Eligible now. The grace period runs from the first eligible sighting, kept while eligibility lasts.
-  const markedAt = Math.min(parseTime(previous?.firstEligibleAt) ?? now.getTime(), now.getTime());
+  const markedAt = Math.min(parseTimestamp(previous?.firstEligibleAt) ?? now.getTime(), now.getTime());
   const marked: Observation = { ...seen, firstEligibleAt: new Date(markedAt).toISOString() };
   const graceMs = parseDurationMs(policy.guards.gracePeriod, "guards.gracePeriod");
   if (now.getTime() - markedAt < graceMs) {
@@ -219,10 +219,4 @@ function sameJobType(types: readonly string[], jobType: string): boolean {
 function withoutMark(observation: Observation): Observation {
   const { firstEligibleAt: _dropped, ...rest } = observation;
   return rest;
-}
-
-function parseTime(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
 }
