@@ -70,10 +70,8 @@ async function sweep(janitor: Janitor, mode: Mode, flags: SweepFlags, env: Env, 
   );
   progress.end();
   if (flags.json) io.stdout(`${JSON.stringify({ ...run, decisions }, null, 2)}\n`);
-  else {
-    io.stdout(decisionTable(decisions));
-    io.stderr(summary(run));
-  }
+  else io.stdout(decisionTable(decisions));
+  io.stderr(summary(run));
   return { run, decisions };
 }
 
