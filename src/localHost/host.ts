@@ -215,7 +215,10 @@ async function serve(
       if (value === undefined || value === null) continue;
       const where = `Function '${registration.name}' output '${name}'`;
       const queueName = resolveAppSettingExpression(String(binding.queueName ?? ""), lookup, where);
-      await queues.send(queues.queue(binding.connection, queueName, where), value, encoding);
+      const client = queues.queue(binding.connection, queueName, where);
+      await queues.send(client, value, encoding);
+      // The host's fast path: a queue written by this host wakes its own listener instead of waiting for a poll.
+      listeners.filter((l) => l.queueUrl === client.url).forEach((l) => l.wake());
     }
   };
 
@@ -295,7 +298,7 @@ async function serve(
               concurrency: Math.max(2, hostJson.queues.batchSize),
               maxDequeueCount: hostJson.queues.maxDequeueCount,
               retryDelayMs: hostJson.queues.visibilityTimeoutMs,
-              pollMs: options.queuePollMs ?? 1000,
+              pollMs: Math.min(options.queuePollMs ?? 1000, hostJson.queues.maxPollingIntervalMs),
               leaseSeconds: options.queueLeaseSeconds ?? 30,
               invoke: async (text, metadata) =>
                 void (await execute(

@@ -13,13 +13,17 @@ export interface HostJsonSettings {
     maxDequeueCount: number;
     /** Delay before a failed message is visible again (host default 0). */
     visibilityTimeoutMs: number;
-    /** Host default 1 minute; the local host polls faster (see the host's `queuePollMs`). */
+    /** Host default 1 minute; here it caps the local host's fixed poll interval (`queuePollMs`, default 1 s). */
     maxPollingIntervalMs: number;
     messageEncoding: MessageEncoding;
   };
 }
 
-export function readHostJson(appRoot: string): HostJsonSettings {
+/**
+ * Reads host.json, then applies app settings named `AzureFunctionsJobHost__<path>` (e.g.
+ * `AzureFunctionsJobHost__extensions__queues__visibilityTimeout`), which override host.json on the real host too.
+ */
+export function readHostJson(appRoot: string, env: NodeJS.ProcessEnv = {}): HostJsonSettings {
   const file = path.join(appRoot, "host.json");
   let raw: unknown = {};
   if (fs.existsSync(file)) {
@@ -29,7 +33,30 @@ export function readHostJson(appRoot: string): HostJsonSettings {
       throw new Error(`host.json: not valid JSON (${err instanceof Error ? err.message : String(err)}).`);
     }
   }
-  return parseHostJson(raw);
+  return parseHostJson(applyHostJsonOverrides(raw, env));
+}
+
+const OVERRIDE_PREFIX = "azurefunctionsjobhost__";
+
+export function applyHostJsonOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const root: Record<string, unknown> =
+    typeof raw === "object" && raw !== null ? (structuredClone(raw) as Record<string, unknown>) : {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !name.toLowerCase().startsWith(OVERRIDE_PREFIX)) continue;
+    const keys = name.slice(OVERRIDE_PREFIX.length).split("__");
+    let node = root;
+    for (const [i, key] of keys.entries()) {
+      // Configuration keys are case-insensitive on the host: reuse the spelling host.json has.
+      const existing = Object.keys(node).find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
+      if (i === keys.length - 1) {
+        node[existing] = value;
+      } else {
+        if (typeof node[existing] !== "object" || node[existing] === null) node[existing] = {};
+        node = node[existing] as Record<string, unknown>;
+      }
+    }
+  }
+  return root;
 }
 
 export function parseHostJson(raw: unknown): HostJsonSettings {
@@ -70,7 +97,9 @@ function intAt(
   min: number,
   max: number,
 ): number {
-  const value = obj[key] ?? fallback;
+  const raw = obj[key] ?? fallback;
+  // App-setting overrides arrive as strings.
+  const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new Error(`host.json extensions.queues.${key}: expected an integer from ${min} to ${max}.`);
   }

@@ -42,6 +42,15 @@ export class QueueTriggerListener {
     this.#o = options;
   }
 
+  get queueUrl(): string {
+    return this.#o.queue.url;
+  }
+
+  /** Polls now (new messages were just written to this queue by this host). */
+  wake(): void {
+    this.#wake?.();
+  }
+
   async start(): Promise<void> {
     // The host's listener waits for a missing queue; creating it up front lets a newcomer enqueue at once.
     await this.#o.ensureExists(this.#o.queue);

@@ -36,10 +36,17 @@ describe("local host CLI (the func start stand-in)", () => {
     const run = await runLocalHostCli([], appRoot).finally(() => delete process.env.FIXTURE_WORK_QUEUE);
     try {
       expect(run.host.port).toBeGreaterThan(0);
-      expect(run.settingsFromFile.sort()).toEqual(["FIXTURE_SCHEDULE", "FIXTURE_STORAGE"]);
+      expect(run.settingsFromFile.sort()).toEqual([
+        "AzureWebJobs.boom.Disabled",
+        "FIXTURE_SCHEDULE",
+        "FIXTURE_STORAGE",
+      ]);
       expect(run.host.registrations.find((r) => r.name === "work")?.queueName).toBe("cli-env-work");
       const res = await fetch(`${run.host.url}/api/hello/cli`);
       expect(await res.text()).toBe("Hello, cli");
+      // Disabled by app setting, as on the host: listed, not served.
+      expect(run.host.registrations.find((r) => r.name === "boom")?.disabled).toBe(true);
+      expect((await fetch(`${run.host.url}/api/boom`)).status).toBe(404);
     } finally {
       await run.host.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseHostJson } from "../../../src/localHost/hostJson";
+import { applyHostJsonOverrides, parseHostJson } from "../../../src/localHost/hostJson";
 
 describe("hostJson", () => {
   it("uses the host's defaults for what is not set", () => {
@@ -42,5 +42,20 @@ describe("hostJson", () => {
     expect(() => parseHostJson({ extensions: { queues: { messageEncoding: "hex" } } })).toThrow(
       /messageEncoding/,
     );
+  });
+
+  it("lets AzureFunctionsJobHost__ app settings override host.json, keys case-insensitive", () => {
+    const raw = { extensions: { queues: { visibilityTimeout: "00:00:30", batchSize: 4 } } };
+    const merged = applyHostJsonOverrides(raw, {
+      AzureFunctionsJobHost__extensions__queues__visibilityTimeout: "00:00:01",
+      AZUREFUNCTIONSJOBHOST__EXTENSIONS__QUEUES__BATCHSIZE: "8",
+      AzureFunctionsJobHost__extensions__http__routePrefix: "v2",
+      UNRELATED: "x",
+    });
+    expect(parseHostJson(merged)).toMatchObject({
+      routePrefix: "v2",
+      queues: { visibilityTimeoutMs: 1000, batchSize: 8 },
+    });
+    expect(raw.extensions.queues.visibilityTimeout).toBe("00:00:30");
   });
 });
