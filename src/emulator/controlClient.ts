@@ -3,7 +3,7 @@ import type { EmulatorJobView } from "./controlApi";
 import type { ActiveFault, EmulatorFault } from "./FaultInjector";
 import type { RequestLogPage } from "./RequestLog";
 import type { EmulatorSeed } from "./seed";
-import type { EmulatorSettings } from "./settings";
+import type { EmulatorSettings, EmulatorSettingsPatch } from "./settings";
 
 export type { EmulatorJobView } from "./controlApi";
 export type { EmulatorFault } from "./FaultInjector";
@@ -48,7 +48,7 @@ export class EmulatorControlClient {
 
   /** Forgets all jobs, faults, logged requests and throttling; clock back to real time; loads the seed. */
   reset(
-    body: { seed?: EmulatorSeed | "demo"; settings?: Partial<EmulatorSettings> } = {},
+    body: { seed?: EmulatorSeed | "demo"; settings?: EmulatorSettingsPatch } = {},
   ): Promise<EmulatorSummary> {
     return this.call("POST", "reset", body);
   }

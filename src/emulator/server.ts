@@ -11,18 +11,19 @@ import { EmulatorState, type SeedInput } from "./EmulatorState";
 import type { EmulatorFault } from "./FaultInjector";
 import type { LoggedRequest } from "./RequestLog";
 import type { EmulatorSeed } from "./seed";
-import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
+import { applySettings, DEFAULT_SETTINGS, type EmulatorSettingsPatch } from "./settings";
 import { errorBody } from "./wireFormat";
 
 export type { EmulatorSeed } from "./seed";
-export type { EmulatorSettings } from "./settings";
+export type { EmulatorSettings, EmulatorSettingsPatch } from "./settings";
 
 export interface EmulatorOptions {
   /** 0 or undefined: a free port. */
   port?: number;
   /** Initial data: the built-in `demo`, or a seed (validated: a bad one throws ValidationError naming the field). */
   seed?: EmulatorSeed | "demo";
-  settings?: Partial<EmulatorSettings>;
+  /** Any subset of EmulatorSettings (a Partial<EmulatorSettings> fits); validated like the control API's. */
+  settings?: EmulatorSettingsPatch;
   /** Where `ca.pem` is written; default a fresh temp folder, removed on close. */
   certDir?: string;
 }

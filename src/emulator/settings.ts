@@ -37,6 +37,11 @@ export interface EmulatorSettings {
   completedExpiry: string;
 }
 
+/** What callers may pass: any subset; `throttling: true` = ARM defaults, a partial object fills in the rest. */
+export type EmulatorSettingsPatch = Partial<Omit<EmulatorSettings, "throttling">> & {
+  throttling?: boolean | Partial<ThrottlingSettings>;
+};
+
 // The documented rules and ARM figures of SERVICE.md sections 2 and 4.
 export const DEFAULT_THROTTLING: ThrottlingSettings = {
   reads: { capacity: 250, refillPerSecond: 25 },
