@@ -20,6 +20,7 @@ describe("local host CLI (the func start stand-in)", () => {
           FIXTURE_STORAGE: azurite.connectionString,
           FIXTURE_WORK_QUEUE: "cli-file-work",
           FIXTURE_SCHEDULE: "0 0 0 1 1 *",
+          "AzureWebJobs.boom.Disabled": "true",
         },
         Host: { LocalHttpPort: 0 },
       }),
