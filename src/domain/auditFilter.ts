@@ -64,7 +64,8 @@ const ACCEPTED = {
   cursor: "the nextCursor of a previous answer to the same query",
 } as const;
 
-type Param = keyof typeof PARAMS;
+export type AuditQueryParam = keyof typeof PARAMS;
+type Param = AuditQueryParam;
 const PARAMS = {
   from: { maxLength: 40 },
   to: { maxLength: 40 },
@@ -85,9 +86,14 @@ export const AUDIT_QUERY_PARAMETERS = Object.keys(PARAMS) as Param[];
 
 /**
  * Checks raw query parameters (HTTP query string or CLI flags) and returns a normalized `AuditQuery`, or throws
- * a ValidationError listing every bad parameter with what is accepted.
+ * a ValidationError listing every bad parameter with what is accepted. `names` gives the caller's names for
+ * the parameters in errors (the CLI's `--run` for `runId`).
  */
-export function parseAuditQuery(raw: Record<string, unknown>, now: Date): AuditQuery {
+export function parseAuditQuery(
+  raw: Record<string, unknown>,
+  now: Date,
+  names: Partial<Record<Param, string>> = {},
+): AuditQuery {
   const problems: FieldProblem[] = [];
   const text: Partial<Record<Param, string>> = {};
 
@@ -156,8 +162,15 @@ export function parseAuditQuery(raw: Record<string, unknown>, now: Date): AuditQ
     else problems.push({ field: "cursor", message: `must be ${ACCEPTED.cursor}` });
   }
 
-  checkRange(text, fromMs, toMs, now, problems);
-  if (problems.length > 0) throw new ValidationError(problems, `invalid audit query: ${summarize(problems)}`);
+  const name = (param: Param) => names[param] ?? param;
+  checkRange(text, fromMs, toMs, now, problems, name);
+  if (problems.length > 0) {
+    const named = problems.map((p) => ({
+      ...p,
+      field: p.field in PARAMS ? name(p.field as Param) : p.field,
+    }));
+    throw new ValidationError(named, `invalid audit query: ${summarize(named)}`);
+  }
   return query;
 }
 
@@ -167,6 +180,7 @@ function checkRange(
   toMs: number | null | undefined,
   now: Date,
   problems: FieldProblem[],
+  name: (param: Param) => string,
 ): void {
   if (fromMs === null || toMs === null) return; // already reported
   const keyed = text.runId !== undefined || text.jobId !== undefined;
@@ -174,7 +188,7 @@ function checkRange(
     if (!keyed) {
       problems.push({
         field: "from",
-        message: `is required unless runId or jobId is given; expected ${ACCEPTED.time}`,
+        message: `is required unless ${name("runId")} or ${name("jobId")} is given; expected ${ACCEPTED.time}`,
       });
     }
     return;
@@ -184,7 +198,9 @@ function checkRange(
     problems.push({
       field: "from",
       message:
-        toMs === undefined ? "must be earlier than now (to defaults to now)" : "must be earlier than to",
+        toMs === undefined
+          ? `must be earlier than now (${name("to")} defaults to now)`
+          : `must be earlier than ${name("to")}`,
     });
     return;
   }
@@ -192,8 +208,9 @@ function checkRange(
     problems.push({
       field: toMs === undefined ? "from" : "to",
       message:
-        `the range from..to may span at most ${MAX_AUDIT_RANGE_DAYS} days unless runId or jobId is given` +
-        (toMs === undefined ? " (to defaults to now)" : ""),
+        `the range ${name("from")}..${name("to")} may span at most ${MAX_AUDIT_RANGE_DAYS} days unless ` +
+        `${name("runId")} or ${name("jobId")} is given` +
+        (toMs === undefined ? ` (${name("to")} defaults to now)` : ""),
     });
   }
 }

@@ -8,7 +8,8 @@ import { QueueClient, type StoragePipelineOptions } from "@azure/storage-queue";
 import { SettingsError, type FieldProblem } from "../../errors";
 import { azuriteConnectionString } from "../../localHost/azuriteProcess";
 
-export type StorageService = "table" | "queue" | "blob";
+const SERVICES = ["table", "queue", "blob"] as const;
+export type StorageService = (typeof SERVICES)[number];
 
 interface ConnectionBase {
   /** The setting the connection came from (`JANITOR_STORAGE` or `AzureWebJobsStorage`). */
@@ -130,6 +131,7 @@ function fromConnectionString(name: string, value: string, need: StorageService[
       blob: `http://127.0.0.1:10000/${DEV_ACCOUNT}`,
       queue: `http://127.0.0.1:10001/${DEV_ACCOUNT}`,
       table: `http://127.0.0.1:10002/${DEV_ACCOUNT}`,
+      derived: new Set(),
       account: DEV_ACCOUNT,
       auth: "development storage",
     });
@@ -147,10 +149,12 @@ function fromConnectionString(name: string, value: string, need: StorageService[
   const suffix = parts.get("endpointsuffix") ?? "core.windows.net";
   const derive = (service: StorageService) =>
     account && ACCOUNT_NAME.test(account) ? `${protocol}://${account}.${service}.${suffix}` : undefined;
+  const given = (service: StorageService) => parts.get(`${service}endpoint`) || undefined;
   return build(name, connectionString, need, {
-    table: parts.get("tableendpoint") || derive("table"),
-    queue: parts.get("queueendpoint") || derive("queue"),
-    blob: parts.get("blobendpoint") || derive("blob"),
+    table: given("table") ?? derive("table"),
+    queue: given("queue") ?? derive("queue"),
+    blob: given("blob") ?? derive("blob"),
+    derived: new Set(SERVICES.filter((service) => !given(service))),
     account,
     auth: key ? "account key" : "shared access signature",
   });
@@ -160,7 +164,14 @@ function build(
   name: string,
   connectionString: string,
   need: StorageService[],
-  found: { table?: string; queue?: string; blob?: string; account?: string; auth: string },
+  found: {
+    table?: string;
+    queue?: string;
+    blob?: string;
+    derived: Set<StorageService>;
+    account?: string;
+    auth: string;
+  },
 ): ConnectionStringStorage {
   const problems: FieldProblem[] = [];
   const endpoints = checkEndpoints(found, need, problems, found.account, (service) => ({
@@ -206,10 +217,16 @@ function fromIdentitySettings(
   }
   const derive = (service: StorageService) =>
     account && ACCOUNT_NAME.test(account) ? `https://${account}.${service}.core.windows.net` : undefined;
+  const given = {
+    table: get("tableServiceUri"),
+    queue: get("queueServiceUri"),
+    blob: get("blobServiceUri") ?? get("serviceUri"),
+  };
   const found = {
-    table: get("tableServiceUri") ?? derive("table"),
-    queue: get("queueServiceUri") ?? derive("queue"),
-    blob: get("blobServiceUri") ?? get("serviceUri") ?? derive("blob"),
+    table: given.table ?? derive("table"),
+    queue: given.queue ?? derive("queue"),
+    blob: given.blob ?? derive("blob"),
+    derived: new Set(SERVICES.filter((service) => given[service] === undefined)),
   };
   const endpoints = checkEndpoints(found, need, problems, account, (service) => ({
     field: `${name}__${service}ServiceUri`,
@@ -254,19 +271,23 @@ function fromIdentitySettings(
 
 // ---------------------------------------------------------------- endpoints
 
-/** Checks each endpoint; `settingOf` says which setting to name (and which part of it) in a problem. */
+/**
+ * Checks each endpoint; `settingOf` says which setting to name (and which part of it) in a problem. An
+ * endpoint that was only derived (not given) and is not needed is dropped rather than reported.
+ */
 function checkEndpoints(
-  found: { table?: string; queue?: string; blob?: string },
+  found: { table?: string; queue?: string; blob?: string; derived: Set<StorageService> },
   need: StorageService[],
-  problems: FieldProblem[],
+  allProblems: FieldProblem[],
   account: string | undefined,
   settingOf: (service: StorageService) => { field: string; part: string },
 ): { urls: Pick<ConnectionBase, "tableEndpoint" | "queueEndpoint" | "blobEndpoint">; insecure: boolean } {
   const urls: Pick<ConnectionBase, "tableEndpoint" | "queueEndpoint" | "blobEndpoint"> = {};
   let insecure = false;
-  for (const service of ["table", "queue", "blob"] as const) {
+  for (const service of SERVICES) {
     const { field, part: what } = settingOf(service);
     const value = found[service];
+    const problems = need.includes(service) || !found.derived.has(service) ? allProblems : [];
     if (value === undefined) {
       if (need.includes(service)) {
         problems.push({
