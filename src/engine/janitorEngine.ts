@@ -18,6 +18,7 @@ import type {
   RunStore,
   SubscriptionDiscovery,
 } from "./ports";
+import { readEarlierAttempts, SEQ_ATTEMPT } from "./recoverAttempt";
 import { sweepSubscription, type DecisionReport, type SubscriptionSweepResult } from "./sweepSubscription";
 
 export interface EngineServices {
@@ -81,8 +82,6 @@ export interface SweepPartOptions {
   signal?: AbortSignal;
 }
 
-/** Each subscription's seq block is split between delivery attempts. */
-const SEQ_ATTEMPT = SEQ_BLOCK / 10;
 const MAX_ATTEMPTS = 9;
 const MAX_PARTS = 256;
 
@@ -218,7 +217,7 @@ export class JanitorEngine {
       arm,
       budget: new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
       now: this.options.now,
-      holder: `${run.runId}/part-${part.index}/attempt-${attempt}`,
+      holder: `${run.runId}/part-${part.index}`,
       leaseTtlMs: this.options.leaseTtlMs,
       actionMarginMs: this.options.actionMarginMs,
       pageSize: this.options.pageSize,
@@ -226,6 +225,13 @@ export class JanitorEngine {
       onDecision: options.onDecision,
     };
 
+    // A redelivered work item first finishes what the interrupted attempt left half-recorded.
+    const earlier = await readEarlierAttempts(
+      this.services.audit,
+      run.runId,
+      part.subscriptions.map((s) => s.slot),
+      attempt,
+    );
     let counts: RunCounts = { ...ZERO_COUNTS };
     const reasons: Record<string, number> = {};
     const errors: string[] = [];
@@ -236,7 +242,7 @@ export class JanitorEngine {
         if (abort.signal.aborted) break;
         const trail = this.trail(run, next.slot, attempt);
         try {
-          const result = await sweepSubscription(ctx, trail, next.subscriptionId);
+          const result = await sweepSubscription(ctx, trail, next.subscriptionId, earlier.get(next.slot));
           counts = addCounts(counts, result.counts);
           for (const [reason, n] of Object.entries(result.reasons)) reasons[reason] = (reasons[reason] ?? 0) + n;
           if (result.error) errors.push(`${next.subscriptionId}: ${result.error}`);

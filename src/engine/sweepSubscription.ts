@@ -1,11 +1,12 @@
 import { decideJob, recheckBeforeAction, type JobDecision } from "../domain/decideJob";
 import { jobRefOf, type JobSnapshot } from "../domain/job";
 import type { Policy } from "../domain/policy";
-import { ZERO_COUNTS, type AuditEntry, type Observation, type RunCounts } from "../domain/records";
+import { addCounts, ZERO_COUNTS, type AuditEntry, type Observation, type RunCounts } from "../domain/records";
 import type { Outcome, Reason } from "../domain/vocabulary";
 import type { ArmCaller } from "./armCaller";
 import { jobAuditFields, shortMessage, type AuditTrail } from "./auditTrail";
 import type { ActionBudget } from "./actionBudget";
+import { closeDanglingIntents, type EarlierAttempt } from "./recoverAttempt";
 import type { ArmFailure, JobsGateway, LeaseStore, ObservationStore } from "./ports";
 
 /** One job's decision as the CLI's `--json` and progress output show it (PRODUCT.md section 6). */
@@ -80,6 +81,7 @@ export async function sweepSubscription(
   ctx: SweepContext,
   trail: AuditTrail,
   subscriptionId: string,
+  earlier?: EarlierAttempt,
 ): Promise<SubscriptionSweepResult> {
   const result: SubscriptionSweepResult = {
     subscriptionId,
@@ -123,7 +125,12 @@ export async function sweepSubscription(
       ...extra,
     });
 
-  const lease = await ctx.leases.acquire(`subscription:${subscriptionId}`, ctx.holder, ctx.leaseTtlMs);
+  const leaseKey = `subscription:${subscriptionId}`;
+  let lease = await ctx.leases.acquire(leaseKey, ctx.holder, ctx.leaseTtlMs);
+  // A redelivered work item (same run and part, so the same holder name) takes its own lease back; nothing
+  // else does until the lease expires.
+  if (!lease && (await ctx.leases.renew({ key: leaseKey, holder: ctx.holder, expiresAt: "" }, ctx.leaseTtlMs)))
+    lease = { key: leaseKey, holder: ctx.holder, expiresAt: "" };
   if (!lease) {
     result.leaseHeld = true;
     result.counts.subscriptionsSkipped = 1;
@@ -136,6 +143,16 @@ export async function sweepSubscription(
 
   try {
     result.counts.subscriptionsScanned = 1;
+    if (earlier) {
+      result.counts = addCounts(result.counts, earlier.carried);
+      const closed = await closeDanglingIntents(earlier.dangling, {
+        gateway: ctx.gateway,
+        arm: ctx.arm,
+        trail,
+        signal: ctx.signal,
+      });
+      result.counts = addCounts(result.counts, closed);
+    }
     const stored = await ctx.observations.loadSubscription(subscriptionId);
     const seen = new Set<string>();
     const upserts: Observation[] = [];
