@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { handleAdmin, sendJson } from "./adminApi";
 import { resolveAppEntryFiles } from "./appEntryFiles";
 import { loadAppModules } from "./appModules";
 import { resolveAppSettingExpression } from "./appSettingExpression";
@@ -14,6 +15,7 @@ import {
   type Registration,
 } from "./functionsCore";
 import { readHostJson, type HostJsonSettings } from "./hostJson";
+import { consoleLog, type HostLogEntry } from "./hostLog";
 import { readBody, toRpcHttpRequest, writeRpcHttpResponse } from "./httpConversion";
 import { HttpRouteTable } from "./httpRouteTable";
 import { QueueTriggerListener } from "./queueTriggerListener";
@@ -27,6 +29,8 @@ import { TimerTriggerRunner, type TimerTriggerInput } from "./timerTriggerRunner
 // serves them: HTTP routes, timers, storage-queue triggers and storage-queue output bindings.
 // Differences from the real host, on purpose: function keys are not checked (like Core Tools locally); one process
 // plays every "instance"; other binding types are listed but not served.
+
+export type { HostLogEntry } from "./hostLog";
 
 export interface LocalHostOptions {
   /** Folder holding the app's package.json (whose `main` names the entry files) and host.json. */
@@ -46,13 +50,6 @@ export interface LocalHostOptions {
   /** Where log lines go; default: stdout (information), stderr (warnings, errors). Debug lines only with `verbose`. */
   log?: (entry: HostLogEntry) => void;
   verbose?: boolean;
-}
-
-export interface HostLogEntry {
-  level: RpcLogLevel;
-  message: string;
-  functionName?: string;
-  invocationId?: string;
 }
 
 /** What the host knows about one registered function. */
@@ -476,57 +473,6 @@ async function serve(
   return { url, port, summaries, invoke, stop };
 }
 
-async function handleAdmin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  pathname: string,
-  summaries: FunctionSummary[],
-  invoke: (name: string, input?: unknown) => Promise<unknown>,
-  log: (level: RpcLogLevel, message: string, functionName?: string) => void,
-): Promise<void> {
-  const body = await readBody(req);
-  if (pathname === "/admin/host/status" && req.method === "GET") {
-    return sendJson(res, 200, {
-      state: "Running",
-      version: "local",
-      processUptime: Math.round(process.uptime() * 1000),
-    });
-  }
-  if (pathname === "/admin/functions" && req.method === "GET") {
-    return sendJson(
-      res,
-      200,
-      summaries.map(({ bindings: _bindings, ...rest }) => rest),
-    );
-  }
-  const m = /^\/admin\/functions\/([^/]+)$/.exec(pathname);
-  if (m && req.method === "POST") {
-    const name = decodeURIComponent(m[1]!);
-    const summary = summaries.find((s) => s.name.toLowerCase() === name.toLowerCase());
-    if (!summary) return sendJson(res, 404, { error: `No function named "${name}".` });
-    if (summary.trigger.toLowerCase() === "httptrigger") {
-      return sendJson(res, 400, {
-        error: `"${summary.name}" is HTTP-triggered: call ${summary.route} instead.`,
-      });
-    }
-    let input: unknown;
-    if (body.length > 0) {
-      try {
-        input = (JSON.parse(body.toString("utf8")) as { input?: unknown }).input;
-      } catch {
-        return sendJson(res, 400, { error: 'The body must be JSON: {"input": "..."}.' });
-      }
-    }
-    // Like the host: accepted at once, the invocation runs in the background and its outcome goes to the log.
-    invoke(summary.name, input).catch((err: unknown) =>
-      log("error", `Function '${summary.name}' failed: ${describeWithStack(err)}`, summary.name),
-    );
-    res.writeHead(202).end();
-    return;
-  }
-  res.writeHead(404).end();
-}
-
 function triggerOf(registration: Registration): [string, RpcBindingInfo] {
   const found = Object.entries(registration.metadata.bindings).find(([, b]) =>
     /trigger$/i.test(String(b.type)),
@@ -560,10 +506,6 @@ function httpOutputOf(registration: Registration, response: RpcInvocationRespons
   return undefined;
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(value));
-}
-
 /** Sets the app settings on process.env; returns the function that puts the previous values back. */
 function applyEnv(env: Record<string, string | undefined>): () => void {
   const previous = new Map<string, string | undefined>();
@@ -587,17 +529,6 @@ function sinkCoreLog(sink: (entry: HostLogEntry) => void, entry: CoreLogEntry): 
     functionName: entry.functionName,
     invocationId: entry.invocationId,
   });
-}
-
-/** Core Tools-like lines: `[time] [function] message`; warnings and errors on stderr. */
-export function consoleLog(verbose: boolean): (entry: HostLogEntry) => void {
-  return (entry) => {
-    if (!verbose && (entry.level === "debug" || entry.level === "trace" || entry.level === "none")) return;
-    const line = `[${new Date().toISOString()}]${entry.functionName ? ` [${entry.functionName}]` : ""} ${entry.message}\n`;
-    if (entry.level === "warning" || entry.level === "error" || entry.level === "critical")
-      process.stderr.write(line);
-    else process.stdout.write(line);
-  };
 }
 
 function describe(err: unknown): string {
