@@ -44,10 +44,29 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/**
+ * A union without a message of its own is explained by the alternative that got furthest into the value (e.g.
+ * `throttling: {reads: {capacity: 1}}` is a bad bucket, not "not a boolean"), with that alternative's issues.
+ */
+function flatten(issue: z.core.$ZodIssue): Array<{ path: PropertyKey[]; issue: z.core.$ZodIssue }> {
+  if (issue.code !== "invalid_union" || (issue.message && issue.message !== "Invalid input")) {
+    return [{ path: issue.path, issue }];
+  }
+  const depth = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
+  const best = issue.errors.reduce<z.core.$ZodIssue[] | undefined>(
+    (a, b) => (a === undefined || depth(b) > depth(a) ? b : a),
+    undefined,
+  );
+  if (best === undefined || depth(best) === 0) return [{ path: issue.path, issue }];
+  return best.flatMap((inner) =>
+    flatten(inner).map((f) => ({ path: [...issue.path, ...f.path], issue: f.issue })),
+  );
+}
+
 /** One problem per issue; `prefix` is put before every path (e.g. `seed`); `rootName` names the whole value. */
 export function zodProblems(error: z.ZodError, prefix = "", rootName = "body"): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: fieldPath(issue.path, prefix, rootName),
+  return error.issues.flatMap(flatten).map(({ path, issue }) => ({
+    field: fieldPath(path, prefix, rootName),
     message: describeIssue(issue),
   }));
 }
