@@ -16,6 +16,13 @@ interface FixtureEvents {
   maxInFlight: number;
 }
 
+/** The first message whose base64-decoded text contains `marker`, decoded and parsed (messages are base64 JSON). */
+function decodedContaining(items: { messageText: string }[], marker: string): unknown {
+  const decode = (text: string) => Buffer.from(text, "base64").toString();
+  const found = items.find((m) => decode(m.messageText).includes(marker));
+  return found && JSON.parse(decode(found.messageText));
+}
+
 describe("local host serving the fixture app", () => {
   let azurite: AzuriteProcess;
   let host: LocalHost;
@@ -162,14 +169,9 @@ describe("local host serving the fixture app", () => {
     const done = queues.getQueueClient("fixture-done");
     const received = await waitFor("the output message", async () => {
       const { receivedMessageItems } = await done.receiveMessages({ numberOfMessages: 32 });
-      return receivedMessageItems.find((m) =>
-        Buffer.from(m.messageText, "base64").toString().includes("ok-1"),
-      );
+      return decodedContaining(receivedMessageItems, "ok-1");
     });
-    expect(JSON.parse(Buffer.from(received.messageText, "base64").toString())).toEqual({
-      id: "ok-1",
-      processed: true,
-    });
+    expect(received).toEqual({ id: "ok-1", processed: true });
     await waitFor("the work queue to empty", async () => {
       const props = await queues.getQueueClient(WORK_QUEUE).getProperties();
       return props.approximateMessagesCount === 0;
@@ -191,14 +193,9 @@ describe("local host serving the fixture app", () => {
     const message = await waitFor("the poison message", async () => {
       if (!(await poison.exists())) return undefined;
       const { peekedMessageItems } = await poison.peekMessages({ numberOfMessages: 32 });
-      return peekedMessageItems.find((m) =>
-        Buffer.from(m.messageText, "base64").toString().includes("bad-1"),
-      );
+      return decodedContaining(peekedMessageItems, "bad-1");
     });
-    expect(JSON.parse(Buffer.from(message.messageText, "base64").toString())).toEqual({
-      id: "bad-1",
-      fail: true,
-    });
+    expect(message).toEqual({ id: "bad-1", fail: true });
     expect((await events()).attempts["bad-1"]).toBe(5);
   });
 
