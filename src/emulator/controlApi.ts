@@ -165,11 +165,13 @@ function route(
   }
   const stateMatch = /^\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/state$/.exec(path);
   if (stateMatch !== null && method === "POST") {
-    const [subscriptionId, resourceGroup, name] = stateMatch.slice(1).map(decodeURIComponent) as [
-      string,
-      string,
-      string,
-    ];
+    let parts: string[];
+    try {
+      parts = stateMatch.slice(1).map(decodeURIComponent);
+    } catch {
+      return invalid([{ field: "path", message: "not valid URL encoding" }]);
+    }
+    const [subscriptionId, resourceGroup, name] = parts as [string, string, string];
     return forceState(subscriptionId, resourceGroup, name, body, state);
   }
   return notFound(
