@@ -52,7 +52,7 @@ export async function createJanitor(
 ): Promise<Janitor> {
   const settings = readSettings(env);
   const policy = await readPolicy(env, options.policyFile);
-  const arm = createArmAdapters(settings.arm);
+  const arm = createArmAdapters(settings.arm, { timeoutMs: settings.core.armTimeoutMs });
   const storage = createStorage(settings.storage, { tablePrefix: options.tablePrefix });
   await storage.ensureReady();
   const engine = new JanitorEngine(
@@ -66,7 +66,7 @@ export async function createJanitor(
     },
     policy.policy,
     policy.hash,
-    { concurrency: settings.core.concurrency, ...options.engine },
+    { concurrency: settings.core.concurrency, armTimeoutMs: settings.core.armTimeoutMs, ...options.engine },
     settings.core.paused,
   );
   return { settings, policy, storage, engine };

@@ -39,6 +39,8 @@ export interface EngineOptions {
   /** No new page or action is started with less than this left before the deadline. */
   actionMarginMs: number;
   pageSize: number;
+  /** The ARM request timeout: after a crash, a request of the dead worker may be on its way this long. */
+  armTimeoutMs: number;
   /** Subscriptions per work item when a run fans out; 0 = choose from the count (at most ~256 parts). */
   subscriptionsPerPart: number;
   now: () => Date;
@@ -52,6 +54,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   leaseTtlMs: 15 * 60_000,
   actionMarginMs: 30_000,
   pageSize: 100,
+  armTimeoutMs: 30_000,
   subscriptionsPerPart: 0,
   now: () => new Date(),
   sleep: realSleep,
@@ -221,6 +224,8 @@ export class JanitorEngine {
       leaseTtlMs: this.options.leaseTtlMs,
       actionMarginMs: this.options.actionMarginMs,
       pageSize: this.options.pageSize,
+      inFlightMs: this.options.armTimeoutMs + 5_000,
+      sleep: this.options.sleep,
       signal: abort.signal,
       onDecision: options.onDecision,
     };

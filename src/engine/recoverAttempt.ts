@@ -67,15 +67,35 @@ export async function readEarlierAttempts(
  */
 export async function closeDanglingIntents(
   dangling: AuditEntry[],
-  deps: { gateway: JobsGateway; arm: ArmCaller; trail: AuditTrail; signal?: AbortSignal },
+  deps: {
+    gateway: JobsGateway;
+    arm: ArmCaller;
+    trail: AuditTrail;
+    signal?: AbortSignal;
+    /** How long a request of the dead worker may still be on its way (its ARM timeout, plus a margin). */
+    inFlightMs: number;
+    now: () => Date;
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  },
 ): Promise<Partial<RunCounts>> {
   const counts: Partial<RunCounts> = {};
   for (const intent of dangling) {
     if (!intent.jobId || !intent.resourceGroup || !intent.jobName) continue;
     const ref = { subscriptionId: intent.subscriptionId, resourceGroup: intent.resourceGroup, name: intent.jobName };
-    const read = await deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), {
+    const settled = (r: Awaited<ReturnType<JobsGateway["getJob"]>>) =>
+      intent.action === "delete" ? !r.ok && r.failure.kind === "gone" : r.ok && r.value.cancelRequested === true;
+    // The dead worker's request may still be on its way: until it must have ended, keep re-reading rather than
+    // conclude it never happened (and so act a second time).
+    const inFlightUntil = Date.parse(intent.timestamp) + deps.inFlightMs;
+    let read = await deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), {
       signal: deps.signal,
     });
+    while (!settled(read) && deps.now().getTime() < inFlightUntil) {
+      await deps.sleep(Math.min(1_000, inFlightUntil - deps.now().getTime()), deps.signal);
+      read = await deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), {
+        signal: deps.signal,
+      });
+    }
     const base = {
       subscriptionId: intent.subscriptionId,
       resourceGroup: intent.resourceGroup,

@@ -39,6 +39,9 @@ export interface SweepContext {
   /** An action is started only when at least this much time is left before the deadline. */
   actionMarginMs: number;
   pageSize: number;
+  /** How long an ARM request may take before it is abandoned (plus a margin): see recoverAttempt. */
+  inFlightMs: number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal;
   onDecision?: (report: DecisionReport) => void;
 }
@@ -150,6 +153,9 @@ export async function sweepSubscription(
         arm: ctx.arm,
         trail,
         signal: ctx.signal,
+        inFlightMs: ctx.inFlightMs,
+        now: ctx.now,
+        sleep: ctx.sleep,
       });
       result.counts = addCounts(result.counts, closed);
     }

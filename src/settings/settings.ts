@@ -18,6 +18,8 @@ export interface CoreSettings {
   runTimeoutMs: number;
   /** Subscriptions swept at once per worker. */
   concurrency: number;
+  /** How long one ARM request may take before it is abandoned (`JANITOR_ARM_TIMEOUT`). */
+  armTimeoutMs: number;
 }
 
 export const DEFAULT_SCHEDULE = "0 0 3 * * *";
@@ -62,6 +64,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
   };
   const auditRetentionMs = duration("JANITOR_AUDIT_RETENTION", "P400D", 86_400_000);
   const runTimeoutMs = duration("JANITOR_RUN_TIMEOUT", "PT9M", 60_000);
+  const armTimeoutMs = duration("JANITOR_ARM_TIMEOUT", "PT30S", 1_000);
 
   let concurrency = 8;
   const c = text("JANITOR_CONCURRENCY");
@@ -72,7 +75,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
   }
 
   if (problems.length > 0) throw new SettingsError(problems);
-  return { mode: mode as Mode, schedule, paused, manualApply, auditRetentionMs, runTimeoutMs, concurrency };
+  return { mode: mode as Mode, schedule, paused, manualApply, auditRetentionMs, runTimeoutMs, concurrency, armTimeoutMs };
 }
 
 /** The Functions host reads six fields (seconds first), UTC. Returns a problem or undefined. */
