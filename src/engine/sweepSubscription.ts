@@ -291,6 +291,9 @@ export async function sweepSubscription(
     const wanted = Math.min(candidates.length, limits.maxActionsPerSubscription);
     const granted = wanted > 0 ? await ctx.budget.reserve(wanted) : 0;
     let deferRest: Reason | undefined;
+    // Entries that need not precede an action (planned, deferred) are written in batches; an action's intent
+    // is written on its own, after everything before it.
+    const pending: AuditEntry[] = [];
     for (const [index, c] of candidates.entries()) {
       let deferReason: Reason | undefined = deferRest;
       // Another part of the run could not write its audit entries: stop starting actions everywhere.
@@ -302,16 +305,17 @@ export async function sweepSubscription(
         count("deferred");
         tally(deferReason);
         report(c.job, c.decision, "deferred", deferReason);
-        await trail.write([decisionEntry(c.job, c.decision, "deferred", deferReason)]);
+        pending.push(decisionEntry(c.job, c.decision, "deferred", deferReason));
         continue;
       }
       if (mode === "plan") {
         count("planned");
         tally("rule-matched");
         report(c.job, c.decision, "planned");
-        await trail.write([decisionEntry(c.job, c.decision, "planned", "rule-matched")]);
+        pending.push(decisionEntry(c.job, c.decision, "planned", "rule-matched"));
         continue;
       }
+      await trail.write(pending.splice(0));
       const acted = await actOnJob(ctx, trail, c);
       const key = outcomeCounter(acted.outcome, c.decision.action);
       if (key) result.counts[key]++;
@@ -319,6 +323,7 @@ export async function sweepSubscription(
       report(c.job, c.decision, acted.outcome, acted.reason);
       if (acted.outcome === "deferred" && acted.reason === "throttled") deferRest = "throttled";
     }
+    await trail.write(pending);
     return result;
   } finally {
     await ctx.leases.release(lease).catch(() => undefined);
