@@ -28,3 +28,16 @@ export class RunRecordBudget implements ActionBudget {
     return granted;
   }
 }
+
+/** The cap for a run swept entirely in this process (the CLI): no storage round trip per reservation. */
+export class LocalBudget implements ActionBudget {
+  private used = 0;
+
+  constructor(private readonly maxActionsPerRun: number) {}
+
+  async reserve(wanted: number): Promise<number> {
+    const granted = Math.max(0, Math.min(wanted, this.maxActionsPerRun - this.used));
+    this.used += granted;
+    return granted;
+  }
+}

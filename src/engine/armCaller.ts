@@ -24,10 +24,12 @@ export interface ArmStats {
   throttled: number;
   transientErrors: number;
   retries: number;
+  /** Requests that waited for a token of the janitor's own buckets (pacing, instead of a 429). */
+  pacingWaits: number;
 }
 
 export function newArmStats(): ArmStats {
-  return { requests: { read: 0, write: 0, delete: 0 }, throttled: 0, transientErrors: 0, retries: 0 };
+  return { requests: { read: 0, write: 0, delete: 0 }, throttled: 0, transientErrors: 0, retries: 0, pacingWaits: 0 };
 }
 
 /**
@@ -58,7 +60,7 @@ export class ArmCaller {
   ): Promise<ArmResult<T>> {
     const retryTransient = options.retryTransient ?? true;
     for (let attempt = 1; ; attempt++) {
-      await this.pacer.acquire(subscriptionId, kind, options.signal);
+      if (await this.pacer.acquire(subscriptionId, kind, options.signal)) this.stats.pacingWaits++;
       this.stats.requests[kind]++;
       const result = await send(options.signal);
       this.pacer.observe(subscriptionId, kind, result.remaining);

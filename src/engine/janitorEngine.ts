@@ -5,7 +5,7 @@ import { addCounts, ZERO_COUNTS, type RunCounts, type RunRecord } from "../domai
 import { SCANNED_SUBSCRIPTION_STATES, type Mode, type Trigger } from "../domain/vocabulary";
 import { matchesSubscriptionScope } from "../domain/subscriptionScope";
 import { JanitorError, NotFoundError } from "../errors";
-import { RunRecordBudget } from "./actionBudget";
+import { LocalBudget, RunRecordBudget, type ActionBudget } from "./actionBudget";
 import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./armCaller";
 import { AuditTrail, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
 import { ArmPacer, ARM_LIMITS, realSleep, type PacingLimits, type Sleep } from "./pacing/armPacer";
@@ -83,6 +83,8 @@ export interface SweepPartOptions {
   onDecision?: (report: DecisionReport) => void;
   onSubscriptionDone?: (result: SubscriptionSweepResult) => void;
   signal?: AbortSignal;
+  /** The run-wide cap; default: kept on the run record, shared with every other worker of the run. */
+  budget?: ActionBudget;
 }
 
 const MAX_ATTEMPTS = 9;
@@ -218,7 +220,7 @@ export class JanitorEngine {
       observations: this.services.observations,
       leases: this.services.leases,
       arm,
-      budget: new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
+      budget: options.budget ?? new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
       now: this.options.now,
       holder: `${run.runId}/part-${part.index}`,
       leaseTtlMs: this.options.leaseTtlMs,
@@ -319,7 +321,8 @@ export class JanitorEngine {
     // One process: a single part holding every subscription, swept `concurrency` at a time.
     const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
     await this.services.runs.update(runId, (r) => ({ ...r, partsTotal: 1 }));
-    return this.sweepPart(all, options);
+    // Nobody else sweeps this run: the cap can be counted here rather than on the run record.
+    return this.sweepPart(all, { ...options, budget: new LocalBudget(this.policy.limits.maxActionsPerRun) });
   }
 
   /** What the policy decides for one job right now, read live; acts on nothing and writes nothing. */

@@ -52,12 +52,15 @@ export class ArmPacer {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  async acquire(subscriptionId: string, kind: ArmOperationKind, signal?: AbortSignal): Promise<void> {
-    if (!this.limits) return;
+  /** Waits for a token; resolves to true when it had to wait. */
+  async acquire(subscriptionId: string, kind: ArmOperationKind, signal?: AbortSignal): Promise<boolean> {
+    if (!this.limits) return false;
     const bucket = this.bucket(subscriptionId, kind);
+    let waited = false;
     for (;;) {
       const waitMs = bucket.tryTake();
-      if (waitMs === 0) return;
+      if (waitMs === 0) return waited;
+      waited = true;
       this.waits++;
       await this.sleep(waitMs, signal);
     }
