@@ -1,0 +1,52 @@
+// `npm run bench`: every benchmark in turn, printed as tables and saved to bench/results/latest.json.
+// Benchmarks measure; tests never assert timings. `BENCH_ONLY=sweep,audit` runs a subset.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { benchAuditWrite } from "./auditWrite";
+import { benchEmulatorLoad } from "./emulatorLoad";
+import { benchSweep, DEFAULT_SWEEP_CASES } from "./sweepBench";
+
+const root = path.resolve(__dirname, "../..");
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+  const wanted = (name: string) => !only || only.includes(name);
+  const results: Record<string, unknown> = {
+    machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    startedAt: new Date().toISOString(),
+  };
+  if (wanted("emulator")) {
+    console.log("\n# Emulator: load 100,000 jobs across 1,000 subscriptions, list one subscription");
+    results.emulator = await benchEmulatorLoad();
+    console.table(results.emulator);
+  }
+  if (wanted("audit")) {
+    console.log("\n# Audit log on Azurite: batched and single writes, newest 100 of a day among 100,000");
+    results.audit = await benchAuditWrite();
+    console.table(results.audit);
+  }
+  if (wanted("sweep")) {
+    console.log("\n# Sweeps: 20 ms added to every ARM request, ARM-like throttling on, default pacing");
+    results.sweep = await benchSweep(DEFAULT_SWEEP_CASES, { latencyMs: 20, concurrency: 8 });
+    console.table(results.sweep);
+  }
+  if (wanted("bundle")) {
+    console.log("\n# Functions app import time, bundled vs unbundled");
+    const out = execFileSync(process.execPath, [path.join(root, "scripts/compareImportTime.mjs"), "--json"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    results.bundle = JSON.parse(out);
+    console.log(out);
+  }
+  mkdirSync(path.join(root, "bench/results"), { recursive: true });
+  writeFileSync(path.join(root, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log("\nSaved bench/results/latest.json");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
