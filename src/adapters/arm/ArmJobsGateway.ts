@@ -1,7 +1,7 @@
 // JobsGateway over the real Import/Export SDK client (@azure/arm-storageimportexport). The SDK builds the
 // requests (URL, api-version, auth, TLS); every decision is made from the raw response (see callArm.ts).
 import { StorageImportExport } from "@azure/arm-storageimportexport";
-import type { HttpClient } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 import type { JobRef, JobSnapshot } from "../../domain/job";
@@ -14,6 +14,8 @@ import { readJob } from "./jobFromWire";
 
 /** Import/Export API version; a nextLink without one gets it added (the SDK follows nextLinks verbatim). */
 export const IMPORT_EXPORT_API_VERSION = "2021-01-01";
+/** SDK clients kept for reuse: more than the subscriptions a worker sweeps at once. */
+const MAX_CACHED_CLIENTS = 64;
 /** `$top` is at most 100 (SERVICE.md section 1). */
 export const MAX_PAGE_SIZE = 100;
 
@@ -33,8 +35,12 @@ export class ArmJobsGateway implements JobsGateway {
   private readonly clients = new Map<string, StorageImportExport>();
   private readonly endpointOrigin: string;
 
+  /** One HTTP client for every subscription's SDK client, so they share keep-alive TLS connections. */
+  private readonly httpClient: HttpClient;
+
   constructor(private readonly options: ArmJobsGatewayOptions) {
     this.endpointOrigin = new URL(options.clientOptions.endpoint).origin;
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
   }
 
   async listJobsPage(
@@ -191,12 +197,16 @@ export class ArmJobsGateway implements JobsGateway {
 
   private client(subscriptionId: string): StorageImportExport {
     let client = this.clients.get(subscriptionId);
-    if (!client) {
-      const { credential, clientOptions, httpClient } = this.options;
-      client = new StorageImportExport(credential, subscriptionId, {
-        ...clientOptions,
-        ...(httpClient && { httpClient }),
-      });
+    if (client) {
+      // Most recently used last, so the oldest is the first key.
+      this.clients.delete(subscriptionId);
+      this.clients.set(subscriptionId, client);
+    } else {
+      // A client per subscription (the SDK binds one to it); bounded, so memory does not grow with the number
+      // of subscriptions a run sweeps.
+      if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+      const { credential, clientOptions } = this.options;
+      client = new StorageImportExport(credential, subscriptionId, { ...clientOptions, httpClient: this.httpClient });
       this.clients.set(subscriptionId, client);
     }
     return client;
