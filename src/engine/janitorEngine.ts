@@ -88,6 +88,8 @@ export interface SweepPartOptions {
 }
 
 const MAX_ATTEMPTS = 9;
+/** The subscriptionId of audit entries about the whole run rather than one subscription (e.g. `paused`). */
+export const RUN_WIDE = "*";
 const MAX_PARTS = 256;
 
 /**
@@ -138,7 +140,7 @@ export class JanitorEngine {
     const trail = this.trail(run, 0, attempt);
 
     if (this.paused) {
-      await trail.write([trail.entry({ subscriptionId: "", action: "none", phase: "outcome", outcome: "skipped", reason: "paused" })]);
+      await trail.write([trail.entry({ subscriptionId: RUN_WIDE, action: "none", phase: "outcome", outcome: "skipped", reason: "paused" })]);
       const final = await this.services.runs.update(runId, (r) => ({
         ...r,
         status: "paused",

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { PolicyDocument } from "../../../src/domain/policy";
 import type { JobsGateway } from "../../../src/engine/ports";
-import { expectSafe, withScenarios } from "../../support/janitorHarness";
+import { JanitorEngine } from "../../../src/engine/janitorEngine";
+import { auditOfRun, expectSafe, withScenarios } from "../../support/janitorHarness";
 import { FAKE_EMAIL, FAKE_KEY, FAKE_PHONE, guid, seedJob, subscription, type JobSpec } from "../../support/jobFactory";
 
 const SUB = guid(0xa1);
@@ -202,6 +203,39 @@ describe("sweep scenarios", () => {
     expect(run.counts.deleted).toBe(0);
     expect(audit.filter((e) => e.jobName === "vanishes").map((e) => `${e.phase}:${e.reason}`)).toEqual(["intent:rule-matched", "outcome:gone"]);
     await expectSafe(sc.control, audit);
+  });
+});
+
+describe("runs that must not act", () => {
+  const { scenario } = withScenarios();
+
+  it("defers a subscription whose lease another run holds, and acts elsewhere", async () => {
+    const jobs = [
+      seedJob({ sub: SUB, name: "held-draft", state: "Creating", days: 10, systemData: true }),
+      seedJob({ sub: SUB2, name: "free-draft", state: "Creating", days: 10, systemData: true }),
+    ];
+    const sc = await scenario({ seed: { subscriptions: [subscription(SUB), subscription(SUB2)], jobs }, policy: POLICY });
+    const other = await sc.janitor.storage.leases.acquire(`subscription:${SUB}`, "another-run/part-0", 60_000);
+    expect(other).toBeDefined();
+    const { run, audit } = await sc.run("apply");
+    expect(run.counts).toMatchObject({ deleted: 1, subscriptionsSkipped: 1 });
+    expect(audit.find((e) => e.subscriptionId === SUB && e.reason === "lease-held")).toMatchObject({ outcome: "deferred" });
+    expect((await sc.control.jobs(SUB)).map((j) => j.name)).toEqual(["held-draft"]);
+    await expectSafe(sc.control, audit);
+  });
+
+  it("records a paused run and sends nothing when JANITOR_PAUSED is set", async () => {
+    const jobs = [seedJob({ sub: SUB, name: "draft", state: "Creating", days: 10, systemData: true })];
+    const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs }, policy: POLICY });
+    const paused = new JanitorEngine(sc.janitor.engine.services, sc.janitor.engine.policy, sc.janitor.engine.policyHash, {}, true);
+    const run = await paused.executeRun({ trigger: "cli", mode: "apply", requestedBy: "cli:test" }, `paused-${Date.now()}`, {
+      deadline: new Date(Date.now() + 60_000),
+    });
+    expect(run.status).toBe("paused");
+    expect(run.counts.jobsSeen).toBe(0);
+    expect((await sc.control.requests()).total).toBe(0);
+    const audit = await auditOfRun(sc.janitor, run.runId);
+    expect(audit.map((e) => e.reason)).toEqual(["paused"]);
   });
 });
 
