@@ -55,7 +55,13 @@ function job(sub: number, n: number, eligible: boolean, nowMs: number): SeedJob 
 }
 
 /** The emulator in its own process, through the CLI as a user would start it. */
-async function startEmulatorProcess(): Promise<{ child: ChildProcess; endpoint: string; caCertPath: string; controlUrl: string; caCertPem: string }> {
+async function startEmulatorProcess(): Promise<{
+  child: ChildProcess;
+  endpoint: string;
+  caCertPath: string;
+  controlUrl: string;
+  caCertPem: string;
+}> {
   const bin = path.resolve(__dirname, "../../bin/ie-janitor.js");
   const child = spawn(process.execPath, ["--max-old-space-size=8192", bin, "emulator", "--port", "0"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -75,7 +81,9 @@ async function startEmulatorProcess(): Promise<{ child: ChildProcess; endpoint: 
 }
 
 /** Peak RSS and heap while `work` runs, sampled every 50 ms. */
-async function measurePeak<T>(work: () => Promise<T>): Promise<{ value: T; peakRssMb: number; peakHeapMb: number }> {
+async function measurePeak<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; peakRssMb: number; peakHeapMb: number }> {
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -95,7 +103,10 @@ async function measurePeak<T>(work: () => Promise<T>): Promise<{ value: T; peakR
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-export async function benchSweep(cases: SweepBenchCase[], options: SweepBenchOptions): Promise<Record<string, number | string>[]> {
+export async function benchSweep(
+  cases: SweepBenchCase[],
+  options: SweepBenchOptions,
+): Promise<Record<string, number | string>[]> {
   const results: Record<string, number | string>[] = [];
   const [emulator, azurite] = await Promise.all([startEmulatorProcess(), startAzurite()]);
   const control = new EmulatorControlClient(emulator);
@@ -105,9 +116,12 @@ export async function benchSweep(cases: SweepBenchCase[], options: SweepBenchOpt
       // Prepare: fresh data, ARM-like throttling on, every request delayed by the latency.
       await control.reset({ seed: { subscriptions: [], jobs: [] } });
       const nowMs = Date.parse(await control.now());
-      const subs = Array.from({ length: c.subscriptions }, (_, i) => ({ subscriptionId: subscriptionId(i), state: "Enabled" as const }));
+      const subs = Array.from({ length: c.subscriptions }, (_, i) => ({
+        subscriptionId: subscriptionId(i),
+        state: "Enabled" as const,
+      }));
       await control.addJobs({ subscriptions: subs });
-      let batch: SeedJob[] = [];
+      const batch: SeedJob[] = [];
       for (let s = 0; s < c.subscriptions; s++)
         for (let n = 0; n < c.jobsPerSubscription; n++) {
           batch.push(job(s, n, n < c.eligiblePerSubscription, nowMs));
@@ -126,17 +140,29 @@ export async function benchSweep(cases: SweepBenchCase[], options: SweepBenchOpt
               version: 1,
               rules: [{ name: "stale-drafts", states: ["Creating"], olderThan: "P7D", action: "delete" }],
               guards: { gracePeriod: "PT0S" },
-              limits: { maxActionsPerRun: 1_000_000, maxActionsPerSubscription: 10_000, maxEligibleFraction: 1 },
+              limits: {
+                maxActionsPerRun: 1_000_000,
+                maxActionsPerSubscription: 10_000,
+                maxEligibleFraction: 1,
+              },
             }),
           },
           { engine: { concurrency: options.concurrency }, tablePrefix: `Bench${++prefix}` },
         );
         global.gc?.();
         const started = performance.now();
-        const { value: run, peakRssMb, peakHeapMb } = await measurePeak(() =>
-          janitor.engine.executeRun({ trigger: "cli", mode, requestedBy: "cli:bench" }, `bench-${prefix}-${mode}`, {
-            deadline: new Date(Date.now() + 3_600_000),
-          }),
+        const {
+          value: run,
+          peakRssMb,
+          peakHeapMb,
+        } = await measurePeak(() =>
+          janitor.engine.executeRun(
+            { trigger: "cli", mode, requestedBy: "cli:bench" },
+            `bench-${prefix}-${mode}`,
+            {
+              deadline: new Date(Date.now() + 3_600_000),
+            },
+          ),
         );
         const wallMs = performance.now() - started;
         const stats = janitor.engine.armStats.at(-1)!;
@@ -146,7 +172,9 @@ export async function benchSweep(cases: SweepBenchCase[], options: SweepBenchOpt
         const requests = stats.requests.read + stats.requests.write + stats.requests.delete;
         const latencyBoundMs = (requests * options.latencyMs) / options.concurrency;
         const deletesPerSub = stats.requests.delete / c.subscriptions;
-        const bucketBoundMs = Math.max(0, (deletesPerSub - ARM_LIMITS.delete.capacity) / ARM_LIMITS.delete.refillPerSecond) * 1000;
+        const bucketBoundMs =
+          Math.max(0, (deletesPerSub - ARM_LIMITS.delete.capacity) / ARM_LIMITS.delete.refillPerSecond) *
+          1000;
         const lowerBoundMs = Math.max(latencyBoundMs, bucketBoundMs);
         results.push({
           case: c.name,
@@ -181,9 +209,27 @@ export async function benchSweep(cases: SweepBenchCase[], options: SweepBenchOpt
 }
 
 export const DEFAULT_SWEEP_CASES: SweepBenchCase[] = [
-  { name: "1,000 subscriptions x 100 jobs", subscriptions: 1_000, jobsPerSubscription: 100, eligiblePerSubscription: 10, modes: ["plan", "apply"] },
-  { name: "10,000 jobs (100 x 100)", subscriptions: 100, jobsPerSubscription: 100, eligiblePerSubscription: 10, modes: ["plan"] },
-  { name: "100,000 jobs in big subscriptions (100 x 1,000)", subscriptions: 100, jobsPerSubscription: 1_000, eligiblePerSubscription: 10, modes: ["plan"] },
+  {
+    name: "1,000 subscriptions x 100 jobs",
+    subscriptions: 1_000,
+    jobsPerSubscription: 100,
+    eligiblePerSubscription: 10,
+    modes: ["plan", "apply"],
+  },
+  {
+    name: "10,000 jobs (100 x 100)",
+    subscriptions: 100,
+    jobsPerSubscription: 100,
+    eligiblePerSubscription: 10,
+    modes: ["plan"],
+  },
+  {
+    name: "100,000 jobs in big subscriptions (100 x 1,000)",
+    subscriptions: 100,
+    jobsPerSubscription: 1_000,
+    eligiblePerSubscription: 10,
+    modes: ["plan"],
+  },
 ];
 
 if (require.main === module) {
