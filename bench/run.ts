@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
   const wanted = (name: string) => !only || only.includes(name);
   const results: Record<string, unknown> = {
-    machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     startedAt: new Date().toISOString(),
   };
   if (wanted("emulator")) {

@@ -2,7 +2,12 @@
 // here, so they run the same code against the same settings.
 import { createArmAdapters } from "./adapters/arm";
 import { parseArmSettings, type ArmSettings } from "./adapters/arm/armSettings";
-import { createStorage, parseStorageSettings, type Storage, type StorageConnection } from "./adapters/storage";
+import {
+  createStorage,
+  parseStorageSettings,
+  type Storage,
+  type StorageConnection,
+} from "./adapters/storage";
 import { loadPolicy, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
@@ -31,12 +36,13 @@ export async function readPolicy(env: Env, policyFile?: string): Promise<LoadedP
   } catch (err) {
     if (err instanceof ValidationError && !policyFile) {
       const setting = env.JANITOR_POLICY?.trim() ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
-      throw new SettingsError(err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })));
+      throw new SettingsError(
+        err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })),
+      );
     }
     throw err;
   }
 }
-
 
 export interface Janitor {
   settings: JanitorSettings;

@@ -38,8 +38,13 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
   for (const mode of ["plan", "apply"] as const) {
     const cmd = program
       .command(mode)
-      .description(mode === "plan" ? "decide and record what would be done; change nothing" : "decide and act")
-      .option("--policy <file>", "policy file (JSON or YAML); default JANITOR_POLICY / JANITOR_POLICY_PATH / built-in")
+      .description(
+        mode === "plan" ? "decide and record what would be done; change nothing" : "decide and act",
+      )
+      .option(
+        "--policy <file>",
+        "policy file (JSON or YAML); default JANITOR_POLICY / JANITOR_POLICY_PATH / built-in",
+      )
       .option("--subscription <id>", "only this subscription (repeatable)", collect)
       .option("--json", "print the run record and every decision as one JSON document")
       .addOption(emulatorOption);
@@ -108,7 +113,9 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     });
   policy
     .command("show")
-    .description("the effective policy (JANITOR_POLICY, JANITOR_POLICY_PATH or the built-in default) and its hash")
+    .description(
+      "the effective policy (JANITOR_POLICY, JANITOR_POLICY_PATH or the built-in default) and its hash",
+    )
     .action(async () => {
       const { runPolicyCommand } = await import("./commands/policy");
       exitCode = await runPolicyCommand({ sub: "show" }, io);
@@ -140,7 +147,9 @@ function reportError(err: unknown, io: CliIO): number {
       : EXIT.usage;
   }
   if (err instanceof ValidationError) {
-    io.stderr(`ie-janitor: invalid input:\n${err.problems.map((p) => `  ${p.field}: ${p.message}`).join("\n")}\n`);
+    io.stderr(
+      `ie-janitor: invalid input:\n${err.problems.map((p) => `  ${p.field}: ${p.message}`).join("\n")}\n`,
+    );
     return EXIT.usage;
   }
   if (err instanceof JanitorError) {

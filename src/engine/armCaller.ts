@@ -29,7 +29,13 @@ export interface ArmStats {
 }
 
 export function newArmStats(): ArmStats {
-  return { requests: { read: 0, write: 0, delete: 0 }, throttled: 0, transientErrors: 0, retries: 0, pacingWaits: 0 };
+  return {
+    requests: { read: 0, write: 0, delete: 0 },
+    throttled: 0,
+    transientErrors: 0,
+    retries: 0,
+    pacingWaits: 0,
+  };
 }
 
 /**
@@ -72,7 +78,8 @@ export class ArmCaller {
         this.stats.throttled++;
         this.pacer.throttled(subscriptionId, kind);
         waitMs = failure.retryAfterMs ?? this.backoff(attempt);
-        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.retry.maxRetryAfterMs) return result;
+        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.retry.maxRetryAfterMs)
+          return result;
       } else if (failure.kind === "transient") {
         this.stats.transientErrors++;
         if (!retryTransient) return result;

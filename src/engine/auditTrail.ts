@@ -13,7 +13,10 @@ export interface RunIdentity {
   policyHash: string;
 }
 
-type EntryFields = Omit<AuditEntry, "timestamp" | "runId" | "seq" | "trigger" | "mode" | "actor" | "policyHash">;
+type EntryFields = Omit<
+  AuditEntry,
+  "timestamp" | "runId" | "seq" | "trigger" | "mode" | "actor" | "policyHash"
+>;
 
 /**
  * Numbers seq within a run. Parts of a run may be swept by different workers at once, so each part owns its
@@ -33,7 +36,8 @@ export class AuditTrail {
 
   entry(fields: EntryFields): AuditEntry {
     this.seq++;
-    if (this.seq >= SEQ_BLOCK) throw new AuditWriteError(`more than ${SEQ_BLOCK - 1} audit entries in one part`);
+    if (this.seq >= SEQ_BLOCK)
+      throw new AuditWriteError(`more than ${SEQ_BLOCK - 1} audit entries in one part`);
     return {
       timestamp: this.now().toISOString(),
       runId: this.run.runId,
@@ -53,7 +57,9 @@ export class AuditTrail {
       await this.store.append(entries);
     } catch (err) {
       if (err instanceof AuditWriteError) throw err;
-      throw new AuditWriteError(`audit write failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new AuditWriteError(`audit write failed: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
   }
 }

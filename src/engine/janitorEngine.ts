@@ -140,7 +140,15 @@ export class JanitorEngine {
     const trail = this.trail(run, 0, attempt);
 
     if (this.paused) {
-      await trail.write([trail.entry({ subscriptionId: RUN_WIDE, action: "none", phase: "outcome", outcome: "skipped", reason: "paused" })]);
+      await trail.write([
+        trail.entry({
+          subscriptionId: RUN_WIDE,
+          action: "none",
+          phase: "outcome",
+          outcome: "skipped",
+          reason: "paused",
+        }),
+      ]);
       const final = await this.services.runs.update(runId, (r) => ({
         ...r,
         status: "paused",
@@ -222,7 +230,9 @@ export class JanitorEngine {
       observations: this.services.observations,
       leases: this.services.leases,
       arm,
-      budget: options.budget ?? new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
+      budget:
+        options.budget ??
+        new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
       now: this.options.now,
       holder: `${run.runId}/part-${part.index}`,
       leaseTtlMs: this.options.leaseTtlMs,
@@ -253,7 +263,8 @@ export class JanitorEngine {
         try {
           const result = await sweepSubscription(ctx, trail, next.subscriptionId, earlier.get(next.slot));
           counts = addCounts(counts, result.counts);
-          for (const [reason, n] of Object.entries(result.reasons)) reasons[reason] = (reasons[reason] ?? 0) + n;
+          for (const [reason, n] of Object.entries(result.reasons))
+            reasons[reason] = (reasons[reason] ?? 0) + n;
           if (result.error) errors.push(`${next.subscriptionId}: ${result.error}`);
           options.onSubscriptionDone?.(result);
         } catch (err) {
@@ -331,7 +342,8 @@ export class JanitorEngine {
   async explain(ref: JobRef): Promise<{ decision: JobDecision; job?: unknown; failure?: ArmFailure }> {
     const read = await this.services.jobs.getJob(ref);
     if (!read.ok) {
-      if (read.failure.kind === "gone") throw new NotFoundError(`job ${ref.resourceGroup}/${ref.name} not found`);
+      if (read.failure.kind === "gone")
+        throw new NotFoundError(`job ${ref.resourceGroup}/${ref.name} not found`);
       return {
         decision: {
           action: "none",
@@ -355,7 +367,11 @@ export class JanitorEngine {
 
   private selectSubscriptions(discovered: SubscriptionInfo[], requested: string[] | undefined) {
     const scan: string[] = [];
-    const skipped: { subscriptionId: string; reason: "subscription-state" | "out-of-scope"; detail?: string }[] = [];
+    const skipped: {
+      subscriptionId: string;
+      reason: "subscription-state" | "out-of-scope";
+      detail?: string;
+    }[] = [];
     const wanted = requested?.map((s) => s.toLowerCase());
     const seen = new Set<string>();
     const scannable = new Set<string>(SCANNED_SUBSCRIPTION_STATES.map((s) => s.toLowerCase()));
@@ -366,13 +382,18 @@ export class JanitorEngine {
       if (wanted && !wanted.includes(id)) continue;
       if (!matchesSubscriptionScope(this.policy, sub.subscriptionId)) continue;
       if (!scannable.has(sub.state.toLowerCase())) {
-        skipped.push({ subscriptionId: sub.subscriptionId, reason: "subscription-state", detail: `state ${sub.state}` });
+        skipped.push({
+          subscriptionId: sub.subscriptionId,
+          reason: "subscription-state",
+          detail: `state ${sub.state}`,
+        });
         continue;
       }
       scan.push(sub.subscriptionId);
     }
     for (const id of wanted ?? []) {
-      if (!seen.has(id)) skipped.push({ subscriptionId: id, reason: "out-of-scope", detail: "not visible to the janitor" });
+      if (!seen.has(id))
+        skipped.push({ subscriptionId: id, reason: "out-of-scope", detail: "not visible to the janitor" });
     }
     return { scan, skipped };
   }
@@ -385,7 +406,12 @@ export class JanitorEngine {
       actor: run.requestedBy,
       policyHash: run.policyHash,
     };
-    return new AuditTrail(this.services.audit, identity, slot * SEQ_BLOCK + attempt * SEQ_ATTEMPT, this.options.now);
+    return new AuditTrail(
+      this.services.audit,
+      identity,
+      slot * SEQ_BLOCK + attempt * SEQ_ATTEMPT,
+      this.options.now,
+    );
   }
 
   private async mustGetRun(runId: string): Promise<RunRecord> {

@@ -46,7 +46,11 @@ export async function readEarlierAttempts(
     const carried: Partial<RunCounts> = {};
     for (const intent of mine.filter((e) => e.phase === "intent")) {
       const outcome = mine.find(
-        (e) => e.phase === "outcome" && e.seq > intent.seq && e.jobId === intent.jobId && e.action === intent.action,
+        (e) =>
+          e.phase === "outcome" &&
+          e.seq > intent.seq &&
+          e.jobId === intent.jobId &&
+          e.action === intent.action,
       );
       if (!outcome) dangling.push(intent);
       else if (outcome.outcome === "succeeded") {
@@ -81,9 +85,15 @@ export async function closeDanglingIntents(
   const counts: Partial<RunCounts> = {};
   for (const intent of dangling) {
     if (!intent.jobId || !intent.resourceGroup || !intent.jobName) continue;
-    const ref = { subscriptionId: intent.subscriptionId, resourceGroup: intent.resourceGroup, name: intent.jobName };
+    const ref = {
+      subscriptionId: intent.subscriptionId,
+      resourceGroup: intent.resourceGroup,
+      name: intent.jobName,
+    };
     const settled = (r: Awaited<ReturnType<JobsGateway["getJob"]>>) =>
-      intent.action === "delete" ? !r.ok && r.failure.kind === "gone" : r.ok && r.value.cancelRequested === true;
+      intent.action === "delete"
+        ? !r.ok && r.failure.kind === "gone"
+        : r.ok && r.value.cancelRequested === true;
     // The dead worker's request may still be on its way: until it must have ended, keep re-reading rather than
     // conclude it never happened (and so act a second time).
     const inFlightUntil = Date.parse(intent.timestamp) + deps.inFlightMs;
@@ -148,4 +158,3 @@ export async function closeDanglingIntents(
   }
   return counts;
 }
-

@@ -115,7 +115,13 @@ export async function sweepSubscription(
       ageDays: d.ageDays,
       ageBasis: d.ageBasis,
     });
-  const decisionEntry = (job: JobSnapshot, d: JobDecision, outcome: Outcome, reason: Reason, extra: Partial<AuditEntry> = {}) =>
+  const decisionEntry = (
+    job: JobSnapshot,
+    d: JobDecision,
+    outcome: Outcome,
+    reason: Reason,
+    extra: Partial<AuditEntry> = {},
+  ) =>
     trail.entry({
       ...jobAuditFields(job),
       ageDays: d.ageDays,
@@ -132,14 +138,23 @@ export async function sweepSubscription(
   let lease = await ctx.leases.acquire(leaseKey, ctx.holder, ctx.leaseTtlMs);
   // A redelivered work item (same run and part, so the same holder name) takes its own lease back; nothing
   // else does until the lease expires.
-  if (!lease && (await ctx.leases.renew({ key: leaseKey, holder: ctx.holder, expiresAt: "" }, ctx.leaseTtlMs)))
+  if (
+    !lease &&
+    (await ctx.leases.renew({ key: leaseKey, holder: ctx.holder, expiresAt: "" }, ctx.leaseTtlMs))
+  )
     lease = { key: leaseKey, holder: ctx.holder, expiresAt: "" };
   if (!lease) {
     result.leaseHeld = true;
     result.counts.subscriptionsSkipped = 1;
     tally("lease-held");
     await trail.write([
-      trail.entry({ subscriptionId, action: "none", phase: "outcome", outcome: "deferred", reason: "lease-held" }),
+      trail.entry({
+        subscriptionId,
+        action: "none",
+        phase: "outcome",
+        outcome: "deferred",
+        reason: "lease-held",
+      }),
     ]);
     return result;
   }
@@ -180,7 +195,11 @@ export async function sweepSubscription(
         { signal: ctx.signal },
       );
       if (!page.ok) {
-        listingProblem = { reason: "listing-failed", failure: page.failure, message: failureText(page.failure) };
+        listingProblem = {
+          reason: "listing-failed",
+          failure: page.failure,
+          message: failureText(page.failure),
+        };
         break;
       }
       const now = ctx.now();
@@ -202,7 +221,8 @@ export async function sweepSubscription(
         result.counts.skipped++;
         tally(decision.reason);
         report(job, decision, "skipped");
-        if (AUDITED_SKIPS.has(decision.reason)) entries.push(decisionEntry(job, decision, "skipped", decision.reason));
+        if (AUDITED_SKIPS.has(decision.reason))
+          entries.push(decisionEntry(job, decision, "skipped", decision.reason));
       }
       for (const bad of page.value.malformed) {
         result.counts.jobsSeen++;
@@ -344,14 +364,20 @@ async function actOnJob(ctx: SweepContext, trail: AuditTrail, c: Candidate): Pro
   const { job, decision } = c;
   const action = decision.action;
   const base = { ageDays: decision.ageDays, ageBasis: decision.ageBasis, rule: decision.rule, action };
-  await trail.write([trail.entry({ ...jobAuditFields(job), ...base, phase: "intent", reason: "rule-matched" })]);
+  await trail.write([
+    trail.entry({ ...jobAuditFields(job), ...base, phase: "intent", reason: "rule-matched" }),
+  ]);
 
   const started = Date.now();
   let outcome: ActResult & Partial<AuditEntry>;
   try {
     outcome = await sendAction(ctx, c);
   } catch (err) {
-    outcome = { outcome: "failed", reason: "transient-error", errorMessage: shortMessage((err as Error)?.message) };
+    outcome = {
+      outcome: "failed",
+      reason: "transient-error",
+      errorMessage: shortMessage((err as Error)?.message),
+    };
   }
   const { outcome: o, reason, ...details } = outcome;
   await trail.write([
@@ -387,7 +413,12 @@ async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & 
     if (sent.ok) {
       // Best effort by the service's own terms: success means the job now reports cancelRequested.
       if (sent.value.cancelRequested === true)
-        return { outcome: "succeeded", reason: "rule-matched", httpStatus: sent.status, stateAfter: sent.value.state };
+        return {
+          outcome: "succeeded",
+          reason: "rule-matched",
+          httpStatus: sent.status,
+          stateAfter: sent.value.state,
+        };
       return {
         outcome: "failed",
         reason: "service-refused",
@@ -403,12 +434,22 @@ async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & 
     signal,
     retryTransient: false,
   });
-  if (!sent.ok && sent.failure.kind !== "transient") return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
+  if (!sent.ok && sent.failure.kind !== "transient")
+    return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
   // Check the result: after a 200, or after a timeout that may or may not have deleted it, the job must be gone.
   const after = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
   if (!after.ok && after.failure.kind === "gone")
-    return { outcome: "succeeded", reason: "rule-matched", httpStatus: sent.ok ? sent.status : undefined, stateAfter: "Deleted" };
-  if (!sent.ok) return { ...failureOutcome(sent.failure, "action"), stateAfter: after.ok ? after.value.state : undefined };
+    return {
+      outcome: "succeeded",
+      reason: "rule-matched",
+      httpStatus: sent.ok ? sent.status : undefined,
+      stateAfter: "Deleted",
+    };
+  if (!sent.ok)
+    return {
+      ...failureOutcome(sent.failure, "action"),
+      stateAfter: after.ok ? after.value.state : undefined,
+    };
   return {
     outcome: "failed",
     reason: "service-refused",
@@ -429,7 +470,10 @@ async function withStateAfter(
   const again = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s), {
     signal: ctx.signal,
   });
-  return { ...outcome, stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined };
+  return {
+    ...outcome,
+    stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined,
+  };
 }
 
 function failureOutcome(failure: ArmFailure, during: "read" | "action"): ActResult & Partial<AuditEntry> {

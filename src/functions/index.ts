@@ -5,7 +5,14 @@ import { appContext } from "./appContext";
 import { guarded } from "./http/handle";
 import { auditQuery, health, jobDecision, policyGet } from "./handlers/reads";
 import { runsCreate, runsGet, runsList } from "./handlers/runs";
-import { auditRetention, partPoison, partWorker, runCoordinator, runPoison, scheduledSweep } from "./handlers/work";
+import {
+  auditRetention,
+  partPoison,
+  partWorker,
+  runCoordinator,
+  runPoison,
+  scheduledSweep,
+} from "./handlers/work";
 import { PARTS_QUEUE, RUNS_QUEUE } from "./workQueues";
 
 // Settings are checked here, when the host loads the app: a bad one stops it with a message naming it.

@@ -53,7 +53,7 @@ export function readRunMessage(raw: unknown): RunMessage {
   const body = typeof raw === "string" ? safeJson(raw) : raw;
   const runId = (body as { runId?: unknown })?.runId;
   if (typeof runId !== "string" || !RUN_ID.test(runId))
-    throw new ValidationError([{ field: "runId", message: "queue message must be {\"runId\": \"...\"}" }]);
+    throw new ValidationError([{ field: "runId", message: 'queue message must be {"runId": "..."}' }]);
   return { runId };
 }
 
@@ -66,11 +66,15 @@ export function readPartMessage(raw: unknown): WorkPart {
     Number.isInteger(body.index) &&
     Array.isArray(body.subscriptions) &&
     body.subscriptions.every(
-      (s) => s && typeof s.subscriptionId === "string" && GUID.test(s.subscriptionId) && Number.isInteger(s.slot),
+      (s) =>
+        s && typeof s.subscriptionId === "string" && GUID.test(s.subscriptionId) && Number.isInteger(s.slot),
     );
   if (!ok)
     throw new ValidationError([
-      { field: "message", message: "queue message must be a work part {runId, index, subscriptions[{subscriptionId, slot}]}" },
+      {
+        field: "message",
+        message: "queue message must be a work part {runId, index, subscriptions[{subscriptionId, slot}]}",
+      },
     ]);
   return body as WorkPart;
 }

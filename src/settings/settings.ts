@@ -24,7 +24,6 @@ export interface CoreSettings {
 
 export const DEFAULT_SCHEDULE = "0 0 3 * * *";
 
-
 /** Reads the settings this module owns; `collect` lets callers add their adapters' problems to one error. */
 export function parseCoreSettings(env: Env): CoreSettings {
   const problems: FieldProblem[] = [];
@@ -46,7 +45,10 @@ export function parseCoreSettings(env: Env): CoreSettings {
       [accepted[1], false],
     ]);
     if (map.has(value)) return map.get(value)!;
-    problems.push({ field: name, message: `"${text(name)}" is not accepted; use ${accepted[0]} or ${accepted[1]}` });
+    problems.push({
+      field: name,
+      message: `"${text(name)}" is not accepted; use ${accepted[0]} or ${accepted[1]}`,
+    });
     return fallback;
   };
   const paused = flag("JANITOR_PAUSED", false, ["true", "false"]);
@@ -71,11 +73,23 @@ export function parseCoreSettings(env: Env): CoreSettings {
   if (c !== undefined) {
     concurrency = Number(c);
     if (!/^\d+$/.test(c) || concurrency < 1 || concurrency > 64)
-      problems.push({ field: "JANITOR_CONCURRENCY", message: `"${c}" is not accepted; use a whole number from 1 to 64` });
+      problems.push({
+        field: "JANITOR_CONCURRENCY",
+        message: `"${c}" is not accepted; use a whole number from 1 to 64`,
+      });
   }
 
   if (problems.length > 0) throw new SettingsError(problems);
-  return { mode: mode as Mode, schedule, paused, manualApply, auditRetentionMs, runTimeoutMs, concurrency, armTimeoutMs };
+  return {
+    mode: mode as Mode,
+    schedule,
+    paused,
+    manualApply,
+    auditRetentionMs,
+    runTimeoutMs,
+    concurrency,
+    armTimeoutMs,
+  };
 }
 
 /** The Functions host reads six fields (seconds first), UTC. Returns a problem or undefined. */
@@ -109,4 +123,3 @@ export function collectSettings<T extends object>(readers: { [K in keyof T]: () 
   if (problems.length > 0) throw new SettingsError(problems);
   return out;
 }
-

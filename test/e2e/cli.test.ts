@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
 const root = path.resolve(__dirname, "../..");
 const built = existsSync(path.join(root, "dist/src/cli/main.js"));
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "bin/ie-janitor.js"), ...args], {
       cwd: root,
@@ -33,10 +36,24 @@ describe.skipIf(!built)("ie-janitor CLI (built)", () => {
     expect(doc.counts.planned).toBeGreaterThan(0);
     expect(doc.decisions.length).toBe(doc.counts.jobsSeen - (doc.reasons?.["malformed-job"] ?? 0));
     for (const d of doc.decisions) {
-      expect(Object.keys(d)).toEqual(expect.arrayContaining(["jobId", "subscriptionId", "resourceGroup", "jobName", "jobType", "state", "action", "outcome", "reason"]));
+      expect(Object.keys(d)).toEqual(
+        expect.arrayContaining([
+          "jobId",
+          "subscriptionId",
+          "resourceGroup",
+          "jobName",
+          "jobType",
+          "state",
+          "action",
+          "outcome",
+          "reason",
+        ]),
+      );
       expect(d.reason).toBeTruthy();
     }
-    expect(doc.decisions.filter((d: { outcome: string }) => d.outcome === "planned")).toHaveLength(doc.counts.planned);
+    expect(doc.decisions.filter((d: { outcome: string }) => d.outcome === "planned")).toHaveLength(
+      doc.counts.planned,
+    );
     expect(stderr).toContain("Run ");
   });
 
@@ -81,7 +98,10 @@ describe.skipIf(!built)("ie-janitor CLI (built)", () => {
   });
 
   it("a bad setting stops with exit 2 and names the setting", async () => {
-    const { code, stderr } = await cli(["plan"], { JANITOR_STORAGE: "UseDevelopmentStorage=true", JANITOR_MODE: "sometimes" });
+    const { code, stderr } = await cli(["plan"], {
+      JANITOR_STORAGE: "UseDevelopmentStorage=true",
+      JANITOR_MODE: "sometimes",
+    });
     expect(code).toBe(2);
     expect(stderr).toContain("JANITOR_MODE");
   });

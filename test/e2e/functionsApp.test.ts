@@ -10,7 +10,14 @@ const seed = {
     seedJob({ sub, name: `stale-${i}`, state: "Creating", days: 10, systemData: true }),
     seedJob({ sub, name: `done-${i}`, state: "Completed", days: 45, systemData: true }),
     seedJob({ sub, name: `young-${i}`, state: "Creating", days: 1, systemData: true }),
-    seedJob({ sub, name: `exempt-${i}`, state: "Creating", days: 10, systemData: true, tags: { janitor: "exempt" } }),
+    seedJob({
+      sub,
+      name: `exempt-${i}`,
+      state: "Creating",
+      days: 10,
+      systemData: true,
+      tags: { janitor: "exempt" },
+    }),
   ]),
 };
 const POLICY = JSON.stringify({
@@ -33,7 +40,12 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 async function expectProblem(res: Response, status: number, fields: string[]) {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type")).toContain("application/problem+json");
-  const body = (await res.json()) as { status: number; title: string; errors?: { field: string }[]; detail?: string };
+  const body = (await res.json()) as {
+    status: number;
+    title: string;
+    errors?: { field: string }[];
+    detail?: string;
+  };
   expect(body.status).toBe(status);
   for (const field of fields) expect(body.errors?.map((e) => e.field)).toContain(field);
   expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+|AccountKey|Bearer/);
@@ -72,12 +84,21 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
       trigger: "http",
       mode: "plan",
       requestedBy: "http:function-key",
-      counts: { subscriptionsScanned: 3, subscriptionsSkipped: 1, jobsSeen: 12, planned: 6, deleted: 0, skipped: 6 },
+      counts: {
+        subscriptionsScanned: 3,
+        subscriptionsSkipped: 1,
+        jobsSeen: 12,
+        planned: 6,
+        deleted: 0,
+        skipped: 6,
+      },
     });
 
     const audit = await fetch(`${stack().api}/audit?runId=${accepted.runId}&limit=1000`);
     expect(audit.status).toBe(200);
-    const { items } = (await audit.json()) as { items: { outcome: string; reason: string; jobName?: string }[] };
+    const { items } = (await audit.json()) as {
+      items: { outcome: string; reason: string; jobName?: string }[];
+    };
     expect(items.filter((e) => e.outcome === "planned")).toHaveLength(6);
     expect(items.filter((e) => e.reason === "exempt-tag")).toHaveLength(3);
     expect(items.some((e) => e.reason === "subscription-state")).toBe(true);
@@ -92,7 +113,9 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     expect((await stack().control.requests()).items.every((r) => r.method === "GET")).toBe(true);
 
     // Listing runs shows it, newest first.
-    const list = (await (await fetch(`${stack().api}/runs?limit=5`)).json()) as { items: { runId: string }[] };
+    const list = (await (await fetch(`${stack().api}/runs?limit=5`)).json()) as {
+      items: { runId: string }[];
+    };
     expect(list.items[0]!.runId).toBe(accepted.runId);
   });
 
@@ -114,7 +137,9 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     const { runId } = (await res.json()) as { runId: string };
     const run = await waitForRun(stack().api, runId);
     expect(run.requestedBy).toBe("ops@contoso.example");
-    const audit = (await (await fetch(`${stack().api}/audit?runId=${runId}`)).json()) as { items: { actor: string }[] };
+    const audit = (await (await fetch(`${stack().api}/audit?runId=${runId}`)).json()) as {
+      items: { actor: string }[];
+    };
     expect(audit.items.every((e) => e.actor === "ops@contoso.example")).toBe(true);
   });
 
@@ -155,8 +180,15 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     const before = (await stack().control.requests()).total;
     const res = await fetch(`${stack().api}/jobs/${SUBS[0]}/rg-test/stale-0/decision`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { decision: { action: string; reason: string; eligible: boolean; rule: string } };
-    expect(body.decision).toMatchObject({ action: "delete", reason: "rule-matched", eligible: true, rule: "stale-drafts" });
+    const body = (await res.json()) as {
+      decision: { action: string; reason: string; eligible: boolean; rule: string };
+    };
+    expect(body.decision).toMatchObject({
+      action: "delete",
+      reason: "rule-matched",
+      eligible: true,
+      rule: "stale-drafts",
+    });
     const after = await stack().control.requests({ since: 0 });
     expect(after.items.slice(before).every((r) => r.method === "GET")).toBe(true);
     const exempt = await (await fetch(`${stack().api}/jobs/${SUBS[0]}/rg-test/exempt-0/decision`)).json();
@@ -165,7 +197,10 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
   });
 
   it("policyGet returns the effective policy and its hash", async () => {
-    const body = (await (await fetch(`${stack().api}/policy`)).json()) as { hash: string; policy: { rules: unknown[] } };
+    const body = (await (await fetch(`${stack().api}/policy`)).json()) as {
+      hash: string;
+      policy: { rules: unknown[] };
+    };
     expect(body.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(body.policy.rules).toHaveLength(2);
   });

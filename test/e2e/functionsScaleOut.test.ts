@@ -19,7 +19,11 @@ const policy = (maxActionsPerRun: number) =>
   });
 
 async function startRun(api: string, mode: "plan" | "apply"): Promise<string> {
-  const res = await fetch(`${api}/runs`, { method: "POST", body: JSON.stringify({ mode }), headers: { "content-type": "application/json" } });
+  const res = await fetch(`${api}/runs`, {
+    method: "POST",
+    body: JSON.stringify({ mode }),
+    headers: { "content-type": "application/json" },
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { runId: string }).runId;
 }
@@ -38,7 +42,11 @@ async function auditOf(api: string, runId: string): Promise<Entry[]> {
   const items: Entry[] = [];
   let cursor: string | null = null;
   do {
-    const page = (await (await fetch(`${api}/audit?runId=${runId}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as {
+    const page = (await (
+      await fetch(
+        `${api}/audit?runId=${runId}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      )
+    ).json()) as {
       items: Entry[];
       nextCursor: string | null;
     };
@@ -58,7 +66,10 @@ describe.skipIf(!appBuilt)("scale-out through queues", () => {
       seedJob({ sub, name: `young-${i}`, state: "Creating", days: 1, systemData: true }),
     ]),
   };
-  const stack = withAppStack({ seed, settings: { JANITOR_POLICY: policy(25), JANITOR_MANUAL_APPLY: "enabled" } });
+  const stack = withAppStack({
+    seed,
+    settings: { JANITOR_POLICY: policy(25), JANITOR_MANUAL_APPLY: "enabled" },
+  });
 
   it("fans a 20-subscription run out to parallel workers, with exact counts and the run cap held", async () => {
     // Prepare: every ARM request takes a little while, so that parts overlap if they run in parallel.
@@ -68,7 +79,13 @@ describe.skipIf(!appBuilt)("scale-out through queues", () => {
     const run = await waitForRun(stack().api, runId, 120_000);
     // Assess: one part per subscription, all merged; 40 eligible, the run cap of 25 held across workers.
     expect(run).toMatchObject({ status: "succeeded", partsTotal: 20, partsDone: 20 });
-    expect(run.counts).toMatchObject({ subscriptionsScanned: 20, jobsSeen: 60, deleted: 25, deferred: 15, skipped: 20 });
+    expect(run.counts).toMatchObject({
+      subscriptionsScanned: 20,
+      jobsSeen: 60,
+      deleted: 25,
+      deferred: 15,
+      skipped: 20,
+    });
     const audit = await auditOf(stack().api, runId);
     expect(audit.filter((e) => e.reason === "cap-run")).toHaveLength(15);
     expect((await stack().control.jobs()).length).toBe(60 - 25);
@@ -82,7 +99,9 @@ describe.skipIf(!appBuilt)("scale-out through queues", () => {
       const times = audit.filter((e) => e.subscriptionId === sub).map((e) => Date.parse(e.timestamp));
       return [Math.min(...times), Math.max(...times)] as const;
     });
-    const overlapping = spans.some(([a0, a1], i) => spans.some(([b0, b1], j) => i !== j && a0 < b1 && b0 < a1));
+    const overlapping = spans.some(([a0, a1], i) =>
+      spans.some(([b0, b1], j) => i !== j && a0 < b1 && b0 < a1),
+    );
     expect(overlapping).toBe(true);
   });
 });
@@ -99,7 +118,9 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
       startEmulator({
         seed: {
           subscriptions: [subscription(SUB)],
-          jobs: [0, 1, 2].map((i) => seedJob({ sub: SUB, name: `stale-${i}`, state: "Creating", days: 10, systemData: true })),
+          jobs: [0, 1, 2].map((i) =>
+            seedJob({ sub: SUB, name: `stale-${i}`, state: "Creating", days: 10, systemData: true }),
+          ),
         },
       }),
       startAzurite(),
@@ -169,7 +190,10 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
     const audit = await auditOf(second.api, runId);
     for (const i of [0, 1, 2]) {
       const mine = audit.filter((e) => e.jobId?.endsWith(`/stale-${i}`)).sort((a, b) => a.seq - b.seq);
-      expect(mine.map((e) => `${e.phase}:${e.outcome ?? "-"}`), `stale-${i}`).toEqual(["intent:-", "outcome:succeeded"]);
+      expect(
+        mine.map((e) => `${e.phase}:${e.outcome ?? "-"}`),
+        `stale-${i}`,
+      ).toEqual(["intent:-", "outcome:succeeded"]);
     }
     second.child.kill("SIGTERM");
   });

@@ -8,7 +8,9 @@ import { guid, seedJob, subscription } from "../support/jobFactory";
 const SUBS = [guid(0xc1), guid(0xc2), guid(0xc3)];
 const seed = {
   subscriptions: SUBS.map((s) => subscription(s)),
-  jobs: SUBS.map((sub, i) => seedJob({ sub, name: `stale-${i}`, state: "Creating", days: 10, systemData: true })),
+  jobs: SUBS.map((sub, i) =>
+    seedJob({ sub, name: `stale-${i}`, state: "Creating", days: 10, systemData: true }),
+  ),
 };
 
 describe.skipIf(!appBuilt)("timer and poison queue", () => {
@@ -34,8 +36,32 @@ describe.skipIf(!appBuilt)("timer and poison queue", () => {
     const conn = parseStorageSettings({ JANITOR_STORAGE: stack().settings.JANITOR_STORAGE! });
     const storage = createStorage(conn);
     const engine = new JanitorEngine(
-      { ...storage, jobs: undefined!, subscriptions: { listSubscriptions: async () => SUBS.map((s) => ({ subscriptionId: s, state: "Enabled" })) } },
-      { version: 1, rules: [], scope: { subscriptions: ["*"], excludeSubscriptions: [], resourceGroups: ["*"], excludeResourceGroups: [], jobTypes: ["Import", "Export"] }, exemptions: { tags: {}, jobNames: [] }, guards: { gracePeriod: "P1D", skipCreatingWithTrackingNumber: true, closedCountsAsCompleted: false }, limits: { maxActionsPerRun: 100, maxActionsPerSubscription: 25, maxEligibleFraction: 0.5, minJobsForFraction: 10 } },
+      {
+        ...storage,
+        jobs: undefined!,
+        subscriptions: {
+          listSubscriptions: async () => SUBS.map((s) => ({ subscriptionId: s, state: "Enabled" })),
+        },
+      },
+      {
+        version: 1,
+        rules: [],
+        scope: {
+          subscriptions: ["*"],
+          excludeSubscriptions: [],
+          resourceGroups: ["*"],
+          excludeResourceGroups: [],
+          jobTypes: ["Import", "Export"],
+        },
+        exemptions: { tags: {}, jobNames: [] },
+        guards: { gracePeriod: "P1D", skipCreatingWithTrackingNumber: true, closedCountsAsCompleted: false },
+        limits: {
+          maxActionsPerRun: 100,
+          maxActionsPerSubscription: 25,
+          maxEligibleFraction: 0.5,
+          minJobsForFraction: 10,
+        },
+      },
       "0000000000000000",
     );
     const runId = `20260101T000000Z-${Date.now().toString(16)}`;

@@ -32,8 +32,21 @@ export function withAppStack(options: { seed: EmulatorSeed | "demo"; settings?: 
       JANITOR_ARM_CA_CERT: emulator.caCertPath,
       ...options.settings,
     };
-    const host = await startLocalHost({ appRoot: repoRoot, port: 0, env: settings, queuePollMs: 100, log: () => {} });
-    stack = { host, api: `${host.url}/api`, control: new EmulatorControlClient(emulator), emulator, azurite, settings };
+    const host = await startLocalHost({
+      appRoot: repoRoot,
+      port: 0,
+      env: settings,
+      queuePollMs: 100,
+      log: () => {},
+    });
+    stack = {
+      host,
+      api: `${host.url}/api`,
+      control: new EmulatorControlClient(emulator),
+      emulator,
+      azurite,
+      settings,
+    };
   }, 60_000);
   afterAll(async () => {
     await stack?.host.close();
@@ -47,20 +60,24 @@ export function withAppStack(options: { seed: EmulatorSeed | "demo"; settings?: 
 
 /** Easy Auth's principal header for a caller with these app roles. */
 export function principal(name: string, roles: string[]): string {
-  const claims = [
-    { typ: "name", val: name },
-    ...roles.map((val) => ({ typ: "roles", val })),
-  ];
-  return Buffer.from(JSON.stringify({ auth_typ: "aad", name_typ: "name", role_typ: "roles", claims })).toString("base64");
+  const claims = [{ typ: "name", val: name }, ...roles.map((val) => ({ typ: "roles", val }))];
+  return Buffer.from(
+    JSON.stringify({ auth_typ: "aad", name_typ: "name", role_typ: "roles", claims }),
+  ).toString("base64");
 }
 
-export async function waitForRun(api: string, runId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function waitForRun(
+  api: string,
+  runId: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   const started = Date.now();
   for (;;) {
     const res = await fetch(`${api}/runs/${runId}`);
     const run = (await res.json()) as Record<string, unknown>;
     if (!["queued", "running"].includes(run.status as string)) return run;
-    if (Date.now() - started > timeoutMs) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

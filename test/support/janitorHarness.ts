@@ -48,7 +48,10 @@ export function withScenarios() {
   let azurite: AzuriteProcess | undefined;
   let control: EmulatorControlClient | undefined;
   beforeAll(async () => {
-    [emulator, azurite] = await Promise.all([startEmulator({ seed: { subscriptions: [], jobs: [] } }), startAzurite()]);
+    [emulator, azurite] = await Promise.all([
+      startEmulator({ seed: { subscriptions: [], jobs: [] } }),
+      startAzurite(),
+    ]);
     control = new EmulatorControlClient(emulator);
   });
   afterAll(async () => {
@@ -82,7 +85,10 @@ export function withScenarios() {
         const run = await janitor.engine.executeRun(
           { trigger: "cli", mode, requestedBy: "cli:test", subscriptions: runOptions.subscriptions },
           runId,
-          { deadline: new Date(Date.now() + (runOptions.deadlineMs ?? 120_000)), onDecision: (d) => decisions.push(d) },
+          {
+            deadline: new Date(Date.now() + (runOptions.deadlineMs ?? 120_000)),
+            onDecision: (d) => decisions.push(d),
+          },
         );
         const audit = await auditOfRun(janitor, runId);
         return { run, decisions, audit };
@@ -111,11 +117,14 @@ export async function expectSafe(control: EmulatorControlClient, audit: AuditEnt
   const intents = audit.filter((e) => e.phase === "intent");
   for (const intent of intents) {
     const outcomes = audit.filter(
-      (e) => e.phase === "outcome" && e.jobId === intent.jobId && e.seq > intent.seq && e.action === intent.action,
+      (e) =>
+        e.phase === "outcome" && e.jobId === intent.jobId && e.seq > intent.seq && e.action === intent.action,
     );
     expect(outcomes.length, `outcome after intent for ${intent.jobId}`).toBeGreaterThanOrEqual(1);
   }
-  const acted = audit.filter((e) => e.phase === "outcome" && ["succeeded", "refused", "failed"].includes(e.outcome ?? ""));
+  const acted = audit.filter(
+    (e) => e.phase === "outcome" && ["succeeded", "refused", "failed"].includes(e.outcome ?? ""),
+  );
   for (const outcome of acted) {
     if (outcome.reason === "listing-failed" || !outcome.jobId) continue;
     const intent = intents.find((i) => i.jobId === outcome.jobId && i.seq < outcome.seq);

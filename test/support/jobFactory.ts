@@ -25,7 +25,8 @@ export const FAKE_KEY = "123456-654321-111111-222222-333333-444444-555555-666666
 
 export function seedJob(spec: JobSpec, now = Date.now()): SeedJob {
   const enteredAt = new Date(now - spec.days * DAY).toISOString();
-  const createdAt = spec.state === "Creating" ? enteredAt : new Date(now - (spec.days + 5) * DAY).toISOString();
+  const createdAt =
+    spec.state === "Creating" ? enteredAt : new Date(now - (spec.days + 5) * DAY).toISOString();
   return {
     subscriptionId: spec.sub,
     resourceGroup: spec.rg ?? "rg-test",
@@ -49,9 +50,16 @@ export function seedJob(spec: JobSpec, now = Date.now()): SeedJob {
         phone: FAKE_PHONE,
         email: FAKE_EMAIL,
       },
-      ...(spec.tracking && { deliveryPackage: { carrierName: "FedEx", trackingNumber: "123456789012", driveCount: 1 } }),
+      ...(spec.tracking && {
+        deliveryPackage: { carrierName: "FedEx", trackingNumber: "123456789012", driveCount: 1 },
+      }),
       ...(spec.returnShipDate && {
-        returnPackage: { carrierName: "FedEx", trackingNumber: "210987654321", driveCount: 1, shipDate: enteredAt },
+        returnPackage: {
+          carrierName: "FedEx",
+          trackingNumber: "210987654321",
+          driveCount: 1,
+          shipDate: enteredAt,
+        },
       }),
       driveList: [{ driveId: "9CA995BA", bitLockerKey: FAKE_KEY, state: "Specified" }],
     },

@@ -206,7 +206,10 @@ export class ArmJobsGateway implements JobsGateway {
       // of subscriptions a run sweeps.
       if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
       const { credential, clientOptions } = this.options;
-      client = new StorageImportExport(credential, subscriptionId, { ...clientOptions, httpClient: this.httpClient });
+      client = new StorageImportExport(credential, subscriptionId, {
+        ...clientOptions,
+        httpClient: this.httpClient,
+      });
       this.clients.set(subscriptionId, client);
     }
     return client;

@@ -100,7 +100,10 @@ function decisionTable(decisions: DecisionReport[]): string {
       d.rule ?? "",
     ]);
   if (rows.length === 0) return "No job needs attention.\n";
-  return renderTable(["SUB", "RESOURCE GROUP", "JOB", "TYPE", "STATE", "AGE(d)", "ACTION", "OUTCOME", "REASON", "RULE"], rows);
+  return renderTable(
+    ["SUB", "RESOURCE GROUP", "JOB", "TYPE", "STATE", "AGE(d)", "ACTION", "OUTCOME", "REASON", "RULE"],
+    rows,
+  );
 }
 
 function summary(run: RunRecord): string {

@@ -44,14 +44,22 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/;
 export async function jobDecision(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const { subscriptionId = "", resourceGroup = "", jobName = "" } = request.params;
   const problems: FieldProblem[] = [];
-  if (!GUID.test(subscriptionId)) problems.push({ field: "subscriptionId", message: "must be a subscription id (GUID)" });
+  if (!GUID.test(subscriptionId))
+    problems.push({ field: "subscriptionId", message: "must be a subscription id (GUID)" });
   if (!RESOURCE_GROUP.test(resourceGroup))
-    problems.push({ field: "resourceGroup", message: "must be a resource group name (1-90 letters, digits, _ - . ( ))" });
+    problems.push({
+      field: "resourceGroup",
+      message: "must be a resource group name (1-90 letters, digits, _ - . ( ))",
+    });
   if (!JOB_NAME.test(jobName))
     problems.push({ field: "jobName", message: "must be a job name (2-64 letters, digits and '-')" });
   if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
-  const { decision, failure } = await janitor.engine.explain({ subscriptionId, resourceGroup, name: jobName });
+  const { decision, failure } = await janitor.engine.explain({
+    subscriptionId,
+    resourceGroup,
+    name: jobName,
+  });
   const { observation: _observation, ...shown } = decision;
   return json(failure ? 502 : 200, {
     jobId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ImportExport/jobs/${jobName}`,
@@ -66,7 +74,11 @@ export async function jobDecision(app: AppContext, request: HttpRequest): Promis
 /** GET /api/policy: the effective policy and its hash. */
 export async function policyGet(app: AppContext): Promise<HttpResponseInit> {
   const janitor = await app.janitor();
-  return json(200, { source: janitor.policy.source, hash: janitor.policy.hash, policy: janitor.policy.policy });
+  return json(200, {
+    source: janitor.policy.source,
+    hash: janitor.policy.hash,
+    policy: janitor.policy.policy,
+  });
 }
 
 /**

@@ -35,7 +35,11 @@ export async function runsCreate(
   if (!parsed.success) throw new ValidationError(zodFieldProblems(parsed.error));
   const body = parsed.data;
   if (body.mode === "apply" && !app.settings.core.manualApply)
-    return problem(403, "Forbidden", "apply runs over HTTP are disabled; set JANITOR_MANUAL_APPLY=enabled to allow them");
+    return problem(
+      403,
+      "Forbidden",
+      "apply runs over HTTP are disabled; set JANITOR_MANUAL_APPLY=enabled to allow them",
+    );
 
   const janitor = await app.janitor();
   const queues = await app.queues();
@@ -61,7 +65,9 @@ const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
 export async function runsGet(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const runId = request.params.runId ?? "";
   if (!RUN_ID.test(runId))
-    throw new ValidationError([{ field: "runId", message: "must be a run id (letters, digits and '-', at most 64)" }]);
+    throw new ValidationError([
+      { field: "runId", message: "must be a run id (letters, digits and '-', at most 64)" },
+    ]);
   const run = await (await app.janitor()).storage.runs.get(runId);
   return run ? json(200, run) : problem(404, "Not found", `no run ${runId}`);
 }
@@ -71,24 +77,37 @@ export async function runsList(app: AppContext, request: HttpRequest): Promise<H
   const query = queryRecord(request);
   const problems: FieldProblem[] = [];
   for (const key of Object.keys(query))
-    if (key !== "limit" && key !== "cursor") problems.push({ field: key, message: "unknown parameter; use limit and cursor" });
+    if (key !== "limit" && key !== "cursor")
+      problems.push({ field: key, message: "unknown parameter; use limit and cursor" });
   let limit = 20;
   if (query.limit !== undefined) {
     limit = typeof query.limit === "string" && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;
-    if (!(limit >= 1 && limit <= 100)) problems.push({ field: "limit", message: "must be a whole number from 1 to 100" });
+    if (!(limit >= 1 && limit <= 100))
+      problems.push({ field: "limit", message: "must be a whole number from 1 to 100" });
   }
   if (query.cursor !== undefined && (typeof query.cursor !== "string" || query.cursor.length > 1024))
     problems.push({ field: "cursor", message: "must be one cursor from a previous page" });
   if (problems.length > 0) throw new ValidationError(problems);
-  const page = await (await app.janitor()).storage.runs.list({ limit, cursor: query.cursor as string | undefined });
+  const page = await (
+    await app.janitor()
+  ).storage.runs.list({ limit, cursor: query.cursor as string | undefined });
   return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
 }
 
 export function zodFieldProblems(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => {
-    const field = issue.path.length === 0 ? "body" : issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+    const field =
+      issue.path.length === 0
+        ? "body"
+        : issue.path
+            .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+            .join(".")
+            .replace(/\.\[/g, "[");
     if (issue.code === "unrecognized_keys")
-      return { field: issue.keys.join(", "), message: "unknown field; accepted: mode, subscriptions, reason" };
+      return {
+        field: issue.keys.join(", "),
+        message: "unknown field; accepted: mode, subscriptions, reason",
+      };
     if (issue.code === "invalid_type" && issue.input === undefined) return { field, message: "is required" };
     return { field, message: issue.message };
   });

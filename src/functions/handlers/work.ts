@@ -4,7 +4,11 @@ import type { AppContext } from "../appContext";
 import { readPartMessage, readRunMessage } from "../workQueues";
 
 /** Timer: records a run in JANITOR_MODE and queues it, exactly like a manual run. */
-export async function scheduledSweep(app: AppContext, timer: Timer, context: InvocationContext): Promise<void> {
+export async function scheduledSweep(
+  app: AppContext,
+  timer: Timer,
+  context: InvocationContext,
+): Promise<void> {
   const janitor = await app.janitor();
   const queues = await app.queues();
   const runId = newRunId(app.now());
@@ -19,11 +23,17 @@ export async function scheduledSweep(app: AppContext, timer: Timer, context: Inv
     runId,
   );
   await queues.enqueueRun({ runId });
-  context.log(`scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`);
+  context.log(
+    `scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`,
+  );
 }
 
 /** Queue `janitor-runs`: discover and split a run, then queue its parts for the workers. */
-export async function runCoordinator(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+export async function runCoordinator(
+  app: AppContext,
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   const { runId } = readRunMessage(message);
   const janitor = await app.janitor();
   const { run, parts } = await janitor.engine.planRun(runId, attempt(context));
@@ -32,18 +42,28 @@ export async function runCoordinator(app: AppContext, message: unknown, context:
 }
 
 /** Queue `janitor-parts`: sweep a few subscriptions of a run; the platform runs many of these at once. */
-export async function partWorker(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+export async function partWorker(
+  app: AppContext,
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   const part = readPartMessage(message);
   const janitor = await app.janitor();
   const run = await janitor.engine.sweepPart(part, {
     attempt: attempt(context),
     deadline: new Date(Date.now() + app.settings.core.runTimeoutMs),
   });
-  context.log(`run ${part.runId} part ${part.index}: run is ${run.status} (${run.partsDone}/${run.partsTotal} parts)`);
+  context.log(
+    `run ${part.runId} part ${part.index}: run is ${run.status} (${run.partsDone}/${run.partsTotal} parts)`,
+  );
 }
 
 /** `janitor-runs-poison`: a run whose coordinator failed five times is marked failed, not left queued. */
-export async function runPoison(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+export async function runPoison(
+  app: AppContext,
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   let runId: string;
   try {
     runId = readRunMessage(message).runId;
@@ -54,13 +74,22 @@ export async function runPoison(app: AppContext, message: unknown, context: Invo
   const janitor = await app.janitor();
   await janitor.storage.runs.update(runId, (r) =>
     r.status === "queued" || r.status === "running"
-      ? { ...r, status: "failed", finishedAt: app.now().toISOString(), error: "the run could not be started (poison message)" }
+      ? {
+          ...r,
+          status: "failed",
+          finishedAt: app.now().toISOString(),
+          error: "the run could not be started (poison message)",
+        }
       : r,
   );
 }
 
 /** `janitor-parts-poison`: the part is recorded as failed so the run can still finish (as partial or failed). */
-export async function partPoison(app: AppContext, message: unknown, context: InvocationContext): Promise<void> {
+export async function partPoison(
+  app: AppContext,
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
   let part;
   try {
     part = readPartMessage(message);
@@ -73,7 +102,11 @@ export async function partPoison(app: AppContext, message: unknown, context: Inv
 }
 
 /** Timer: removes audit rows older than JANITOR_AUDIT_RETENTION. */
-export async function auditRetention(app: AppContext, _timer: Timer, context: InvocationContext): Promise<void> {
+export async function auditRetention(
+  app: AppContext,
+  _timer: Timer,
+  context: InvocationContext,
+): Promise<void> {
   const janitor = await app.janitor();
   const cutoff = new Date(app.now().getTime() - app.settings.core.auditRetentionMs);
   const { removed } = await janitor.storage.retention.purgeOlderThan(cutoff);

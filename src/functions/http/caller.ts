@@ -19,7 +19,11 @@ interface ClientPrincipal {
 }
 
 const ROLE_CLAIM = "roles";
-const NAME_CLAIMS = ["name", "preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"];
+const NAME_CLAIMS = [
+  "name",
+  "preferred_username",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+];
 
 /**
  * Reads the principal Easy Auth passes on (base64 JSON, SERVICE.md section 6). Easy Auth removes this header

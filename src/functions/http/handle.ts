@@ -21,7 +21,9 @@ export function guarded(
         return problem(
           403,
           "Forbidden",
-          need === "operate" ? "this needs the app role Janitor.Operator" : "this needs the app role Janitor.Reader or Janitor.Operator",
+          need === "operate"
+            ? "this needs the app role Janitor.Operator"
+            : "this needs the app role Janitor.Reader or Janitor.Operator",
         );
       return await handler(request, caller, context);
     } catch (err) {
@@ -39,7 +41,8 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const text = await request.text();
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw tooLarge();
-  if (text.trim() === "") throw new ValidationError([{ field: "body", message: "a JSON object is required" }]);
+  if (text.trim() === "")
+    throw new ValidationError([{ field: "body", message: "a JSON object is required" }]);
   try {
     return JSON.parse(text);
   } catch {

@@ -2,7 +2,12 @@ import type { HttpResponseInit } from "@azure/functions";
 import { JanitorError, NotFoundError, ValidationError, type FieldProblem } from "../../errors";
 
 /** RFC 9457 problem details: what every HTTP error of the app looks like. Never a stack or a secret. */
-export function problem(status: number, title: string, detail?: string, errors?: FieldProblem[]): HttpResponseInit {
+export function problem(
+  status: number,
+  title: string,
+  detail?: string,
+  errors?: FieldProblem[],
+): HttpResponseInit {
   return {
     status,
     headers: { "content-type": "application/problem+json" },
@@ -17,12 +22,7 @@ export function problem(status: number, title: string, detail?: string, errors?:
 }
 
 export function badRequest(errors: FieldProblem[]): HttpResponseInit {
-  return problem(
-    400,
-    "Bad request",
-    errors.map((e) => `${e.field}: ${e.message}`).join("; "),
-    errors,
-  );
+  return problem(400, "Bad request", errors.map((e) => `${e.field}: ${e.message}`).join("; "), errors);
 }
 
 /** Maps an error to a response: the user's faults as 4xx with their fields, everything else as a bare 500/503. */
@@ -30,7 +30,7 @@ export function problemFromError(err: unknown, log: (message: string) => void): 
   if (err instanceof ValidationError) return badRequest(err.problems);
   if (err instanceof NotFoundError) return problem(404, "Not found", err.message);
   // Details go to the log (which holds no secrets either); the caller gets no internals.
-  log(`unhandled error: ${err instanceof JanitorError ? err.message : (err as Error)?.name ?? "error"}`);
+  log(`unhandled error: ${err instanceof JanitorError ? err.message : ((err as Error)?.name ?? "error")}`);
   return problem(500, "Internal error", "the request could not be completed; see the app's logs");
 }
 

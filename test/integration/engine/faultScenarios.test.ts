@@ -18,13 +18,18 @@ const POLICY: PolicyDocument = {
 };
 
 const drafts = (sub: string, count: number, prefix = "draft") =>
-  Array.from({ length: count }, (_, i) => seedJob({ sub, name: `${prefix}-${i}`, state: "Creating", days: 10, systemData: true }));
+  Array.from({ length: count }, (_, i) =>
+    seedJob({ sub, name: `${prefix}-${i}`, state: "Creating", days: 10, systemData: true }),
+  );
 
 describe("fault scenarios", () => {
   const { scenario } = withScenarios();
 
   it("waits out 429s with Retry-After and backs off on 429s without it", async () => {
-    const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 4) }, policy: POLICY });
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 4) },
+      policy: POLICY,
+    });
     await sc.control.addFaults([
       { method: "DELETE", status: 429, retryAfter: 1, count: 1 },
       { method: "GET", path: "/jobs$", status: 429, count: 2 },
@@ -40,10 +45,18 @@ describe("fault scenarios", () => {
 
   it("defers the rest of a subscription when Retry-After does not fit the run", async () => {
     const sc = await scenario({
-      seed: { subscriptions: [subscription(SUB), subscription(SUB2)], jobs: [...drafts(SUB, 3), ...drafts(SUB2, 2, "other")] },
+      seed: {
+        subscriptions: [subscription(SUB), subscription(SUB2)],
+        jobs: [...drafts(SUB, 3), ...drafts(SUB2, 2, "other")],
+      },
       policy: POLICY,
     });
-    await sc.control.addFaults({ method: "DELETE", path: `/subscriptions/${SUB}/`, status: 429, retryAfter: 3600 });
+    await sc.control.addFaults({
+      method: "DELETE",
+      path: `/subscriptions/${SUB}/`,
+      status: 429,
+      retryAfter: 3600,
+    });
     const { run, decisions, audit } = await sc.run("apply");
     const inSub = decisions.filter((d) => d.subscriptionId === SUB);
     expect(inSub.every((d) => d.outcome === "deferred" && d.reason === "throttled")).toBe(true);
@@ -55,7 +68,10 @@ describe("fault scenarios", () => {
   });
 
   it("rides out a burst of 500s and dropped connections on reads", async () => {
-    const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 3) }, policy: POLICY });
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 3) },
+      policy: POLICY,
+    });
     await sc.control.addFaults([
       { method: "GET", path: "/jobs$", status: 500, count: 2 },
       { method: "GET", path: "/jobs/draft-1$", reset: true, count: 1 },
@@ -68,7 +84,10 @@ describe("fault scenarios", () => {
   });
 
   it("never resends a delete after a dropped connection: re-reads and records what happened", async () => {
-    const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 1) }, policy: POLICY });
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 1) },
+      policy: POLICY,
+    });
     await sc.control.addFaults({ method: "DELETE", reset: true, count: 1 });
     const { run, audit } = await sc.run("apply");
     const deletes = (await sc.control.requests()).items.filter((r) => r.method === "DELETE");
@@ -89,25 +108,44 @@ describe("fault scenarios", () => {
     const { run, audit } = await sc.run("apply");
     expect(run.counts.refused).toBe(1);
     const outcome = audit.find((e) => e.phase === "outcome" && e.jobName === "draft-0");
-    expect(outcome).toMatchObject({ outcome: "refused", reason: "service-refused", httpStatus: 400, stateAfter: "Creating" });
+    expect(outcome).toMatchObject({
+      outcome: "refused",
+      reason: "service-refused",
+      httpStatus: 400,
+      stateAfter: "Creating",
+    });
     expect(outcome?.errorCode).toBeTruthy();
   });
 
   it("takes no action in a subscription whose listing fails on its second page", async () => {
     const sc = await scenario({
-      seed: { subscriptions: [subscription(SUB), subscription(SUB2)], jobs: [...drafts(SUB, 150), ...drafts(SUB2, 2, "other")] },
+      seed: {
+        subscriptions: [subscription(SUB), subscription(SUB2)],
+        jobs: [...drafts(SUB, 150), ...drafts(SUB2, 2, "other")],
+      },
       policy: POLICY,
     });
     // The first page of SUB answers; its second page (the nextLink carries $skiptoken) keeps failing.
-    await sc.control.addFaults({ method: "GET", path: `/subscriptions/${SUB}/providers/Microsoft.ImportExport/jobs$`, query: "skiptoken", status: 500 });
+    await sc.control.addFaults({
+      method: "GET",
+      path: `/subscriptions/${SUB}/providers/Microsoft.ImportExport/jobs$`,
+      query: "skiptoken",
+      status: 500,
+    });
     const { run, decisions, audit } = await sc.run("apply");
     expect(run.status).toBe("partial");
     expect(run.counts.subscriptionsFailed).toBe(1);
-    expect(decisions.filter((d) => d.subscriptionId === SUB && d.reason === "listing-failed")).toHaveLength(100);
+    expect(decisions.filter((d) => d.subscriptionId === SUB && d.reason === "listing-failed")).toHaveLength(
+      100,
+    );
     expect(run.counts.deleted).toBe(2);
     const deletes = (await sc.control.requests()).items.filter((r) => r.method === "DELETE");
     expect(deletes.every((r) => r.path.includes(SUB2))).toBe(true);
-    expect(audit.some((e) => e.subscriptionId === SUB && !e.jobId && e.reason === "listing-failed" && e.httpStatus === 500)).toBe(true);
+    expect(
+      audit.some(
+        (e) => e.subscriptionId === SUB && !e.jobId && e.reason === "listing-failed" && e.httpStatus === 500,
+      ),
+    ).toBe(true);
     await expectSafe(sc.control, audit);
   });
 
@@ -127,13 +165,17 @@ describe("fault scenarios", () => {
   });
 
   it("stops acting when the audit log cannot be written, and fails the run", async () => {
-    const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 5) }, policy: POLICY });
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 5) },
+      policy: POLICY,
+    });
     const audit = sc.janitor.engine.services.audit;
     let writes = 0;
     const append = audit.append.bind(audit);
     // Let the listing's entries and the first action's intent and outcome through, then fail.
     audit.append = async (entries) => {
-      if (entries.some((e) => e.phase === "intent") && ++writes > 1) throw new AuditWriteError("table unavailable");
+      if (entries.some((e) => e.phase === "intent") && ++writes > 1)
+        throw new AuditWriteError("table unavailable");
       return append(entries);
     };
     const { run } = await sc.run("apply");

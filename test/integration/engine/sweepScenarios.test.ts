@@ -5,7 +5,15 @@ import type { PolicyDocument } from "../../../src/domain/policy";
 import type { JobsGateway } from "../../../src/engine/ports";
 import { JanitorEngine } from "../../../src/engine/janitorEngine";
 import { auditOfRun, expectSafe, withScenarios } from "../../support/janitorHarness";
-import { FAKE_EMAIL, FAKE_KEY, FAKE_PHONE, guid, seedJob, subscription, type JobSpec } from "../../support/jobFactory";
+import {
+  FAKE_EMAIL,
+  FAKE_KEY,
+  FAKE_PHONE,
+  guid,
+  seedJob,
+  subscription,
+  type JobSpec,
+} from "../../support/jobFactory";
 
 const SUB = guid(0xa1);
 const SUB2 = guid(0xa2);
@@ -19,7 +27,12 @@ const POLICY: PolicyDocument = {
     { name: "drives-never-sent", states: ["Shipping"], olderThan: "P30D", action: "cancel" },
   ],
   guards: { gracePeriod: "PT0S" },
-  limits: { maxActionsPerRun: 1000, maxActionsPerSubscription: 1000, maxEligibleFraction: 1, minJobsForFraction: 10 },
+  limits: {
+    maxActionsPerRun: 1000,
+    maxActionsPerSubscription: 1000,
+    maxEligibleFraction: 1,
+    minJobsForFraction: 10,
+  },
 };
 
 interface Expected {
@@ -31,10 +44,14 @@ interface Expected {
 function expectedDecision(spec: JobSpec): Expected | "malformed" {
   if (spec.state === undefined) return "malformed";
   // Tag names and values compare case-insensitively.
-  const tags = Object.fromEntries(Object.entries(spec.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]));
+  const tags = Object.fromEntries(
+    Object.entries(spec.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]),
+  );
   if (tags.janitor === "exempt") return { action: "none", reason: "exempt-tag" };
-  const rule = { Creating: "delete", Completed: "delete", Shipping: "cancel" }[spec.state] as Expected["action"] | undefined;
-  if (spec.state === "Closed" || spec.state === "Canceled") return { action: "none", reason: "unknown-state" };
+  const rule = { Creating: "delete", Completed: "delete", Shipping: "cancel" }[spec.state] as
+    Expected["action"] | undefined;
+  if (spec.state === "Closed" || spec.state === "Canceled")
+    return { action: "none", reason: "unknown-state" };
   if (!rule) return { action: "none", reason: "no-rule" };
   const hasEvidence = spec.systemData || (spec.state === "Completed" && spec.returnShipDate);
   const minDays = spec.state === "Creating" ? 7 : 30;
@@ -45,7 +62,16 @@ function expectedDecision(spec: JobSpec): Expected | "malformed" {
 
 function matrix(): JobSpec[] {
   const specs: JobSpec[] = [];
-  const states = ["Creating", "Shipping", "Received", "Transferring", "Packaging", "Completed", "Closed", "Canceled"];
+  const states = [
+    "Creating",
+    "Shipping",
+    "Received",
+    "Transferring",
+    "Packaging",
+    "Completed",
+    "Closed",
+    "Canceled",
+  ];
   let n = 0;
   for (const state of states)
     for (const type of ["Import", "Export"] as const)
@@ -53,12 +79,27 @@ function matrix(): JobSpec[] {
         for (const systemData of [false, true]) {
           // The service itself removes Creating jobs after 14 days and Completed/Closed after 90.
           const days = old ? (state === "Creating" ? 10 : 60) : 2;
-          specs.push({ sub: SUB, name: `job-${++n}-${state.toLowerCase()}`, type, state, days, systemData, tracking: state === "Shipping" });
+          specs.push({
+            sub: SUB,
+            name: `job-${++n}-${state.toLowerCase()}`,
+            type,
+            state,
+            days,
+            systemData,
+            tracking: state === "Shipping",
+          });
         }
   specs.push(
     { sub: SUB, name: "completed-shipdate-only", state: "Completed", days: 60, returnShipDate: true },
     { sub: SUB, name: "creating-tracking", state: "Creating", days: 10, systemData: true, tracking: true },
-    { sub: SUB, name: "creating-exempt", state: "Creating", days: 10, systemData: true, tags: { Janitor: "Exempt" } },
+    {
+      sub: SUB,
+      name: "creating-exempt",
+      state: "Creating",
+      days: 10,
+      systemData: true,
+      tags: { Janitor: "Exempt" },
+    },
     { sub: SUB, name: "no-state", state: undefined, days: 10, systemData: true },
   );
   return specs;
@@ -86,7 +127,10 @@ describe("sweep scenarios", () => {
         continue;
       }
       expect(decision, spec.name).toBeDefined();
-      expect({ name: spec.name, action: decision!.action, reason: decision!.reason }).toEqual({ name: spec.name, ...expected });
+      expect({ name: spec.name, action: decision!.action, reason: decision!.reason }).toEqual({
+        name: spec.name,
+        ...expected,
+      });
       expect(decision!.outcome).toBe(expected.reason === "rule-matched" ? "planned" : "skipped");
     }
     const eligible = specs.filter((s) => (expectedDecision(s) as Expected).reason === "rule-matched");
@@ -103,9 +147,11 @@ describe("sweep scenarios", () => {
     const apply = await applyScenario.run("apply");
 
     // Assess: the same decisions; planned became succeeded
-    const key = (d: { jobName: string; action: string; reason: string }) => `${d.jobName}|${d.action}|${d.reason}`;
+    const key = (d: { jobName: string; action: string; reason: string }) =>
+      `${d.jobName}|${d.action}|${d.reason}`;
     expect(apply.decisions.map(key).sort()).toEqual(plan.decisions.map(key).sort());
-    for (const d of apply.decisions) expect(d.outcome).toBe(d.reason === "rule-matched" ? "succeeded" : "skipped");
+    for (const d of apply.decisions)
+      expect(d.outcome).toBe(d.reason === "rule-matched" ? "succeeded" : "skipped");
     expect(apply.run.counts.deleted).toBe(eligible.filter((s) => s.state !== "Shipping").length);
     expect(apply.run.counts.cancelled).toBe(eligible.filter((s) => s.state === "Shipping").length);
     expect(apply.run.status).toBe("succeeded");
@@ -114,7 +160,8 @@ describe("sweep scenarios", () => {
     const remaining = await applyScenario.control.jobs(SUB);
     for (const spec of eligible) {
       const job = remaining.find((j) => j.name === spec.name);
-      if (spec.state === "Shipping") expect((job?.job.properties as { cancelRequested?: boolean })?.cancelRequested, spec.name).toBe(true);
+      if (spec.state === "Shipping")
+        expect((job?.job.properties as { cancelRequested?: boolean })?.cancelRequested, spec.name).toBe(true);
       else expect(job, spec.name).toBeUndefined();
     }
     const writes = (await applyScenario.control.requests()).items.filter((r) => r.method !== "GET");
@@ -125,16 +172,27 @@ describe("sweep scenarios", () => {
     await expectSafe(applyScenario.control, apply.audit);
     expect(apply.audit.filter((e) => e.phase === "intent")).toHaveLength(eligible.length);
     const text = JSON.stringify([plan.audit, apply.audit, plan.decisions, apply.run]);
-    for (const secret of [FAKE_PHONE, FAKE_EMAIL, FAKE_KEY, "1 Example Way"]) expect(text).not.toContain(secret);
+    for (const secret of [FAKE_PHONE, FAKE_EMAIL, FAKE_KEY, "1 Example Way"])
+      expect(text).not.toContain(secret);
   });
 
   it("caps actions per subscription and per run, and defers the rest", async () => {
     const jobs = [SUB, SUB2, SUB3].flatMap((sub, s) =>
-      Array.from({ length: 12 }, (_, i) => seedJob({ sub, name: `draft-${s}-${i}`, state: "Creating", days: 10, systemData: true })),
+      Array.from({ length: 12 }, (_, i) =>
+        seedJob({ sub, name: `draft-${s}-${i}`, state: "Creating", days: 10, systemData: true }),
+      ),
     );
     const sc = await scenario({
       seed: { subscriptions: [SUB, SUB2, SUB3].map((s) => subscription(s)), jobs },
-      policy: { ...POLICY, limits: { maxActionsPerRun: 10, maxActionsPerSubscription: 5, maxEligibleFraction: 1, minJobsForFraction: 10 } },
+      policy: {
+        ...POLICY,
+        limits: {
+          maxActionsPerRun: 10,
+          maxActionsPerSubscription: 5,
+          maxEligibleFraction: 1,
+          minJobsForFraction: 10,
+        },
+      },
     });
     const { run, decisions, audit } = await sc.run("apply");
     expect(run.counts.deleted).toBe(10);
@@ -151,8 +209,12 @@ describe("sweep scenarios", () => {
 
   it("trips the breaker when too large a share of a subscription's jobs is eligible", async () => {
     const jobs = [
-      ...Array.from({ length: 8 }, (_, i) => seedJob({ sub: SUB, name: `old-${i}`, state: "Creating", days: 10, systemData: true })),
-      ...Array.from({ length: 4 }, (_, i) => seedJob({ sub: SUB, name: `young-${i}`, state: "Creating", days: 1, systemData: true })),
+      ...Array.from({ length: 8 }, (_, i) =>
+        seedJob({ sub: SUB, name: `old-${i}`, state: "Creating", days: 10, systemData: true }),
+      ),
+      ...Array.from({ length: 4 }, (_, i) =>
+        seedJob({ sub: SUB, name: `young-${i}`, state: "Creating", days: 1, systemData: true }),
+      ),
       seedJob({ sub: SUB2, name: "other-old", state: "Completed", days: 60, systemData: true }),
     ];
     const sc = await scenario({
@@ -165,7 +227,9 @@ describe("sweep scenarios", () => {
     expect(decisions.filter((d) => d.reason === "breaker-tripped")).toHaveLength(8);
     expect(run.counts.deleted).toBe(1); // the other subscription is not affected
     expect((await sc.control.jobs(SUB)).length).toBe(12);
-    expect(audit.some((e) => e.subscriptionId === SUB && e.reason === "breaker-tripped" && !e.jobId)).toBe(true);
+    expect(audit.some((e) => e.subscriptionId === SUB && e.reason === "breaker-tripped" && !e.jobId)).toBe(
+      true,
+    );
     await expectSafe(sc.control, audit);
   });
 
@@ -177,17 +241,27 @@ describe("sweep scenarios", () => {
     const sc = await scenario({
       seed: { subscriptions: [subscription(SUB)], jobs },
       policy: POLICY,
-      wrapGateway: (gateway, control) => onFirstGet(gateway, "moves", () => control.setState({ subscriptionId: SUB, resourceGroup: "rg-test", name: "moves" }, "Packaging")),
+      wrapGateway: (gateway, control) =>
+        onFirstGet(gateway, "moves", () =>
+          control.setState({ subscriptionId: SUB, resourceGroup: "rg-test", name: "moves" }, "Packaging"),
+        ),
     });
     const { run, decisions, audit } = await sc.run("apply");
-    expect(decisions.find((d) => d.jobName === "moves")).toMatchObject({ outcome: "skipped", reason: "state-changed" });
+    expect(decisions.find((d) => d.jobName === "moves")).toMatchObject({
+      outcome: "skipped",
+      reason: "state-changed",
+    });
     expect(decisions.find((d) => d.jobName === "stays")).toMatchObject({ outcome: "succeeded" });
     expect(run.counts.cancelled).toBe(1);
     const patches = (await sc.control.requests()).items.filter((r) => r.method === "PATCH");
     expect(patches).toHaveLength(1);
     expect(patches[0]!.path).toContain("/stays");
     const outcome = audit.find((e) => e.jobName === "moves" && e.phase === "outcome");
-    expect(outcome).toMatchObject({ reason: "state-changed", stateBefore: "Shipping", stateAfter: "Packaging" });
+    expect(outcome).toMatchObject({
+      reason: "state-changed",
+      stateBefore: "Shipping",
+      stateAfter: "Packaging",
+    });
     await expectSafe(sc.control, audit);
   });
 
@@ -196,12 +270,18 @@ describe("sweep scenarios", () => {
     const sc = await scenario({
       seed: { subscriptions: [subscription(SUB)], jobs },
       policy: POLICY,
-      wrapGateway: (gateway) => onFirstGet(gateway, "vanishes", () => gateway.deleteJob({ subscriptionId: SUB, resourceGroup: "rg-test", name: "vanishes" })),
+      wrapGateway: (gateway) =>
+        onFirstGet(gateway, "vanishes", () =>
+          gateway.deleteJob({ subscriptionId: SUB, resourceGroup: "rg-test", name: "vanishes" }),
+        ),
     });
     const { run, decisions, audit } = await sc.run("apply");
     expect(decisions[0]).toMatchObject({ jobName: "vanishes", outcome: "skipped", reason: "gone" });
     expect(run.counts.deleted).toBe(0);
-    expect(audit.filter((e) => e.jobName === "vanishes").map((e) => `${e.phase}:${e.reason}`)).toEqual(["intent:rule-matched", "outcome:gone"]);
+    expect(audit.filter((e) => e.jobName === "vanishes").map((e) => `${e.phase}:${e.reason}`)).toEqual([
+      "intent:rule-matched",
+      "outcome:gone",
+    ]);
     await expectSafe(sc.control, audit);
   });
 });
@@ -214,12 +294,21 @@ describe("runs that must not act", () => {
       seedJob({ sub: SUB, name: "held-draft", state: "Creating", days: 10, systemData: true }),
       seedJob({ sub: SUB2, name: "free-draft", state: "Creating", days: 10, systemData: true }),
     ];
-    const sc = await scenario({ seed: { subscriptions: [subscription(SUB), subscription(SUB2)], jobs }, policy: POLICY });
-    const other = await sc.janitor.storage.leases.acquire(`subscription:${SUB}`, "another-run/part-0", 60_000);
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB), subscription(SUB2)], jobs },
+      policy: POLICY,
+    });
+    const other = await sc.janitor.storage.leases.acquire(
+      `subscription:${SUB}`,
+      "another-run/part-0",
+      60_000,
+    );
     expect(other).toBeDefined();
     const { run, audit } = await sc.run("apply");
     expect(run.counts).toMatchObject({ deleted: 1, subscriptionsSkipped: 1 });
-    expect(audit.find((e) => e.subscriptionId === SUB && e.reason === "lease-held")).toMatchObject({ outcome: "deferred" });
+    expect(audit.find((e) => e.subscriptionId === SUB && e.reason === "lease-held")).toMatchObject({
+      outcome: "deferred",
+    });
     expect((await sc.control.jobs(SUB)).map((j) => j.name)).toEqual(["held-draft"]);
     await expectSafe(sc.control, audit);
   });
@@ -227,10 +316,20 @@ describe("runs that must not act", () => {
   it("records a paused run and sends nothing when JANITOR_PAUSED is set", async () => {
     const jobs = [seedJob({ sub: SUB, name: "draft", state: "Creating", days: 10, systemData: true })];
     const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs }, policy: POLICY });
-    const paused = new JanitorEngine(sc.janitor.engine.services, sc.janitor.engine.policy, sc.janitor.engine.policyHash, {}, true);
-    const run = await paused.executeRun({ trigger: "cli", mode: "apply", requestedBy: "cli:test" }, `paused-${Date.now()}`, {
-      deadline: new Date(Date.now() + 60_000),
-    });
+    const paused = new JanitorEngine(
+      sc.janitor.engine.services,
+      sc.janitor.engine.policy,
+      sc.janitor.engine.policyHash,
+      {},
+      true,
+    );
+    const run = await paused.executeRun(
+      { trigger: "cli", mode: "apply", requestedBy: "cli:test" },
+      `paused-${Date.now()}`,
+      {
+        deadline: new Date(Date.now() + 60_000),
+      },
+    );
     expect(run.status).toBe("paused");
     expect(run.counts.jobsSeen).toBe(0);
     expect((await sc.control.requests()).total).toBe(0);

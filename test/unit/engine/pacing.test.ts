@@ -43,7 +43,15 @@ describe("ArmPacer", () => {
   it("paces a burst beyond the bucket at the refill rate", async () => {
     // Prepare
     const t = fakeTime();
-    const pacer = new ArmPacer({ read: { capacity: 5, refillPerSecond: 5 }, write: { capacity: 1, refillPerSecond: 1 }, delete: { capacity: 1, refillPerSecond: 1 } }, t.sleep, t.now);
+    const pacer = new ArmPacer(
+      {
+        read: { capacity: 5, refillPerSecond: 5 },
+        write: { capacity: 1, refillPerSecond: 1 },
+        delete: { capacity: 1, refillPerSecond: 1 },
+      },
+      t.sleep,
+      t.now,
+    );
     // Act
     for (let i = 0; i < 15; i++) await pacer.acquire("sub", "read");
     // Assess: 5 at once, then 10 more at 5/s = 2 s
@@ -53,7 +61,15 @@ describe("ArmPacer", () => {
 
   it("keeps subscriptions and operation kinds apart", async () => {
     const t = fakeTime();
-    const pacer = new ArmPacer({ read: { capacity: 1, refillPerSecond: 1 }, write: { capacity: 1, refillPerSecond: 1 }, delete: { capacity: 1, refillPerSecond: 1 } }, t.sleep, t.now);
+    const pacer = new ArmPacer(
+      {
+        read: { capacity: 1, refillPerSecond: 1 },
+        write: { capacity: 1, refillPerSecond: 1 },
+        delete: { capacity: 1, refillPerSecond: 1 },
+      },
+      t.sleep,
+      t.now,
+    );
     await pacer.acquire("a", "read");
     await pacer.acquire("b", "read");
     await pacer.acquire("a", "delete");
@@ -68,7 +84,11 @@ describe("ArmCaller", () => {
     failure: { kind: "throttled", status: 429, retryAfterMs },
     remaining: {},
   });
-  const transient: ArmResult<string> = { ok: false, failure: { kind: "transient", status: 503 }, remaining: {} };
+  const transient: ArmResult<string> = {
+    ok: false,
+    failure: { kind: "transient", status: 503 },
+    remaining: {},
+  };
 
   function caller(deadlineMs: number) {
     const t = fakeTime();
