@@ -12,7 +12,7 @@
 //   characters and over-long text are refused. Values are never echoed back in errors.
 import type { AuditQuery } from "../engine/ports";
 import { ValidationError, type FieldProblem } from "../errors";
-import { ACTIONS, OUTCOMES, type Action, type Outcome } from "./vocabulary";
+import { ACTIONS, OUTCOMES } from "./vocabulary";
 
 export const MAX_AUDIT_RANGE_DAYS = 31;
 export const AUDIT_LIMIT_MAX = 1000;
@@ -122,44 +122,35 @@ export function parseAuditQuery(
   if (typeof fromMs === "number") query.from = new Date(fromMs).toISOString();
   if (typeof toMs === "number") query.to = new Date(toMs).toISOString();
 
-  if (text.subscriptionId !== undefined) {
-    if (GUID_PATTERN.test(text.subscriptionId)) query.subscriptionId = text.subscriptionId.toLowerCase();
-    else problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED.subscriptionId}` });
-  }
-  if (text.resourceGroup !== undefined) {
-    if (RESOURCE_GROUP_PATTERN.test(text.resourceGroup)) query.resourceGroup = text.resourceGroup;
-    else problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED.resourceGroup}` });
-  }
-  if (text.jobName !== undefined) {
-    if (JOB_NAME_PATTERN.test(text.jobName)) query.jobName = text.jobName;
-    else problems.push({ field: "jobName", message: `must be ${ACCEPTED.jobName}` });
-  }
-  if (text.jobId !== undefined) {
-    // ARM ids are case-insensitive: the audit log matches them lower-cased.
-    if (JOB_ID_PATTERN.test(text.jobId)) query.jobId = text.jobId.toLowerCase();
-    else problems.push({ field: "jobId", message: `must be ${ACCEPTED.jobId}` });
-  }
-  if (text.runId !== undefined) {
-    if (RUN_ID_PATTERN.test(text.runId)) query.runId = text.runId;
-    else problems.push({ field: "runId", message: `must be ${ACCEPTED.runId}` });
-  }
-  if (text.action !== undefined) {
-    if ((ACTIONS as readonly string[]).includes(text.action)) query.action = text.action as Action;
-    else problems.push({ field: "action", message: `must be ${ACCEPTED.action}` });
-  }
-  if (text.outcome !== undefined) {
-    if ((OUTCOMES as readonly string[]).includes(text.outcome)) query.outcome = text.outcome as Outcome;
-    else problems.push({ field: "outcome", message: `must be ${ACCEPTED.outcome}` });
+  // The text parameters: each a pattern (or word list) and how the store wants the value.
+  const oneOf = (words: readonly string[]) => ({ test: (v: string) => words.includes(v) });
+  const lower = (v: string) => v.toLowerCase();
+  const asIs = (v: string) => v;
+  const checks: [
+    Exclude<Param, "from" | "to" | "limit">,
+    { test(v: string): boolean },
+    (v: string) => string,
+  ][] = [
+    ["subscriptionId", GUID_PATTERN, lower],
+    ["resourceGroup", RESOURCE_GROUP_PATTERN, asIs],
+    ["jobName", JOB_NAME_PATTERN, asIs],
+    ["jobId", JOB_ID_PATTERN, lower], // ARM ids are case-insensitive: the audit log matches them lower-cased
+    ["runId", RUN_ID_PATTERN, asIs],
+    ["action", oneOf(ACTIONS), asIs],
+    ["outcome", oneOf(OUTCOMES), asIs],
+    ["cursor", CURSOR_PATTERN, asIs],
+  ];
+  for (const [param, pattern, normalize] of checks) {
+    const value = text[param];
+    if (value === undefined) continue;
+    if (pattern.test(value)) (query as Record<string, unknown>)[param] = normalize(value);
+    else problems.push({ field: param, message: `must be ${ACCEPTED_FOR[param]}` });
   }
   query.limit = AUDIT_LIMIT_DEFAULT;
   if (text.limit !== undefined) {
     const limit = /^\d{1,4}$/.test(text.limit) ? Number(text.limit) : NaN;
     if (limit >= 1 && limit <= AUDIT_LIMIT_MAX) query.limit = limit;
     else problems.push({ field: "limit", message: `must be ${ACCEPTED.limit}` });
-  }
-  if (text.cursor !== undefined) {
-    if (CURSOR_PATTERN.test(text.cursor)) query.cursor = text.cursor;
-    else problems.push({ field: "cursor", message: `must be ${ACCEPTED.cursor}` });
   }
 
   const name = (param: Param) => names[param] ?? param;

@@ -1,25 +1,26 @@
 // The audit log on Azure Table Storage (PRODUCT.md section 4).
 //
 // Key design (log-tail pattern plus inter-partition copies):
-// - Each entry is stored as up to three copies of one row: the same RowKey and the same properties, in three
-//   partitions:
-//     time copy  PartitionKey `t<999999 - UTC day number>-<yyyymmdd>`   e.g. `t979477-20261121`
-//     run copy   PartitionKey `r-<runId>`
-//     job copy   PartitionKey `j-<lower-cased job id, key-encoded>`     (entries without a job have none)
-//   RowKey (all copies) `<13-digit inverted epoch ms>-<runId>-<12-digit inverted seq>`.
+// - Each entry is stored as up to three copies of one row (same properties) in three partitions:
+//     time copy  PK `t<999999 - UTC day number>-<yyyymmdd>` (e.g. `t979222-20261120`)  RK = T
+//     run copy   PK `r-<runId>`                                                       RK = T
+//     job copy   PK `j-<subscription id from the job id>`                             RK = `<job id>~` + T
+//   where T = `<13-digit inverted epoch ms>-<runId>-<12-digit inverted seq>`; ids are lower-cased where ARM is
+//   case-insensitive and key-encoded (tableKeys.encodeKeyPart). Entries without a job have no job copy.
 // - Inverted milliseconds (not .NET ticks, which overflow JS numbers) sort the newest first within a partition,
-//   and the inverted day sorts the newest partition first, so across all time partitions the table order is
-//   newest first and is the same as the order of RowKeys alone. A time range is therefore one key-range query
-//   (PartitionKey range of the days, RowKey range of the milliseconds); the entries of a run or of a job are
-//   one partition query (with the same RowKey range when a time range is also given). Nothing scans the table.
-// - Full copies rather than pointer rows: a run or job lookup reads rows directly, with no point read per entry.
-//   A transaction holds one partition only, so the copies cannot share one. Writes go time copies first (one
-//   transaction of up to 100 rows per day partition), then the run and job copies. A write that fails half way
-//   rejects; the engine stops acting, and writing the same entries again completes it: a row that already
-//   exists with the same content counts as written (that is also how a retried batch whose first attempt did
-//   land is recognised), while a row with the same key and other content is a collision and fails. Nothing is
-//   ever updated or upserted. Retention deletes copies before the time row, so an interrupted purge is finished
-//   by the next one; the time rows are always the complete set.
+//   and the inverted day sorts the newest partition first, so across the time partitions the table order is
+//   newest first and equals the order of T alone. A time range is one key-range query (PartitionKey range of
+//   the days, RowKey range of the milliseconds); a run is one partition, a job one RowKey prefix range of one
+//   partition (with the same time bounds when a range is given). Nothing scans the table.
+// - Full copies rather than pointer rows: a lookup reads rows directly, with no point read per entry. Copies
+//   are grouped so that what one call writes shares partitions: a day, a run, a subscription (a sweep works
+//   per subscription), and goes in transactions of up to 100 rows. A transaction holds one partition only,
+//   so the copies cannot share one: time copies are written first, then run and job copies. A write that
+//   fails half way rejects; the engine stops acting, and writing the same entries again completes it: a row
+//   that already exists with the same content counts as written (that is also how a retried batch whose
+//   first attempt did land is recognised), while a row with the same key and other content is a collision and
+//   fails. Nothing is ever updated or upserted. Retention deletes the copies before the time row, so an
+//   interrupted purge is finished by the next one; the time rows are always the complete set.
 // - Cursors carry the last RowKey returned and a hash of the filters (pageCursor.ts).
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { parseAuditQuery } from "../../domain/auditFilter";
@@ -27,9 +28,10 @@ import type { AuditEntry } from "../../domain/records";
 import type { AuditQuery, AuditStore, Page } from "../../engine/ports";
 import { AuditWriteError } from "../../errors";
 import {
-  AUDIT_ROW_KEY_PATTERN,
+  TIME_ROW_KEY_PATTERN,
   entityToAuditEntry,
   jobPartition,
+  jobRowPrefix,
   runPartition,
   sameAuditEntry,
   TIME_PARTITION_END,
@@ -42,7 +44,6 @@ import {
   chunks,
   codeOf,
   deleteIfPresent,
-  DEFAULT_RETRY,
   forEachPage,
   groupBy,
   MAX_BATCH,
@@ -50,40 +51,15 @@ import {
   runLimited,
   statusOf,
   type Entity,
-  type RetryOptions,
   type StoredEntity,
-  type TableLike,
+  TableStore,
   withRetry,
 } from "./tableAccess";
 import { invertedMs, msFromInverted } from "./tableKeys";
 
-export interface TableStoreOptions {
-  /** Creates the tables once; every operation awaits it. */
-  ready?: () => Promise<void>;
-  retry?: RetryOptions;
-  clock?: () => Date;
-  /** Transactions in flight at once. */
-  concurrency?: number;
-}
-
 const CURSOR_KIND = "audit";
 
-export class TableAuditStore implements AuditStore {
-  private readonly ready: () => Promise<void>;
-  private readonly retry: RetryOptions;
-  private readonly clock: () => Date;
-  private readonly concurrency: number;
-
-  constructor(
-    private readonly table: TableLike,
-    options: TableStoreOptions = {},
-  ) {
-    this.ready = options.ready ?? (() => Promise.resolve());
-    this.retry = options.retry ?? DEFAULT_RETRY;
-    this.clock = options.clock ?? (() => new Date());
-    this.concurrency = options.concurrency ?? 8;
-  }
-
+export class TableAuditStore extends TableStore implements AuditStore {
   async append(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = entries.map(toAuditRows);
@@ -107,7 +83,7 @@ export class TableAuditStore implements AuditStore {
     const query = parseAuditQuery({ ...raw }, this.clock());
     const { limit = 100, cursor, ...filters } = query;
     const after =
-      cursor === undefined ? undefined : decodeCursor(cursor, CURSOR_KIND, filters, AUDIT_ROW_KEY_PATTERN);
+      cursor === undefined ? undefined : decodeCursor(cursor, CURSOR_KIND, filters, rowKeyCheckFor(query));
     await this.ready();
 
     const found: StoredEntity[] = [];
@@ -153,7 +129,10 @@ export class TableAuditStore implements AuditStore {
         const copies = page.flatMap((row) => {
           const keys = [{ partitionKey: runPartition(String(row.runId)), rowKey: row.rowKey! }];
           if (typeof row.jobIdKey === "string")
-            keys.push({ partitionKey: jobPartition(row.jobIdKey), rowKey: row.rowKey! });
+            keys.push({
+              partitionKey: jobPartition(row.jobIdKey),
+              rowKey: jobRowPrefix(row.jobIdKey) + row.rowKey!,
+            });
           return keys;
         });
         await this.deleteRows(copies);
@@ -250,10 +229,14 @@ function auditFilter(query: AuditQuery, after: string | undefined): string {
         : odata`PartitionKey lt ${TIME_PARTITION_END}`,
     );
   }
-  // `to` is exclusive, `from` inclusive; a cursor resumes after the last row returned.
+  // `to` is exclusive, `from` inclusive; a cursor resumes after the last row returned. Job copies carry the
+  // job's prefix before the time key, and the bounds keep to it.
+  const prefix = query.jobId !== undefined ? jobRowPrefix(query.jobId) : "";
   if (after !== undefined) clauses.push(odata`RowKey gt ${after}`);
-  else if (toMs !== undefined) clauses.push(odata`RowKey ge ${invertedMs(toMs - 1)}`);
-  if (fromMs !== undefined) clauses.push(odata`RowKey lt ${invertedMs(fromMs - 1)}`);
+  if (toMs !== undefined) clauses.push(odata`RowKey ge ${prefix + invertedMs(toMs - 1)}`);
+  else if (prefix) clauses.push(odata`RowKey ge ${prefix}`);
+  if (fromMs !== undefined) clauses.push(odata`RowKey lt ${prefix + invertedMs(fromMs - 1)}`);
+  else if (prefix) clauses.push(odata`RowKey lt ${`${prefix}~`}`);
 
   if (query.subscriptionId !== undefined)
     clauses.push(odata`subscriptionKey eq ${query.subscriptionId.toLowerCase()}`);
@@ -263,6 +246,12 @@ function auditFilter(query: AuditQuery, after: string | undefined): string {
   if (query.action !== undefined) clauses.push(odata`action eq ${query.action}`);
   if (query.outcome !== undefined) clauses.push(odata`outcome eq ${query.outcome}`);
   return clauses.join(" and ");
+}
+
+/** Whether a cursor's RowKey fits this query: with the job's prefix on the job path, bare elsewhere. */
+function rowKeyCheckFor(query: AuditQuery): (key: string) => boolean {
+  const prefix = query.jobId === undefined ? "" : jobRowPrefix(query.jobId);
+  return (key) => key.startsWith(prefix) && TIME_ROW_KEY_PATTERN.test(key.slice(prefix.length));
 }
 
 /** Two entries of one call with the same run and seq would be one row: refuse the call before writing. */

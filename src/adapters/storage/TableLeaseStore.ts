@@ -6,35 +6,13 @@
 import type { Lease, LeaseStore } from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
 import { isPlainText } from "../../domain/auditFilter";
-import type { TableStoreOptions } from "./TableAuditStore";
-import {
-  DEFAULT_RETRY,
-  statusOf,
-  withRetry,
-  type Entity,
-  type RetryOptions,
-  type StoredEntity,
-  type TableLike,
-} from "./tableAccess";
+import { statusOf, withRetry, type Entity, type StoredEntity, TableStore } from "./tableAccess";
 import { encodeKeyPart } from "./tableKeys";
 
 const PARTITION = "lease";
 const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 
-export class TableLeaseStore implements LeaseStore {
-  private readonly ready: () => Promise<void>;
-  private readonly retry: RetryOptions;
-  private readonly clock: () => Date;
-
-  constructor(
-    private readonly table: TableLike,
-    options: TableStoreOptions = {},
-  ) {
-    this.ready = options.ready ?? (() => Promise.resolve());
-    this.retry = options.retry ?? DEFAULT_RETRY;
-    this.clock = options.clock ?? (() => new Date());
-  }
-
+export class TableLeaseStore extends TableStore implements LeaseStore {
   async acquire(key: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
     check({ key, holder, ttlMs });
     await this.ready();

@@ -6,10 +6,8 @@ import { isPlainText } from "../../domain/auditFilter";
 import type { Observation } from "../../domain/records";
 import type { ObservationStore } from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
-import type { TableStoreOptions } from "./TableAuditStore";
 import {
   chunks,
-  DEFAULT_RETRY,
   deleteIfPresent,
   forEachPage,
   MAX_BATCH,
@@ -18,26 +16,14 @@ import {
   statusOf,
   withRetry,
   type Entity,
-  type RetryOptions,
-  type TableLike,
+  TableStore,
 } from "./tableAccess";
 import { encodeKeyPart } from "./tableKeys";
 
 const partitionOf = (subscriptionId: string) => `s-${encodeKeyPart(subscriptionId.toLowerCase())}`;
 const rowOf = (jobId: string) => encodeKeyPart(jobId.toLowerCase());
 
-export class TableObservationStore implements ObservationStore {
-  private readonly ready: () => Promise<void>;
-  private readonly retry: RetryOptions;
-
-  constructor(
-    private readonly table: TableLike,
-    options: TableStoreOptions = {},
-  ) {
-    this.ready = options.ready ?? (() => Promise.resolve());
-    this.retry = options.retry ?? DEFAULT_RETRY;
-  }
-
+export class TableObservationStore extends TableStore implements ObservationStore {
   async loadSubscription(subscriptionId: string): Promise<Map<string, Observation>> {
     checkText("subscriptionId", subscriptionId, 64);
     await this.ready();

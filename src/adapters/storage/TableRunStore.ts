@@ -15,18 +15,15 @@ import { addCounts, type RunCounts, type RunRecord } from "../../domain/records"
 import type { Page, RunStore } from "../../engine/ports";
 import { ConcurrencyError, JanitorError, NotFoundError, ValidationError } from "../../errors";
 import { decodeCursor, encodeCursor } from "./pageCursor";
-import type { TableStoreOptions } from "./TableAuditStore";
 import {
   backoffMs,
-  DEFAULT_RETRY,
   forEachPage,
   MAX_PAGE,
   statusOf,
   withRetry,
   type Entity,
-  type RetryOptions,
   type StoredEntity,
-  type TableLike,
+  TableStore,
 } from "./tableAccess";
 import { descendingKey } from "./tableKeys";
 
@@ -41,18 +38,7 @@ export const RUNS_LIMIT_MAX = 1000;
 /** ETag conflicts tolerated per update before giving up (8 writers at once settle well within this). */
 const MAX_CONFLICTS = 60;
 
-export class TableRunStore implements RunStore {
-  private readonly ready: () => Promise<void>;
-  private readonly retry: RetryOptions;
-
-  constructor(
-    private readonly table: TableLike,
-    options: TableStoreOptions = {},
-  ) {
-    this.ready = options.ready ?? (() => Promise.resolve());
-    this.retry = options.retry ?? DEFAULT_RETRY;
-  }
-
+export class TableRunStore extends TableStore implements RunStore {
   async create(run: RunRecord): Promise<void> {
     const entity = toEntity(checkRun(run), randomUUID());
     await this.ready();
@@ -122,7 +108,7 @@ export class TableRunStore implements RunStore {
     const after =
       options.cursor === undefined
         ? undefined
-        : decodeCursor(options.cursor, CURSOR_KIND, {}, RUNS_ROW_KEY_PATTERN);
+        : decodeCursor(options.cursor, CURSOR_KIND, {}, (key) => RUNS_ROW_KEY_PATTERN.test(key));
     await this.ready();
 
     const filter = [odata`PartitionKey eq ${PARTITION}`, ...(after ? [odata`RowKey gt ${after}`] : [])].join(

@@ -62,12 +62,22 @@ export function timePartition(ms: number): string {
 /** Time partitions sort below this bound, run (`r-`) and job (`j-`) partitions not. */
 export const TIME_PARTITION_END = "u";
 export const runPartition = (runId: string) => `r-${encodeKeyPart(runId)}`;
-export const jobPartition = (jobId: string) => `j-${encodeKeyPart(jobId.toLowerCase())}`;
+/**
+ * Job copies are grouped per subscription (taken from the job id, so a query by job id alone finds it): the
+ * entries one sweep writes share a partition and go in transactions of 100, as the other copies do.
+ */
+export function jobPartition(jobId: string): string {
+  const subscription = /^\/subscriptions\/([^/]+)\//i.exec(jobId)?.[1] ?? "-";
+  return `j-${encodeKeyPart(subscription.toLowerCase())}`;
+}
+/** Within it, one job's entries are the RowKeys starting with the job's prefix (`~` never occurs in a key part). */
+export const jobRowPrefix = (jobId: string) => `${encodeKeyPart(jobId.toLowerCase())}~`;
 
 export function entryRowKey(ms: number, runId: string, seq: number): string {
   return `${invertedMs(ms)}-${encodeKeyPart(runId)}-${invertedCount(seq, SEQ_WIDTH)}`;
 }
-export const AUDIT_ROW_KEY_PATTERN = /^\d{13}-[A-Za-z0-9._!-]{1,402}-\d{12}$/;
+/** RowKeys of time and run copies (and of job copies after the job prefix). */
+export const TIME_ROW_KEY_PATTERN = /^\d{13}-[A-Za-z0-9._!-]{1,402}-\d{12}$/;
 
 // ---------------------------------------------------------------- entry -> rows
 
@@ -94,13 +104,20 @@ export function toAuditRows(input: AuditEntry): AuditRows {
   const ms = Date.parse(entry.timestamp);
   const rowKey = entryRowKey(ms, entry.runId, entry.seq);
   const properties = entryProperties(entry);
-  const row = (partitionKey: string): Entity => ({ partitionKey, rowKey, ...properties });
   return {
     entry,
     ms,
-    time: row(timePartition(ms)),
-    byRun: row(runPartition(entry.runId)),
-    ...(entry.jobId ? { byJob: row(jobPartition(entry.jobId)) } : {}),
+    time: { partitionKey: timePartition(ms), rowKey, ...properties },
+    byRun: { partitionKey: runPartition(entry.runId), rowKey, ...properties },
+    ...(entry.jobId
+      ? {
+          byJob: {
+            partitionKey: jobPartition(entry.jobId),
+            rowKey: jobRowPrefix(entry.jobId) + rowKey,
+            ...properties,
+          },
+        }
+      : {}),
   };
 }
 
@@ -164,28 +181,15 @@ function checkEntry(entry: AuditEntry): string[] {
 }
 
 // Table property names; `timestamp`, `etag`, `partitionKey` and `rowKey` are taken by the SDK, hence `entryTime`.
-const STRING_FIELDS = [
-  "runId",
-  "trigger",
-  "mode",
-  "actor",
-  "subscriptionId",
-  "resourceGroup",
-  "jobName",
-  "jobId",
-  "jobType",
-  "stateBefore",
-  "ageBasis",
-  "rule",
-  "action",
-  "phase",
-  "outcome",
-  "reason",
-  "errorCode",
-  "errorMessage",
-  "stateAfter",
-  "policyHash",
-] as const satisfies readonly (keyof AuditEntry)[];
+const NOT_TEXT = new Set([
+  "timestamp",
+  "seq",
+  "ageDays",
+  "durationMs",
+  "httpStatus",
+  "cancelRequestedBefore",
+]);
+const STRING_FIELDS = AUDIT_FIELDS.filter((field) => !NOT_TEXT.has(field));
 // Typed explicitly: the service would store a whole JS number as Int32 (seq can pass 2^31 with part blocks).
 const DOUBLE_FIELDS = ["seq", "ageDays", "durationMs"] as const satisfies readonly (keyof AuditEntry)[];
 

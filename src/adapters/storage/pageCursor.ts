@@ -35,7 +35,7 @@ export function decodeCursor(
   cursor: string,
   kind: string,
   filters: Record<string, unknown>,
-  rowKeyPattern: RegExp,
+  isRowKey: (key: string) => boolean,
 ): string {
   let body: Partial<CursorBody> | undefined;
   try {
@@ -49,7 +49,7 @@ export function decodeCursor(
     body.v !== 1 ||
     body.t !== kind ||
     typeof body.k !== "string" ||
-    !rowKeyPattern.test(body.k)
+    !isRowKey(body.k)
   ) {
     throw new ValidationError([
       {

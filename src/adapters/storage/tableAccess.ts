@@ -42,6 +42,33 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
 
+export interface TableStoreOptions {
+  /** Creates the tables once; every operation awaits it. */
+  ready?: () => Promise<void>;
+  retry?: RetryOptions;
+  clock?: () => Date;
+  /** Transactions in flight at once. */
+  concurrency?: number;
+}
+
+/** What every store holds: its table, the shared table creation, the retry rule, the clock. */
+export abstract class TableStore {
+  protected readonly ready: () => Promise<void>;
+  protected readonly retry: RetryOptions;
+  protected readonly clock: () => Date;
+  protected readonly concurrency: number;
+
+  constructor(
+    protected readonly table: TableLike,
+    options: TableStoreOptions = {},
+  ) {
+    this.ready = options.ready ?? (() => Promise.resolve());
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.clock = options.clock ?? (() => new Date());
+    this.concurrency = options.concurrency ?? 8;
+  }
+}
+
 /** HTTP status of a RestError-like failure, if it has one. */
 export function statusOf(err: unknown): number | undefined {
   const status = (err as { statusCode?: unknown } | null)?.statusCode;

@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStorage, parseStorageSettings, type Storage } from "../../../../src/adapters/storage";
+import type { Storage } from "../../../../src/adapters/storage";
 import type { AuditEntry } from "../../../../src/domain/records";
 import type { AuditQuery } from "../../../../src/engine/ports";
 import { AuditWriteError, ValidationError } from "../../../../src/errors";
 import { startAzurite, type AzuriteProcess } from "../../../../src/localHost/azuriteProcess";
+import { testStorage } from "../../../support/testStorage";
 import { fullEntry, jobIdOf, minimalEntry, SUB_A, SUB_B } from "../../../support/auditEntries";
 
 const NOW = new Date("2026-11-25T00:00:00.000Z");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let azurite: AzuriteProcess;
-let prefixCount = 0;
 
 function storage(): Storage {
-  const conn = parseStorageSettings({ JANITOR_STORAGE: azurite.connectionString });
-  return createStorage(conn, {
-    tablePrefix: `T${Date.now().toString(36)}${prefixCount++}`,
-    clock: () => NOW,
-    retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
-  });
+  return testStorage(azurite.connectionString, () => NOW);
 }
 
 const key = (e: AuditEntry) => `${e.runId}#${e.seq}`;
@@ -96,6 +91,13 @@ describe("audit log on Azurite", () => {
       fullEntry({ runId: "run-1", seq: 2, timestamp: new Date(t0 + 1000).toISOString(), jobName: "job-y" }),
       fullEntry({ runId: "run-2", seq: 1, timestamp: new Date(t0 + 10 * DAY).toISOString(), jobId: jobX }),
       fullEntry({ runId: "run-3", seq: 1, timestamp: new Date(t0 + 40 * DAY).toISOString(), jobId: jobX }),
+      // Same subscription, a job id that starts like jobX's.
+      fullEntry({
+        runId: "run-3",
+        seq: 2,
+        timestamp: new Date(t0 + 40 * DAY).toISOString(),
+        jobId: `${jobX}1`,
+      }),
     ];
     await audit.append(entries);
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createQueueClient,
-  createStorage,
   newRunId,
   parseStorageSettings,
   type Storage,
@@ -9,19 +8,14 @@ import {
 import type { Observation } from "../../../../src/domain/records";
 import { ConcurrencyError, NotFoundError, ValidationError } from "../../../../src/errors";
 import { startAzurite, type AzuriteProcess } from "../../../../src/localHost/azuriteProcess";
+import { testStorage } from "../../../support/testStorage";
 import { jobIdOf, runRecord, SUB_A, SUB_B } from "../../../support/auditEntries";
 
 let azurite: AzuriteProcess;
-let prefixCount = 0;
 let now = new Date("2026-11-21T10:00:00.000Z");
 
 function storage(): Storage {
-  const conn = parseStorageSettings({ JANITOR_STORAGE: azurite.connectionString });
-  return createStorage(conn, {
-    tablePrefix: `R${Date.now().toString(36)}${prefixCount++}`,
-    clock: () => now,
-    retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
-  });
+  return testStorage(azurite.connectionString, () => now);
 }
 
 beforeAll(async () => {
