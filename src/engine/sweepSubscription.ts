@@ -135,6 +135,9 @@ export async function sweepSubscription(
     });
 
   const leaseKey = `subscription:${subscriptionId}`;
+  // Reading the observations needs no lease; doing it alongside saves a round trip per subscription.
+  const loading = ctx.observations.loadSubscription(subscriptionId);
+  loading.catch(() => undefined); // awaited below, or dropped with the lease
   let lease = await ctx.leases.acquire(leaseKey, ctx.holder, ctx.leaseTtlMs);
   // A redelivered work item (same run and part, so the same holder name) takes its own lease back; nothing
   // else does until the lease expires.
@@ -159,6 +162,7 @@ export async function sweepSubscription(
     return result;
   }
 
+  let saving: Promise<void> | undefined;
   try {
     result.counts.subscriptionsScanned = 1;
     if (earlier) {
@@ -174,7 +178,7 @@ export async function sweepSubscription(
       });
       result.counts = addCounts(result.counts, closed);
     }
-    const stored = await ctx.observations.loadSubscription(subscriptionId);
+    const stored = await loading;
     const seen = new Set<string>();
     const upserts: Observation[] = [];
     const removals: string[] = [];
@@ -247,7 +251,9 @@ export async function sweepSubscription(
 
     // Observations of jobs no longer listed are dropped, but only when we know the listing was complete.
     if (!listingProblem) for (const key of stored.keys()) if (!seen.has(key)) removals.push(key);
-    await ctx.observations.save(subscriptionId, { upserts, removals });
+    // Saved while the actions go on; awaited before the lease is released.
+    saving = ctx.observations.save(subscriptionId, { upserts, removals });
+    saving.catch(() => undefined);
 
     // 2. Fail closed: an incomplete listing gets no actions this run.
     if (listingProblem) {
@@ -274,6 +280,7 @@ export async function sweepSubscription(
         entries.push(decisionEntry(c.job, c.decision, outcome, listingProblem.reason));
       }
       await trail.write(entries);
+      await saving;
       return result;
     }
 
@@ -304,6 +311,7 @@ export async function sweepSubscription(
         entries.push(decisionEntry(c.job, c.decision, "skipped", "breaker-tripped"));
       }
       await trail.write(entries);
+      await saving;
       return result;
     }
 
@@ -313,39 +321,47 @@ export async function sweepSubscription(
     let deferRest: Reason | undefined;
     // Entries that need not precede an action (planned, deferred) are written in batches; an action's intent
     // is written on its own, after everything before it.
+    // An action's outcome entry goes out with the next action's intent, in one append, before that action
+    // starts: the same order, half the writes. What is left is written at the end.
     const pending: AuditEntry[] = [];
-    for (const [index, c] of candidates.entries()) {
-      let deferReason: Reason | undefined = deferRest;
-      // Another part of the run could not write its audit entries: stop starting actions everywhere.
-      if (!deferReason && ctx.signal?.aborted) deferReason = "audit-failed";
-      if (!deferReason && index >= limits.maxActionsPerSubscription) deferReason = "cap-subscription";
-      else if (!deferReason && index >= granted) deferReason = "cap-run";
-      else if (!deferReason && ctx.arm.timeLeftMs() < ctx.actionMarginMs) deferReason = "deadline";
-      if (deferReason) {
-        count("deferred");
-        tally(deferReason);
-        report(c.job, c.decision, "deferred", deferReason);
-        pending.push(decisionEntry(c.job, c.decision, "deferred", deferReason));
-        continue;
+    try {
+      for (const [index, c] of candidates.entries()) {
+        let deferReason: Reason | undefined = deferRest;
+        // Another part of the run could not write its audit entries: stop starting actions everywhere.
+        if (!deferReason && ctx.signal?.aborted) deferReason = "audit-failed";
+        if (!deferReason && index >= limits.maxActionsPerSubscription) deferReason = "cap-subscription";
+        else if (!deferReason && index >= granted) deferReason = "cap-run";
+        else if (!deferReason && ctx.arm.timeLeftMs() < ctx.actionMarginMs) deferReason = "deadline";
+        if (deferReason) {
+          count("deferred");
+          tally(deferReason);
+          report(c.job, c.decision, "deferred", deferReason);
+          pending.push(decisionEntry(c.job, c.decision, "deferred", deferReason));
+          continue;
+        }
+        if (mode === "plan") {
+          count("planned");
+          tally("rule-matched");
+          report(c.job, c.decision, "planned");
+          pending.push(decisionEntry(c.job, c.decision, "planned", "rule-matched"));
+          continue;
+        }
+        const acted = await actOnJob(ctx, trail, c, pending.splice(0));
+        pending.push(acted.entry);
+        const key = outcomeCounter(acted.outcome, c.decision.action);
+        if (key) result.counts[key]++;
+        tally(acted.reason);
+        report(c.job, c.decision, acted.outcome, acted.reason);
+        if (acted.outcome === "deferred" && acted.reason === "throttled") deferRest = "throttled";
       }
-      if (mode === "plan") {
-        count("planned");
-        tally("rule-matched");
-        report(c.job, c.decision, "planned");
-        pending.push(decisionEntry(c.job, c.decision, "planned", "rule-matched"));
-        continue;
-      }
+    } finally {
+      // Also after an error between actions (not after a failed audit write: its entries left with it).
       await trail.write(pending.splice(0));
-      const acted = await actOnJob(ctx, trail, c);
-      const key = outcomeCounter(acted.outcome, c.decision.action);
-      if (key) result.counts[key]++;
-      tally(acted.reason);
-      report(c.job, c.decision, acted.outcome, acted.reason);
-      if (acted.outcome === "deferred" && acted.reason === "throttled") deferRest = "throttled";
     }
-    await trail.write(pending);
+    await saving;
     return result;
   } finally {
+    await saving?.catch(() => undefined);
     await ctx.leases.release(lease).catch(() => undefined);
     ctx.arm.pacer.forget(subscriptionId);
   }
@@ -357,14 +373,21 @@ interface ActResult {
 }
 
 /**
- * One action, in the order the contract asks: intent entry, fresh read and a new decision, the request, a check
- * of the result, outcome entry. Once the intent is written an outcome entry always follows.
+ * One action, in the order the contract asks: intent entry (written together with `earlier` entries that were
+ * waiting), fresh read and a new decision, the request, a check of the result. Returns the outcome entry, which
+ * the caller writes before anything else is sent.
  */
-async function actOnJob(ctx: SweepContext, trail: AuditTrail, c: Candidate): Promise<ActResult> {
+async function actOnJob(
+  ctx: SweepContext,
+  trail: AuditTrail,
+  c: Candidate,
+  earlier: AuditEntry[],
+): Promise<ActResult & { entry: AuditEntry }> {
   const { job, decision } = c;
   const action = decision.action;
   const base = { ageDays: decision.ageDays, ageBasis: decision.ageBasis, rule: decision.rule, action };
   await trail.write([
+    ...earlier,
     trail.entry({ ...jobAuditFields(job), ...base, phase: "intent", reason: "rule-matched" }),
   ]);
 
@@ -380,18 +403,16 @@ async function actOnJob(ctx: SweepContext, trail: AuditTrail, c: Candidate): Pro
     };
   }
   const { outcome: o, reason, ...details } = outcome;
-  await trail.write([
-    trail.entry({
-      ...jobAuditFields(job),
-      ...base,
-      ...details,
-      phase: "outcome",
-      outcome: o,
-      reason,
-      durationMs: Date.now() - started,
-    }),
-  ]);
-  return { outcome: o, reason };
+  const entry = trail.entry({
+    ...jobAuditFields(job),
+    ...base,
+    ...details,
+    phase: "outcome",
+    outcome: o,
+    reason,
+    durationMs: Date.now() - started,
+  });
+  return { outcome: o, reason, entry };
 }
 
 async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & Partial<AuditEntry>> {
