@@ -1,6 +1,7 @@
 // The timer and the poison queue of the Functions app on the local host.
 import { describe, expect, it } from "vitest";
 import { createQueueClient, createStorage, parseStorageSettings } from "../../src/adapters/storage";
+import { DEFAULT_POLICY } from "../../src/domain/policy";
 import { JanitorEngine } from "../../src/engine/janitorEngine";
 import { appBuilt, waitForRun, withAppStack } from "../support/appStack";
 import { guid, seedJob, subscription } from "../support/jobFactory";
@@ -43,16 +44,7 @@ describe.skipIf(!appBuilt)("timer and poison queue", () => {
           listSubscriptions: async () => SUBS.map((s) => ({ subscriptionId: s, state: "Enabled" })),
         },
       },
-      {
-        version: 1,
-        rules: [],
-        scope: {
-          subscriptions: ["*"],
-          excludeSubscriptions: [],
-          resourceGroups: ["*"],
-          excludeResourceGroups: [],
-          jobTypes: ["Import", "Export"],
-        },
+      { ...DEFAULT_POLICY, rules: [] },
         exemptions: { tags: {}, jobNames: [] },
         guards: { gracePeriod: "P1D", skipCreatingWithTrackingNumber: true, closedCountsAsCompleted: false },
         limits: {
