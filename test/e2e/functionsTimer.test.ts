@@ -45,15 +45,6 @@ describe.skipIf(!appBuilt)("timer and poison queue", () => {
         },
       },
       { ...DEFAULT_POLICY, rules: [] },
-        exemptions: { tags: {}, jobNames: [] },
-        guards: { gracePeriod: "P1D", skipCreatingWithTrackingNumber: true, closedCountsAsCompleted: false },
-        limits: {
-          maxActionsPerRun: 100,
-          maxActionsPerSubscription: 25,
-          maxEligibleFraction: 0.5,
-          minJobsForFraction: 10,
-        },
-      },
       "0000000000000000",
     );
     const runId = `20260101T000000Z-${Date.now().toString(16)}`;
