@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `node bin/ie-janitor.js ...` in a child process, with `--emulator` so no Azure and
 // no settings are needed. Needs the build (`npm test` builds first).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,6 +86,46 @@ describe.skipIf(!built)("ie-janitor CLI (built)", () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ action: "none", reason: "exempt-tag", eligible: false });
   });
+
+  // On a terminal (a pty made by util-linux `script`), apply shows the plan and asks for the number of actions.
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+  it.skipIf(!hasScript)(
+    "apply on a terminal acts only when the number of actions is typed back",
+    async () => {
+      const typed = async (answer: string) => {
+        const child = spawn(
+          "script",
+          [
+            "-qec",
+            `${process.execPath} ${path.join(root, "bin/ie-janitor.js")} apply --emulator`,
+            "/dev/null",
+          ],
+          {
+            cwd: root,
+            env: { PATH: process.env.PATH ?? "" },
+            stdio: ["pipe", "pipe", "pipe"],
+          },
+        );
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (/Type (\d+) to/.test(out) && !child.stdin.writableEnded) {
+            const count = /Type (\d+) to/.exec(out)![1]!;
+            child.stdin.end(`${answer === "right" ? count : "0"}\n`);
+          }
+        });
+        const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+        return { code, out };
+      };
+      const wrong = await typed("wrong");
+      expect(wrong.code).toBe(0);
+      expect(wrong.out).toContain("Cancelled: nothing was changed");
+      expect(wrong.out).not.toContain("succeeded  rule-matched");
+      const right = await typed("right");
+      expect(right.code).toBe(0);
+      expect(right.out).toMatch(/delete\s+succeeded\s+rule-matched/);
+    },
+  );
 
   it.each([
     [["plan", "--bogus"], "unknown option"],
