@@ -4,7 +4,7 @@
 // - Each entry is stored as up to three copies of one row (same properties) in three partitions:
 //     time copy  PK `t<999999 - UTC day number>-<yyyymmdd>` (e.g. `t979222-20261120`)  RK = T
 //     run copy   PK `r-<runId>`                                                       RK = T
-//     job copy   PK `j-<subscription id from the job id>`                             RK = `<job id>~` + T
+//     job copy   PK `j-<subscription id from the job id>-<hash bucket 0-f>`           RK = `<job id>~` + T
 //   where T = `<13-digit inverted epoch ms>-<runId>-<12-digit inverted seq>`; ids are lower-cased where ARM is
 //   case-insensitive and key-encoded (tableKeys.encodeKeyPart). Entries without a job have no job copy.
 // - Inverted milliseconds (not .NET ticks, which overflow JS numbers) sort the newest first within a partition,
@@ -13,14 +13,14 @@
 //   the days, RowKey range of the milliseconds); a run is one partition, a job one RowKey prefix range of one
 //   partition (with the same time bounds when a range is given). Nothing scans the table.
 // - Full copies rather than pointer rows: a lookup reads rows directly, with no point read per entry. Copies
-//   are grouped so that what one call writes shares partitions: a day, a run, a subscription (a sweep works
-//   per subscription), and goes in transactions of up to 100 rows. A transaction holds one partition only,
-//   so the copies cannot share one: time copies are written first, then run and job copies. A write that
-//   fails half way rejects; the engine stops acting, and writing the same entries again completes it: a row
-//   that already exists with the same content counts as written (that is also how a retried batch whose
-//   first attempt did land is recognised), while a row with the same key and other content is a collision and
-//   fails. Nothing is ever updated or upserted. Retention deletes the copies before the time row, so an
-//   interrupted purge is finished by the next one; the time rows are always the complete set.
+//   are grouped so that what one call writes shares partitions (a day, a run, a subscription's 16 job
+//   buckets; a sweep works per subscription) and goes in transactions of up to 100 rows. A transaction holds
+//   one partition only, so the copies cannot share one: time copies are written first, then run and job
+//   copies. A write that fails half way rejects; the engine stops acting, and writing the same entries again
+//   completes it: a row that already exists with the same content counts as written (that is also how a
+//   retried batch whose first attempt did land is recognised), while a row with the same key and other
+//   content is a collision and fails. Nothing is ever updated or upserted. Retention deletes the copies
+//   before the time row, so an interrupted purge is finished by the next one; the time rows are the full set.
 // - Cursors carry the last RowKey returned and a hash of the filters (pageCursor.ts).
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { parseAuditQuery } from "../../domain/auditFilter";

@@ -1,5 +1,6 @@
 // One audit entry <-> its table rows: checks every field before anything is written, and spells the keys.
 // The key design itself is described at the top of TableAuditStore.ts.
+import { createHash } from "node:crypto";
 import { AUDIT_FIELDS } from "../../domain/auditCsv";
 import { isPlainText, RUN_ID_PATTERN } from "../../domain/auditFilter";
 import type { AuditEntry } from "../../domain/records";
@@ -63,12 +64,16 @@ export function timePartition(ms: number): string {
 export const TIME_PARTITION_END = "u";
 export const runPartition = (runId: string) => `r-${encodeKeyPart(runId)}`;
 /**
- * Job copies are grouped per subscription (taken from the job id, so a query by job id alone finds it): the
- * entries one sweep writes share a partition and go in transactions of 100, as the other copies do.
+ * Job copies are grouped per subscription (taken from the job id, so a query by job id alone finds it) and
+ * spread over 16 buckets by a hash of the job id: the entries one sweep writes share a few partitions and go
+ * in transactions of up to 100, while no partition grows with the whole subscription's history (Azurite looks
+ * rows up per partition, so a huge one makes every insert slow).
  */
 export function jobPartition(jobId: string): string {
-  const subscription = /^\/subscriptions\/([^/]+)\//i.exec(jobId)?.[1] ?? "-";
-  return `j-${encodeKeyPart(subscription.toLowerCase())}`;
+  const id = jobId.toLowerCase();
+  const subscription = /^\/subscriptions\/([^/]+)\//.exec(id)?.[1] ?? "-";
+  const bucket = createHash("sha256").update(id, "utf8").digest("hex").charAt(0);
+  return `j-${encodeKeyPart(subscription)}-${bucket}`;
 }
 /** Within it, one job's entries are the RowKeys starting with the job's prefix (`~` never occurs in a key part). */
 export const jobRowPrefix = (jobId: string) => `${encodeKeyPart(jobId.toLowerCase())}~`;
