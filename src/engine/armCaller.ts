@@ -62,9 +62,10 @@ export class ArmCaller {
     subscriptionId: string,
     kind: ArmOperationKind,
     send: (signal?: AbortSignal) => Promise<ArmResult<T>>,
-    options: { signal?: AbortSignal; retryTransient?: boolean } = {},
+    options: { signal?: AbortSignal; retryTransient?: boolean; retryThrottled?: boolean } = {},
   ): Promise<ArmResult<T>> {
     const retryTransient = options.retryTransient ?? true;
+    const retryThrottled = options.retryThrottled ?? true;
     for (let attempt = 1; ; attempt++) {
       if (await this.pacer.acquire(subscriptionId, kind, options.signal)) this.stats.pacingWaits++;
       this.stats.requests[kind]++;
@@ -77,6 +78,7 @@ export class ArmCaller {
       if (failure.kind === "throttled") {
         this.stats.throttled++;
         this.pacer.throttled(subscriptionId, kind);
+        if (!retryThrottled) return result;
         waitMs = failure.retryAfterMs ?? this.backoff(attempt);
         if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.retry.maxRetryAfterMs)
           return result;
@@ -91,6 +93,25 @@ export class ArmCaller {
       this.stats.retries++;
       await this.sleep(waitMs, options.signal);
     }
+  }
+
+  /**
+   * After a 429 on an action (sent with `retryThrottled: false`): waits as asked when that fits the retry policy
+   * and the deadline, and resolves true; the caller then re-reads the job before sending anything again, since
+   * it may have changed state meanwhile.
+   */
+  async waitOutThrottle(
+    failure: { retryAfterMs?: number },
+    attempt: number,
+    keepMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const waitMs = failure.retryAfterMs ?? this.backoff(attempt);
+    if (attempt >= this.retry.maxAttempts || waitMs > this.retry.maxRetryAfterMs) return false;
+    if (this.timeLeftMs() - waitMs < keepMs) return false;
+    this.stats.retries++;
+    await this.sleep(waitMs, signal);
+    return true;
   }
 
   /** Milliseconds left before the run must stop starting new work. */

@@ -23,6 +23,8 @@ type EntryFields = Omit<
  * own block of a million numbers (`seqBase`); the run itself uses block 0.
  */
 export const SEQ_BLOCK = 1_000_000;
+/** Each subscription's block is split between delivery attempts of its work item (at most 10). */
+export const SEQ_ATTEMPT = SEQ_BLOCK / 10;
 
 export class AuditTrail {
   private seq = 0;
@@ -36,8 +38,10 @@ export class AuditTrail {
 
   entry(fields: EntryFields): AuditEntry {
     this.seq++;
-    if (this.seq >= SEQ_BLOCK)
-      throw new AuditWriteError(`more than ${SEQ_BLOCK - 1} audit entries in one part`);
+    if (this.seq >= SEQ_ATTEMPT)
+      throw new AuditWriteError(
+        `more than ${SEQ_ATTEMPT - 1} audit entries for one subscription in one attempt`,
+      );
     return {
       timestamp: this.now().toISOString(),
       runId: this.run.runId,

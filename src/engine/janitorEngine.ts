@@ -7,7 +7,7 @@ import { matchesSubscriptionScope } from "../domain/subscriptionScope";
 import { JanitorError, NotFoundError } from "../errors";
 import { LocalBudget, RunRecordBudget, type ActionBudget } from "./actionBudget";
 import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./armCaller";
-import { AuditTrail, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
+import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
 import { ArmPacer, ARM_LIMITS, realSleep, type PacingLimits, type Sleep } from "./pacing/armPacer";
 import type {
   ArmFailure,
@@ -18,7 +18,7 @@ import type {
   RunStore,
   SubscriptionDiscovery,
 } from "./ports";
-import { readEarlierAttempts, SEQ_ATTEMPT } from "./recoverAttempt";
+import { readEarlierAttempts } from "./recoverAttempt";
 import { sweepSubscription, type DecisionReport, type SubscriptionSweepResult } from "./sweepSubscription";
 
 export interface EngineServices {
@@ -213,6 +213,8 @@ export class JanitorEngine {
     const run = await this.mustGetRun(part.runId);
     if (isFinal(run) || run.partsCompleted?.includes(part.index)) return run;
     const attempt = Math.min(options.attempt ?? 0, MAX_ATTEMPTS);
+    // The kill switch also stops parts queued before it was set.
+    if (this.paused) return this.pausePart(run, part, attempt);
     const arm = new ArmCaller(
       new ArmPacer(this.options.pacing, this.options.sleep),
       options.deadline.getTime(),
@@ -220,6 +222,7 @@ export class JanitorEngine {
       this.options.sleep,
     );
     this.armStats.push(arm.stats);
+    if (this.armStats.length > 100) this.armStats.shift(); // a long-lived worker keeps only recent figures
     const abort = new AbortController();
     const forward = () => abort.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", forward, { once: true });
@@ -326,16 +329,63 @@ export class JanitorEngine {
   async executeRun(
     request: RunRequest,
     runId: string,
-    options: Omit<SweepPartOptions, "attempt">,
+    options: Omit<SweepPartOptions, "attempt"> & {
+      /** A lower cap than the policy's for this run (e.g. the number of actions an operator confirmed). */
+      maxActions?: number;
+    },
   ): Promise<RunRecord> {
     await this.requestRun(request, runId);
-    const { run, parts } = await this.planRun(runId);
-    if (parts.length === 0) return run;
-    // One process: a single part holding every subscription, swept `concurrency` at a time.
-    const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
-    await this.services.runs.update(runId, (r) => ({ ...r, partsTotal: 1 }));
-    // Nobody else sweeps this run: the cap can be counted here rather than on the run record.
-    return this.sweepPart(all, { ...options, budget: new LocalBudget(this.policy.limits.maxActionsPerRun) });
+    try {
+      const { run, parts } = await this.planRun(runId);
+      if (parts.length === 0) return run;
+      // One process: a single part holding every subscription, swept `concurrency` at a time.
+      const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
+      await this.services.runs.update(runId, (r) => ({ ...r, partsTotal: 1 }));
+      // Nobody else sweeps this run: the cap can be counted here rather than on the run record.
+      const cap = Math.min(this.policy.limits.maxActionsPerRun, options.maxActions ?? Infinity);
+      return await this.sweepPart(all, { ...options, budget: new LocalBudget(cap) });
+    } catch (err) {
+      // Never leave a run queued or running: it is failed, with what went wrong.
+      await this.finalizeFailed(runId, `run stopped: ${(err as Error)?.message ?? String(err)}`).catch(
+        () => undefined,
+      );
+      throw err;
+    }
+  }
+
+  /** Marks a run failed when it could not be handed on (e.g. the queue was unreachable). */
+  async failRun(runId: string, message: string): Promise<RunRecord> {
+    return this.finalizeFailed(runId, message);
+  }
+
+  private async pausePart(run: RunRecord, part: WorkPart, attempt: number): Promise<RunRecord> {
+    const entries = part.subscriptions.map((s) => {
+      const trail = this.trail(run, s.slot, attempt);
+      return {
+        trail,
+        entry: trail.entry({
+          subscriptionId: s.subscriptionId,
+          action: "none" as const,
+          phase: "outcome" as const,
+          outcome: "skipped" as const,
+          reason: "paused" as const,
+        }),
+      };
+    });
+    for (const { trail, entry } of entries) await trail.write([entry]);
+    await this.services.runs.update(run.runId, (r) => {
+      if (r.partsCompleted?.includes(part.index)) return r;
+      return {
+        ...r,
+        counts: addCounts(r.counts, { subscriptionsSkipped: part.subscriptions.length }),
+        partsDone: (r.partsDone ?? 0) + 1,
+        partsCompleted: [...(r.partsCompleted ?? []), part.index],
+        status: "paused",
+        finishedAt: r.finishedAt ?? this.options.now().toISOString(),
+        error: joinErrors(r.error, ["JANITOR_PAUSED is set: the rest of the run was not swept"]),
+      };
+    });
+    return this.mustGetRun(run.runId);
   }
 
   /** What the policy decides for one job right now, read live; acts on nothing and writes nothing. */
@@ -380,7 +430,16 @@ export class JanitorEngine {
       if (seen.has(id)) continue;
       seen.add(id);
       if (wanted && !wanted.includes(id)) continue;
-      if (!matchesSubscriptionScope(this.policy, sub.subscriptionId)) continue;
+      if (!matchesSubscriptionScope(this.policy, sub.subscriptionId)) {
+        // Asked for by name but outside the policy's scope: say so rather than drop it silently.
+        if (wanted)
+          skipped.push({
+            subscriptionId: sub.subscriptionId,
+            reason: "out-of-scope",
+            detail: "excluded by the policy's scope",
+          });
+        continue;
+      }
       if (!scannable.has(sub.state.toLowerCase())) {
         skipped.push({
           subscriptionId: sub.subscriptionId,
@@ -404,7 +463,8 @@ export class JanitorEngine {
       trigger: run.trigger,
       mode: run.mode,
       actor: run.requestedBy,
-      policyHash: run.policyHash,
+      // The policy this engine decides with (the run record keeps the one in force when it was requested).
+      policyHash: this.policyHash,
     };
     return new AuditTrail(
       this.services.audit,
@@ -446,6 +506,8 @@ function isFinal(run: RunRecord): boolean {
 export function finalStatus(run: RunRecord): RunRecord["status"] {
   if (run.auditFailed) return "failed";
   if ((run.partsTotal ?? 0) > 0 && (run.partsFailed ?? 0) >= (run.partsTotal ?? 0)) return "failed";
+  const { subscriptionsScanned, subscriptionsFailed } = run.counts;
+  if (subscriptionsScanned > 0 && subscriptionsFailed >= subscriptionsScanned) return "failed";
   if (run.counts.subscriptionsFailed > 0 || run.counts.breakersTripped > 0 || (run.partsFailed ?? 0) > 0)
     return "partial";
   return "succeeded";

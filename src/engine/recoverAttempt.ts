@@ -1,10 +1,7 @@
 import type { AuditEntry, RunCounts } from "../domain/records";
 import type { ArmCaller } from "./armCaller";
-import { shortMessage, SEQ_BLOCK, type AuditTrail } from "./auditTrail";
+import { shortMessage, SEQ_ATTEMPT, SEQ_BLOCK, type AuditTrail } from "./auditTrail";
 import type { AuditStore, JobsGateway } from "./ports";
-
-/** Each subscription's seq block is split between delivery attempts of its work item. */
-export const SEQ_ATTEMPT = SEQ_BLOCK / 10;
 
 /** What an earlier, interrupted attempt at a subscription left behind. */
 export interface EarlierAttempt {

@@ -7,7 +7,8 @@ import type { ArmCaller } from "./armCaller";
 import { jobAuditFields, shortMessage, type AuditTrail } from "./auditTrail";
 import type { ActionBudget } from "./actionBudget";
 import { closeDanglingIntents, type EarlierAttempt } from "./recoverAttempt";
-import type { ArmFailure, JobsGateway, LeaseStore, ObservationStore } from "./ports";
+import { AuditWriteError } from "../errors";
+import type { ArmFailure, ArmResult, JobsGateway, LeaseStore, ObservationStore } from "./ports";
 
 /** One job's decision as the CLI's `--json` and progress output show it (PRODUCT.md section 6). */
 export interface DecisionReport {
@@ -209,9 +210,11 @@ export async function sweepSubscription(
       const now = ctx.now();
       const entries: AuditEntry[] = [];
       for (const job of page.value.jobs) {
-        result.counts.jobsSeen++;
         const key = job.id.toLowerCase();
+        // A job that moved between pages while we listed is decided once.
+        if (seen.has(key)) continue;
         seen.add(key);
+        result.counts.jobsSeen++;
         const previous = stored.get(key);
         const decision = decideJob(job, { policy: ctx.policy, now, observation: previous });
         if (decision.observation) {
@@ -346,7 +349,7 @@ export async function sweepSubscription(
           pending.push(decisionEntry(c.job, c.decision, "planned", "rule-matched"));
           continue;
         }
-        const acted = await actOnJob(ctx, trail, c, pending.splice(0));
+        const acted = await actOnJob(ctx, trail, c, pending);
         pending.push(acted.entry);
         const key = outcomeCounter(acted.outcome, c.decision.action);
         if (key) result.counts[key]++;
@@ -355,10 +358,17 @@ export async function sweepSubscription(
         if (acted.outcome === "deferred" && acted.reason === "throttled") deferRest = "throttled";
       }
     } finally {
-      // Also after an error between actions (not after a failed audit write: its entries left with it).
+      // Also after an error between actions; entries of a failed audit write are tried once more here.
       await trail.write(pending.splice(0));
     }
     await saving;
+    return result;
+  } catch (err) {
+    // The audit log failing stops the whole run (the caller's business). Anything else fails this
+    // subscription only, keeping the counts of what was already done and recorded.
+    if (err instanceof AuditWriteError) throw err;
+    result.counts.subscriptionsFailed = 1;
+    result.error = `sweep stopped: ${shortMessage((err as Error)?.message ?? String(err))}`;
     return result;
   } finally {
     await saving?.catch(() => undefined);
@@ -390,6 +400,8 @@ async function actOnJob(
     ...earlier,
     trail.entry({ ...jobAuditFields(job), ...base, phase: "intent", reason: "rule-matched" }),
   ]);
+  // Only once they are stored: entries of a failed write stay pending and are tried again at the end.
+  earlier.length = 0;
 
   const started = Date.now();
   let outcome: ActResult & Partial<AuditEntry>;
@@ -418,47 +430,73 @@ async function actOnJob(
 async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & Partial<AuditEntry>> {
   const ref = jobRefOf(c.job);
   const sub = ref.subscriptionId;
-  const signal = ctx.signal;
+  // No abort signal from here on: once an intent is written the action runs to a recorded outcome, even when
+  // another part of the run asked everyone to stop starting new work.
+  for (let attempt = 1; ; attempt++) {
+    // Re-read right before acting and decide again on what the service says now.
+    const fresh = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s));
+    if (!fresh.ok) return failureOutcome(fresh.failure, "read");
+    const recheck = recheckBeforeAction(c.decision, fresh.value, { policy: ctx.policy, now: ctx.now() });
+    if (!recheck.proceed)
+      return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
+    // A request may take up to the ARM timeout, and its check another: do not start one that could outlive the run.
+    if (ctx.arm.timeLeftMs() < ctx.actionMarginMs / 2)
+      return { outcome: "deferred", reason: "deadline", stateAfter: fresh.value.state };
 
-  // Re-read right before acting and decide again on what the service says now.
-  const fresh = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
-  if (!fresh.ok) return failureOutcome(fresh.failure, "read");
-  const recheck = recheckBeforeAction(c.decision, fresh.value, { policy: ctx.policy, now: ctx.now() });
-  if (!recheck.proceed) return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
-
-  if (c.decision.action === "cancel") {
-    const sent = await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), {
-      signal,
-      retryTransient: false,
-    });
-    if (sent.ok) {
-      // Best effort by the service's own terms: success means the job now reports cancelRequested.
-      if (sent.value.cancelRequested === true)
-        return {
-          outcome: "succeeded",
-          reason: "rule-matched",
-          httpStatus: sent.status,
-          stateAfter: sent.value.state,
-        };
-      return {
-        outcome: "failed",
-        reason: "service-refused",
-        httpStatus: sent.status,
-        stateAfter: sent.value.state,
-        errorMessage: "cancel answered without cancelRequested: true",
-      };
+    const sent =
+      c.decision.action === "cancel"
+        ? await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), {
+            retryTransient: false,
+            retryThrottled: false,
+          })
+        : await ctx.arm.call(sub, "delete", (s) => ctx.gateway.deleteJob(ref, s), {
+            retryTransient: false,
+            retryThrottled: false,
+          });
+    // A 429 means nothing was done: wait if it fits, then start again from the re-read.
+    if (!sent.ok && sent.failure.kind === "throttled") {
+      if (await ctx.arm.waitOutThrottle(sent.failure, attempt, ctx.actionMarginMs)) continue;
+      return failureOutcome(sent.failure, "action");
     }
-    return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
+    return c.decision.action === "cancel"
+      ? checkCancel(ctx, c, sent as ArmResult<JobSnapshot>)
+      : checkDelete(ctx, c, sent as ArmResult<void>);
   }
+}
 
-  const sent = await ctx.arm.call(sub, "delete", (s) => ctx.gateway.deleteJob(ref, s), {
-    signal,
-    retryTransient: false,
-  });
+async function checkCancel(
+  ctx: SweepContext,
+  c: Candidate,
+  sent: ArmResult<JobSnapshot>,
+): Promise<ActResult & Partial<AuditEntry>> {
+  if (!sent.ok) return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
+  // Best effort by the service's own terms: success means the job now reports cancelRequested.
+  if (sent.value.cancelRequested === true)
+    return {
+      outcome: "succeeded",
+      reason: "rule-matched",
+      httpStatus: sent.status,
+      stateAfter: sent.value.state,
+    };
+  return {
+    outcome: "failed",
+    reason: "service-refused",
+    httpStatus: sent.status,
+    stateAfter: sent.value.state,
+    errorMessage: "cancel answered without cancelRequested: true",
+  };
+}
+
+async function checkDelete(
+  ctx: SweepContext,
+  c: Candidate,
+  sent: ArmResult<void>,
+): Promise<ActResult & Partial<AuditEntry>> {
   if (!sent.ok && sent.failure.kind !== "transient")
     return withStateAfter(ctx, c, failureOutcome(sent.failure, "action"));
   // Check the result: after a 200, or after a timeout that may or may not have deleted it, the job must be gone.
-  const after = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s), { signal });
+  const ref = jobRefOf(c.job);
+  const after = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s));
   if (!after.ok && after.failure.kind === "gone")
     return {
       outcome: "succeeded",
@@ -471,12 +509,21 @@ async function sendAction(ctx: SweepContext, c: Candidate): Promise<ActResult & 
       ...failureOutcome(sent.failure, "action"),
       stateAfter: after.ok ? after.value.state : undefined,
     };
+  if (!after.ok)
+    return {
+      outcome: "failed",
+      reason: "transient-error",
+      httpStatus: sent.status,
+      errorMessage: shortMessage(
+        `delete answered ${sent.status}, but the check failed: ${failureText(after.failure)}`,
+      ),
+    };
   return {
     outcome: "failed",
     reason: "service-refused",
     httpStatus: sent.status,
-    stateAfter: after.ok ? after.value.state : undefined,
-    errorMessage: after.ok ? "job still present after delete answered 200" : failureText(after.failure),
+    stateAfter: after.value.state,
+    errorMessage: "job still present after delete answered 200",
   };
 }
 
@@ -488,9 +535,7 @@ async function withStateAfter(
 ): Promise<ActResult & Partial<AuditEntry>> {
   if (outcome.outcome !== "refused") return outcome;
   const ref = jobRefOf(c.job);
-  const again = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s), {
-    signal: ctx.signal,
-  });
+  const again = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s));
   return {
     ...outcome,
     stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined,

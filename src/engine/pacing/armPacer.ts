@@ -43,8 +43,6 @@ export const realSleep: Sleep = (ms, signal) =>
 /** Paces ARM requests per subscription and operation kind, and learns from the remaining-headers. */
 export class ArmPacer {
   private readonly buckets = new Map<string, TokenBucket>();
-  /** Requests that had to wait for a token, for the run's figures. */
-  waits = 0;
 
   constructor(
     private readonly limits: PacingLimits | false = ARM_LIMITS,
@@ -61,7 +59,6 @@ export class ArmPacer {
       const waitMs = bucket.tryTake();
       if (waitMs === 0) return waited;
       waited = true;
-      this.waits++;
       await this.sleep(waitMs, signal);
     }
   }
