@@ -8,6 +8,8 @@ import {
   type Storage,
   type StorageConnection,
 } from "./adapters/storage";
+import { readFileSync } from "node:fs";
+import { parsePolicy } from "./domain/policy";
 import { loadPolicy, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
@@ -26,6 +28,38 @@ export function readSettings(env: Env): JanitorSettings {
     arm: () => parseArmSettings(env),
     storage: () => parseStorageSettings(env),
   });
+}
+
+/**
+ * Checks the policy settings synchronously, for the app's start: a bad policy stops the app like any other bad
+ * setting, instead of failing every invocation later.
+ */
+export function checkPolicySettings(env: Env): void {
+  const inline = env.JANITOR_POLICY?.trim();
+  const path = env.JANITOR_POLICY_PATH?.trim();
+  const setting = inline ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
+  try {
+    if (inline && path)
+      throw new ValidationError([
+        { field: "policy", message: "both JANITOR_POLICY and JANITOR_POLICY_PATH are set; set only one" },
+      ]);
+    if (inline) parsePolicy(inline, { format: "json", name: "JANITOR_POLICY" });
+    else if (path) {
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch {
+        throw new ValidationError([{ field: "policy", message: `cannot read the policy file ${path}` }]);
+      }
+      parsePolicy(text, { name: path });
+    }
+  } catch (err) {
+    if (err instanceof ValidationError)
+      throw new SettingsError(
+        err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })),
+      );
+    throw err;
+  }
 }
 
 /** The policy from `JANITOR_POLICY` / `JANITOR_POLICY_PATH` (or an explicit file), as a settings error. */

@@ -11,7 +11,18 @@ export async function startLocalServices(baseEnv: Env): Promise<LocalServices> {
   const { startEmulator } = await import("../emulator/server");
   const { startAzurite } = await import("../localHost/azuriteProcess");
   const { DEMO_POLICY_JSON } = await import("../emulator/demoPolicy");
-  const [emulator, azurite] = await Promise.all([startEmulator({ seed: "demo" }), startAzurite()]);
+  const started = await Promise.allSettled([startEmulator({ seed: "demo" }), startAzurite()]);
+  const [emulatorResult, azuriteResult] = started;
+  if (emulatorResult.status === "rejected" || azuriteResult.status === "rejected") {
+    // Stop whichever did start before reporting the one that did not.
+    if (emulatorResult.status === "fulfilled") await emulatorResult.value.close().catch(() => undefined);
+    if (azuriteResult.status === "fulfilled") await azuriteResult.value.stop().catch(() => undefined);
+    throw emulatorResult.status === "rejected"
+      ? emulatorResult.reason
+      : (azuriteResult as PromiseRejectedResult).reason;
+  }
+  const emulator = emulatorResult.value;
+  const azurite = azuriteResult.value;
   const env: Env = {
     ...baseEnv,
     JANITOR_ARM_ENDPOINT: emulator.endpoint,

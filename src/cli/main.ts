@@ -81,6 +81,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .command("runs")
     .description("list runs, newest first")
     .option("--limit <n>", "how many (default 20)")
+    .option("--cursor <cursor>", "continue from a previous page")
     .option("--json", "print JSON")
     .addOption(emulatorOption)
     .action(async (flags) => {

@@ -1,6 +1,12 @@
 // What every function shares: settings checked once when the app loads (a bad setting stops the app with a
 // message naming it), and the janitor built on first use.
-import { createJanitor, readSettings, type Janitor, type JanitorSettings } from "../composition";
+import {
+  checkPolicySettings,
+  createJanitor,
+  readSettings,
+  type Janitor,
+  type JanitorSettings,
+} from "../composition";
 import { SettingsError } from "../errors";
 import type { Env } from "../settings/settings";
 import { WorkQueues } from "./workQueues";
@@ -14,6 +20,7 @@ export interface AppContext {
 
 export function createAppContext(env: Env): AppContext {
   const settings = readSettings(env);
+  checkPolicySettings(env);
   let janitor: Promise<Janitor> | undefined;
   let queues: Promise<WorkQueues> | undefined;
   return {

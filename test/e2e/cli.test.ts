@@ -130,6 +130,7 @@ describe.skipIf(!built)("ie-janitor CLI (built)", () => {
   it.each([
     [["plan", "--bogus"], "unknown option"],
     [["explain", "not-an-id"], "JOB_RESOURCE_ID"],
+    [["plan", "--subscription", "prod"], "--subscription"],
     [["frobnicate"], "unknown command"],
   ])("bad usage %j exits 2 naming the problem", async (args, message) => {
     const { code, stderr } = await cli(args);

@@ -16,19 +16,29 @@ export interface SweepFlags {
   yes?: boolean;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** CLI runs have no Functions timeout; unless JANITOR_RUN_TIMEOUT says otherwise they may take an hour. */
 const CLI_DEFAULT_TIMEOUT_MS = 60 * 60_000;
 
 /** `ie-janitor plan` and `ie-janitor apply`: one run in this process, recorded like any other (trigger `cli`). */
 export async function runSweepCommand(mode: Mode, flags: SweepFlags, env: Env, io: CliIO): Promise<number> {
+  const badIds = (flags.subscription ?? []).filter((id) => !GUID.test(id));
+  if (badIds.length > 0) {
+    io.stderr(
+      `--subscription: ${badIds.map((id) => JSON.stringify(id)).join(", ")} is not a subscription id (a GUID)\n`,
+    );
+    return EXIT.usage;
+  }
   const janitor = await createJanitor(env, { policyFile: flags.policy });
+  let confirmed: number | undefined;
   if (mode === "apply" && !flags.yes) {
     if (!io.isTTY) {
       io.stderr("apply changes jobs: without a terminal to confirm on, pass --yes\n");
       return EXIT.usage;
     }
     // Show the plan first, then ask for the number of actions it found, typed back.
-    const plan = await sweep(janitor, "plan", flags, env, io);
+    const plan = await sweep(janitor, "plan", flags, env, io, "preview");
     const actions = plan.run.counts.planned;
     if (plan.run.status === "failed") return exitCode(plan.run);
     if (actions === 0) {
@@ -40,12 +50,23 @@ export async function runSweepCommand(mode: Mode, flags: SweepFlags, env: Env, i
       io.stderr("Cancelled: nothing was changed.\n");
       return EXIT.done;
     }
+    // What was confirmed is the most this run may do, even if more became eligible meanwhile.
+    confirmed = actions;
   }
-  const result = await sweep(janitor, mode, flags, env, io);
+  const result = await sweep(janitor, mode, flags, env, io, "result", confirmed);
   return exitCode(result.run);
 }
 
-async function sweep(janitor: Janitor, mode: Mode, flags: SweepFlags, env: Env, io: CliIO) {
+/** `preview`: the plan shown before the confirmation, as a table on stderr (stdout stays for the result). */
+async function sweep(
+  janitor: Janitor,
+  mode: Mode,
+  flags: SweepFlags,
+  env: Env,
+  io: CliIO,
+  purpose: "preview" | "result",
+  maxActions?: number,
+) {
   const decisions: DecisionReport[] = [];
   const runId = newRunId(new Date());
   const timeoutMs = env.JANITOR_RUN_TIMEOUT ? janitor.settings.core.runTimeoutMs : CLI_DEFAULT_TIMEOUT_MS;
@@ -61,6 +82,7 @@ async function sweep(janitor: Janitor, mode: Mode, flags: SweepFlags, env: Env, 
     runId,
     {
       deadline: new Date(Date.now() + timeoutMs),
+      maxActions,
       onDecision: (d) => {
         decisions.push(d);
         progress.decision(d);
@@ -69,7 +91,8 @@ async function sweep(janitor: Janitor, mode: Mode, flags: SweepFlags, env: Env, 
     },
   );
   progress.end();
-  if (flags.json) io.stdout(`${JSON.stringify({ ...run, decisions }, null, 2)}\n`);
+  if (purpose === "preview") io.stderr(decisionTable(decisions));
+  else if (flags.json) io.stdout(`${JSON.stringify({ ...run, decisions }, null, 2)}\n`);
   else io.stdout(decisionTable(decisions));
   io.stderr(summary(run));
   return { run, decisions };

@@ -85,7 +85,18 @@ export async function policyGet(app: AppContext): Promise<HttpResponseInit> {
  * GET /api/health (anonymous): can the app reach its storage and ARM? Says only "ok" or "unreachable" for each,
  * nothing about the environment.
  */
+let lastHealth: { at: number; response: Promise<HttpResponseInit> } | undefined;
+/** Anonymous callers must not be able to spend the app's ARM quota: the answer is reused for a while. */
+const HEALTH_CACHE_MS = 30_000;
+
 export async function health(app: AppContext): Promise<HttpResponseInit> {
+  const now = Date.now();
+  if (!lastHealth || now - lastHealth.at > HEALTH_CACHE_MS)
+    lastHealth = { at: now, response: checkHealth(app) };
+  return lastHealth.response;
+}
+
+async function checkHealth(app: AppContext): Promise<HttpResponseInit> {
   const probe = async (check: () => Promise<unknown>) => {
     try {
       await withTimeout(check(), 10_000);

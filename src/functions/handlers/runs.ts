@@ -54,7 +54,13 @@ export async function runsCreate(
     },
     runId,
   );
-  await queues.enqueueRun({ runId });
+  try {
+    await queues.enqueueRun({ runId });
+  } catch (err) {
+    // Never leave a run "queued" that no worker will ever see.
+    await janitor.engine.failRun(runId, "the run could not be queued").catch(() => undefined);
+    throw err;
+  }
   const statusUrl = new URL(`/api/runs/${encodeURIComponent(runId)}`, request.url).toString();
   return { ...json(202, { runId, status: run.status, statusUrl }), headers: { location: statusUrl } };
 }

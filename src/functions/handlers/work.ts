@@ -22,7 +22,12 @@ export async function scheduledSweep(
     },
     runId,
   );
-  await queues.enqueueRun({ runId });
+  try {
+    await queues.enqueueRun({ runId });
+  } catch (err) {
+    await janitor.engine.failRun(runId, "the run could not be queued").catch(() => undefined);
+    throw err;
+  }
   context.log(
     `scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`,
   );
