@@ -106,7 +106,14 @@ export async function createJanitor(
     },
     policy.policy,
     policy.hash,
-    { concurrency: settings.core.concurrency, armTimeoutMs: settings.core.armTimeoutMs, ...options.engine },
+    {
+      concurrency: settings.core.concurrency,
+      armTimeoutMs: settings.core.armTimeoutMs,
+      // Margin before the deadline for starting an action: its read, its request and its check.
+      actionMarginMs: 3 * settings.core.armTimeoutMs,
+      leaseTtlMs: settings.core.leaseTtlMs,
+      ...options.engine,
+    },
     settings.core.paused,
   );
   return { settings, policy, storage, engine };

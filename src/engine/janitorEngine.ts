@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { JobRef, SubscriptionInfo } from "../domain/job";
 import { decideJob, type JobDecision } from "../domain/decideJob";
 import type { Policy } from "../domain/policy";
@@ -51,7 +52,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   concurrency: 8,
   pacing: ARM_LIMITS,
   retry: DEFAULT_RETRY,
-  leaseTtlMs: 15 * 60_000,
+  leaseTtlMs: 5 * 60_000,
   actionMarginMs: 30_000,
   pageSize: 100,
   armTimeoutMs: 30_000,
@@ -237,7 +238,8 @@ export class JanitorEngine {
         options.budget ??
         new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
       now: this.options.now,
-      holder: `${run.runId}/part-${part.index}`,
+      holder: `${run.runId}/part-${part.index}/attempt-${attempt}-${randomBytes(3).toString("hex")}`,
+      partPrefix: `${run.runId}/part-${part.index}/`,
       leaseTtlMs: this.options.leaseTtlMs,
       actionMarginMs: this.options.actionMarginMs,
       pageSize: this.options.pageSize,

@@ -125,4 +125,6 @@ export interface LeaseStore {
   /** Extends a lease still held by `lease.holder`; false if it was lost. */
   renew(lease: Lease, ttlMs: number): Promise<boolean>;
   release(lease: Lease): Promise<void>;
+  /** Who holds the lease now (undefined when free or expired). */
+  holderOf(key: string): Promise<string | undefined>;
 }

@@ -34,8 +34,10 @@ export interface SweepContext {
   arm: ArmCaller;
   budget: ActionBudget;
   now: () => Date;
-  /** Lease holder name (run id and worker). */
+  /** Lease holder name, unique per delivery of a work item, starting with `partPrefix`. */
   holder: string;
+  /** Holder names of every delivery of this run's work item share this prefix. */
+  partPrefix: string;
   leaseTtlMs: number;
   /** An action is started only when at least this much time is left before the deadline. */
   actionMarginMs: number;
@@ -140,13 +142,15 @@ export async function sweepSubscription(
   const loading = ctx.observations.loadSubscription(subscriptionId);
   loading.catch(() => undefined); // awaited below, or dropped with the lease
   let lease = await ctx.leases.acquire(leaseKey, ctx.holder, ctx.leaseTtlMs);
-  // A redelivered work item (same run and part, so the same holder name) takes its own lease back; nothing
-  // else does until the lease expires.
-  if (
-    !lease &&
-    (await ctx.leases.renew({ key: leaseKey, holder: ctx.holder, expiresAt: "" }, ctx.leaseTtlMs))
-  )
-    lease = { key: leaseKey, holder: ctx.holder, expiresAt: "" };
+  // Held by an earlier delivery of this same part (a worker that died, or one still finishing): wait for its
+  // lease to be released or to expire, never take it over. Held by another run: deferred to the next run.
+  if (!lease && (await ctx.leases.holderOf(leaseKey))?.startsWith(ctx.partPrefix)) {
+    const until = Date.now() + Math.min(ctx.leaseTtlMs + 1_000, ctx.arm.timeLeftMs() - ctx.actionMarginMs);
+    while (!lease && Date.now() < until) {
+      await ctx.sleep(Math.min(1_000, Math.max(1, until - Date.now())));
+      lease = await ctx.leases.acquire(leaseKey, ctx.holder, ctx.leaseTtlMs);
+    }
+  }
   if (!lease) {
     result.leaseHeld = true;
     result.counts.subscriptionsSkipped = 1;
@@ -162,6 +166,17 @@ export async function sweepSubscription(
     ]);
     return result;
   }
+
+  // The lease is renewed as the sweep goes (a third of its life at the latest), so a crashed worker's lease
+  // runs out soon while a live one keeps it; a lease found lost stops acting here.
+  const held = lease;
+  let renewedAt = Date.now();
+  const stillHeld = async (): Promise<boolean> => {
+    if (Date.now() - renewedAt < ctx.leaseTtlMs / 3) return true;
+    if (!(await ctx.leases.renew(held, ctx.leaseTtlMs))) return false;
+    renewedAt = Date.now();
+    return true;
+  };
 
   let saving: Promise<void> | undefined;
   try {
@@ -191,6 +206,10 @@ export async function sweepSubscription(
     do {
       if (ctx.arm.timeLeftMs() < ctx.actionMarginMs) {
         listingProblem = { reason: "deadline", message: "run deadline reached while listing" };
+        break;
+      }
+      if (!(await stillHeld())) {
+        listingProblem = { reason: "lease-held", message: "the subscription's lease was lost while listing" };
         break;
       }
       const page = await ctx.arm.call(
@@ -263,13 +282,15 @@ export async function sweepSubscription(
       result.listingFailed = true;
       result.counts.subscriptionsFailed = 1;
       result.error = listingProblem.message;
-      const outcome: Outcome = listingProblem.reason === "deadline" ? "deferred" : "skipped";
+      // Out of time or lease: the work waits for the next run. A failed listing is a failure.
+      const later = listingProblem.reason === "deadline" || listingProblem.reason === "lease-held";
+      const outcome: Outcome = later ? "deferred" : "skipped";
       const entries = [
         trail.entry({
           subscriptionId,
           action: "none",
           phase: "outcome",
-          outcome: listingProblem.reason === "deadline" ? "deferred" : "failed",
+          outcome: later ? "deferred" : "failed",
           reason: listingProblem.reason,
           httpStatus: listingProblem.failure?.status,
           errorCode: failureCode(listingProblem.failure),
@@ -335,6 +356,7 @@ export async function sweepSubscription(
         if (!deferReason && index >= limits.maxActionsPerSubscription) deferReason = "cap-subscription";
         else if (!deferReason && index >= granted) deferReason = "cap-run";
         else if (!deferReason && ctx.arm.timeLeftMs() < ctx.actionMarginMs) deferReason = "deadline";
+        if (!deferReason && mode === "apply" && !(await stillHeld())) deferRest = deferReason = "lease-held";
         if (deferReason) {
           count("deferred");
           tally(deferReason);

@@ -20,6 +20,8 @@ export interface CoreSettings {
   concurrency: number;
   /** How long one ARM request may take before it is abandoned (`JANITOR_ARM_TIMEOUT`). */
   armTimeoutMs: number;
+  /** Life of a subscription's lease between renewals (`JANITOR_LEASE_TTL`): how soon a crashed worker's work is taken up. */
+  leaseTtlMs: number;
 }
 
 export const DEFAULT_SCHEDULE = "0 0 3 * * *";
@@ -67,6 +69,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
   const auditRetentionMs = duration("JANITOR_AUDIT_RETENTION", "P400D", 86_400_000);
   const runTimeoutMs = duration("JANITOR_RUN_TIMEOUT", "PT9M", 60_000);
   const armTimeoutMs = duration("JANITOR_ARM_TIMEOUT", "PT30S", 1_000);
+  const leaseTtlMs = duration("JANITOR_LEASE_TTL", "PT5M", 10_000);
 
   let concurrency = 8;
   const c = text("JANITOR_CONCURRENCY");
@@ -89,6 +92,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
     runTimeoutMs,
     concurrency,
     armTimeoutMs,
+    leaseTtlMs,
   };
 }
 

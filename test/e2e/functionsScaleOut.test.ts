@@ -148,6 +148,7 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
         JANITOR_POLICY: policy(100),
         JANITOR_MANUAL_APPLY: "enabled",
         JANITOR_ARM_TIMEOUT: "PT5S",
+        JANITOR_LEASE_TTL: "PT10S",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -79,6 +79,14 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
     return stored?.holder === lease.holder && stored.expiresAt === lease.expiresAt ? lease : undefined;
   }
 
+  async holderOf(key: string): Promise<string | undefined> {
+    check({ key, holder: "-", ttlMs: 1 });
+    await this.ready();
+    const current = await this.read(key);
+    if (!current || Date.parse(String(current.expiresAt)) <= this.clock().getTime()) return undefined;
+    return String(current.holder);
+  }
+
   private async read(key: string): Promise<StoredEntity | undefined> {
     try {
       return await withRetry(() => this.table.getEntity(PARTITION, encodeKeyPart(key)), this.retry);

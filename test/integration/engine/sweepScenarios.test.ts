@@ -313,6 +313,25 @@ describe("runs that must not act", () => {
     await expectSafe(sc.control, audit);
   });
 
+  it("a redelivered part waits for the lease of its dead earlier delivery to expire, then takes up the work", async () => {
+    const jobs = [seedJob({ sub: SUB, name: "draft", state: "Creating", days: 10, systemData: true })];
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs },
+      policy: POLICY,
+      engine: { leaseTtlMs: 2_000 },
+    });
+    const engine = sc.janitor.engine;
+    const runId = `redelivered-${Date.now()}`;
+    await engine.requestRun({ trigger: "http", mode: "apply", requestedBy: "test" }, runId);
+    const { parts } = await engine.planRun(runId);
+    // The first delivery took the lease and died without releasing it.
+    await sc.janitor.storage.leases.acquire(`subscription:${SUB}`, `${runId}/part-0/attempt-0-dead`, 2_000);
+    const started = Date.now();
+    const run = await engine.sweepPart(parts[0]!, { attempt: 1, deadline: new Date(Date.now() + 60_000) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(run).toMatchObject({ status: "succeeded", counts: { deleted: 1 } });
+  });
+
   it("records a paused run and sends nothing when JANITOR_PAUSED is set", async () => {
     const jobs = [seedJob({ sub: SUB, name: "draft", state: "Creating", days: 10, systemData: true })];
     const sc = await scenario({ seed: { subscriptions: [subscription(SUB)], jobs }, policy: POLICY });
