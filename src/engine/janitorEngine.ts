@@ -19,7 +19,7 @@ import type {
   RunStore,
   SubscriptionDiscovery,
 } from "./ports";
-import { readEarlierAttempts } from "./recoverAttempt";
+import { closeDanglingIntents, readEarlierAttempts } from "./recoverAttempt";
 import { sweepSubscription, type DecisionReport, type SubscriptionSweepResult } from "./sweepSubscription";
 
 export interface EngineServices {
@@ -313,11 +313,43 @@ export class JanitorEngine {
 
   /** A part that could not be processed at all (poison message): counted as failed, never retried again. */
   async failPart(part: WorkPart, reason: string): Promise<RunRecord> {
+    const run = await this.mustGetRun(part.runId);
+    if (run.partsCompleted?.includes(part.index)) return run;
+    // What the failed deliveries did is still recorded: finish the audit trail of actions left in flight
+    // (reads only, nothing is sent) and count the actions that completed.
+    let counts: RunCounts = { ...ZERO_COUNTS, subscriptionsFailed: part.subscriptions.length };
+    const earlier = await readEarlierAttempts(
+      this.services.audit,
+      run.runId,
+      part.subscriptions.map((s) => s.slot),
+      MAX_ATTEMPTS,
+    );
+    const arm = new ArmCaller(
+      new ArmPacer(this.options.pacing, this.options.sleep),
+      Date.now() + 5 * 60_000,
+      this.options.retry,
+      this.options.sleep,
+    );
+    for (const { slot } of part.subscriptions) {
+      const found = earlier.get(slot);
+      if (!found) continue;
+      counts = addCounts(counts, found.carried);
+      if (found.dangling.length === 0) continue;
+      const closed = await closeDanglingIntents(found.dangling, {
+        gateway: this.services.jobs,
+        arm,
+        trail: this.trail(run, slot, MAX_ATTEMPTS),
+        inFlightMs: this.options.armTimeoutMs + 5_000,
+        now: this.options.now,
+        sleep: this.options.sleep,
+      });
+      counts = addCounts(counts, closed);
+    }
     await this.services.runs.update(part.runId, (r) => {
       if (r.partsCompleted?.includes(part.index)) return r;
       return {
         ...r,
-        counts: addCounts(r.counts, { subscriptionsFailed: part.subscriptions.length }),
+        counts: addCounts(r.counts, counts),
         partsDone: (r.partsDone ?? 0) + 1,
         partsFailed: (r.partsFailed ?? 0) + 1,
         partsCompleted: [...(r.partsCompleted ?? []), part.index],

@@ -53,10 +53,6 @@ export interface SubscriptionSweepResult {
   subscriptionId: string;
   counts: RunCounts;
   reasons: Record<string, number>;
-  /** Listing failed or ended early: no actions were taken. */
-  listingFailed: boolean;
-  breakerTripped: boolean;
-  leaseHeld: boolean;
   error?: string;
 }
 
@@ -93,9 +89,6 @@ export async function sweepSubscription(
     subscriptionId,
     counts: { ...ZERO_COUNTS },
     reasons: {},
-    listingFailed: false,
-    breakerTripped: false,
-    leaseHeld: false,
   };
   const mode = trail.run.mode;
   const count = (outcome: Outcome) => {
@@ -152,7 +145,6 @@ export async function sweepSubscription(
     }
   }
   if (!lease) {
-    result.leaseHeld = true;
     result.counts.subscriptionsSkipped = 1;
     tally("lease-held");
     await trail.write([
@@ -279,7 +271,6 @@ export async function sweepSubscription(
 
     // 2. Fail closed: an incomplete listing gets no actions this run.
     if (listingProblem) {
-      result.listingFailed = true;
       result.counts.subscriptionsFailed = 1;
       result.error = listingProblem.message;
       // Out of time or lease: the work waits for the next run. A failed listing is a failure.
@@ -315,7 +306,6 @@ export async function sweepSubscription(
       jobsInSubscription >= limits.minJobsForFraction &&
       candidates.length / jobsInSubscription > limits.maxEligibleFraction
     ) {
-      result.breakerTripped = true;
       result.counts.breakersTripped = 1;
       result.error = `breaker tripped: ${candidates.length} of ${jobsInSubscription} jobs eligible`;
       const entries = [
