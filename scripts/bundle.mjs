@@ -120,9 +120,8 @@ export async function bundleApp(options = {}) {
 }
 
 /**
- * The functions-core shim and the local host must never reach production (the real host provides functions-core),
- * nor Azurite. Checked on what esbuild kept after tree-shaking. azuriteProcess.ts is tolerated with a warning: the
- * storage adapter takes its (pure) development connection string from there.
+ * The functions-core shim, the local host and the emulator must never reach production (the real host provides
+ * functions-core), nor Azurite. Checked on what esbuild kept after tree-shaking.
  */
 function checkNoDevelopmentCode(metafile) {
   const [, output] = Object.entries(metafile.outputs).find(([file]) => file.endsWith(".js")) ?? [];
@@ -131,23 +130,14 @@ function checkNoDevelopmentCode(metafile) {
     .filter(([, info]) => info.bytesInOutput > 0)
     .map(([input]) => input);
   const forbidden = kept.filter(
-    (input) =>
-      /node_modules\/azurite\//.test(input) ||
-      (/(^|\/)src\/localHost\//.test(input) && !input.endsWith("azuriteProcess.ts")),
+    (input) => /node_modules\/azurite\//.test(input) || /(^|\/)src\/(localHost|emulator)\//.test(input),
   );
   if (forbidden.length > 0) {
     throw new Error(
-      `The bundle must not contain the local host or Azurite, but it includes: ${forbidden.slice(0, 5).join(", ")}`,
+      `The bundle must not contain the local host, the emulator or Azurite, but it includes: ${forbidden.slice(0, 5).join(", ")}`,
     );
   }
-  const importers = Object.entries(metafile.inputs)
-    .filter(([, info]) => info.imports.some((i) => i.path.endsWith("src/localHost/azuriteProcess.ts")))
-    .map(([input]) => input);
-  return kept.some((input) => input.endsWith("src/localHost/azuriteProcess.ts"))
-    ? [
-        `product code imports src/localHost/azuriteProcess.ts (from ${importers.join(", ")}); only its connection-string helper is bundled`,
-      ]
-    : [];
+  return [];
 }
 
 async function main() {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { developmentStorageConnectionString } from "../adapters/storage/developmentStorage";
 
 /** A running Azurite (Blob, Queue, Table) child process on free loopback ports. */
 export interface AzuriteProcess {
@@ -19,26 +20,8 @@ export interface AzuriteOptions {
   tablePort?: number;
 }
 
-// Azurite's well-known development account: public, documented, not a secret.
-const ACCOUNT = "devstoreaccount1";
-const ACCOUNT_KEY =
-  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-export function azuriteConnectionString(ports: {
-  blobPort: number;
-  queuePort: number;
-  tablePort: number;
-}): string {
-  const base = "http://127.0.0.1";
-  return [
-    "DefaultEndpointsProtocol=http",
-    `AccountName=${ACCOUNT}`,
-    `AccountKey=${ACCOUNT_KEY}`,
-    `BlobEndpoint=${base}:${ports.blobPort}/${ACCOUNT}`,
-    `QueueEndpoint=${base}:${ports.queuePort}/${ACCOUNT}`,
-    `TableEndpoint=${base}:${ports.tablePort}/${ACCOUNT}`,
-  ].join(";");
-}
+/** Azurite's connection string for the given ports (the development account). */
+export const azuriteConnectionString = developmentStorageConnectionString;
 
 /** Starts Azurite from the project's own dependency and resolves once all three services listen. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteProcess> {

@@ -6,7 +6,7 @@ import { TableClient, type TableServiceClientOptions } from "@azure/data-tables"
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { QueueClient, type StoragePipelineOptions } from "@azure/storage-queue";
 import { SettingsError, type FieldProblem } from "../../errors";
-import { azuriteConnectionString } from "../../localHost/azuriteProcess";
+import { DEV_ACCOUNT, developmentStorageConnectionString } from "./developmentStorage";
 
 const SERVICES = ["table", "queue", "blob"] as const;
 export type StorageService = (typeof SERVICES)[number];
@@ -38,7 +38,6 @@ export interface IdentityStorage extends ConnectionBase {
 export type StorageConnection = ConnectionStringStorage | IdentityStorage;
 
 const SETTINGS = ["JANITOR_STORAGE", "AzureWebJobsStorage"] as const;
-const DEV_ACCOUNT = "devstoreaccount1";
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 const ACCEPTED_VALUE =
@@ -126,7 +125,11 @@ function fromConnectionString(name: string, value: string, need: StorageService[
   let connectionString = value;
   if (parts.get("usedevelopmentstorage")?.toLowerCase() === "true") {
     // Azurite on its default ports (SERVICE.md section 7: on other ports use an explicit connection string).
-    connectionString = azuriteConnectionString({ blobPort: 10000, queuePort: 10001, tablePort: 10002 });
+    connectionString = developmentStorageConnectionString({
+      blobPort: 10000,
+      queuePort: 10001,
+      tablePort: 10002,
+    });
     return build(name, connectionString, need, {
       blob: `http://127.0.0.1:10000/${DEV_ACCOUNT}`,
       queue: `http://127.0.0.1:10001/${DEV_ACCOUNT}`,
