@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ValidationError } from "../errors";
-import { zodProblems } from "./zodProblems";
+import { zodProblems } from "../validation/zodProblems";
 
 /**
  * One injected fault (`POST /_emulator/faults`). A fault matches ARM requests by method and a regular expression

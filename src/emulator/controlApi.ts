@@ -6,7 +6,7 @@ import { parseFaults } from "./FaultInjector";
 import type { StoredJob } from "./JobStore";
 import { parseSeed } from "./seed";
 import { jobResponse } from "./wireFormat";
-import { zodProblems } from "./zodProblems";
+import { zodProblems } from "../validation/zodProblems";
 
 // The control API under /_emulator (PRODUCT.md section 8): tests, benchmarks and the local host steer the
 // emulator with it. No auth, no throttling, not in the ARM request log. Every body is validated first; a bad one

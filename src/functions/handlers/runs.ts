@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { newRunId } from "../../adapters/storage";
 import { ValidationError, type FieldProblem } from "../../errors";
+import { zodProblems } from "../../validation/zodProblems";
 import type { AppContext } from "../appContext";
 import type { Caller } from "../http/caller";
 import { queryRecord, readJsonBody } from "../http/handle";
@@ -32,7 +33,7 @@ export async function runsCreate(
   caller: Caller,
 ): Promise<HttpResponseInit> {
   const parsed = runRequestSchema.safeParse(await readJsonBody(request));
-  if (!parsed.success) throw new ValidationError(zodFieldProblems(parsed.error));
+  if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
   const body = parsed.data;
   if (body.mode === "apply" && !app.settings.core.manualApply)
     return problem(
@@ -98,23 +99,4 @@ export async function runsList(app: AppContext, request: HttpRequest): Promise<H
     await app.janitor()
   ).storage.runs.list({ limit, cursor: query.cursor as string | undefined });
   return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
-}
-
-export function zodFieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => {
-    const field =
-      issue.path.length === 0
-        ? "body"
-        : issue.path
-            .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
-            .join(".")
-            .replace(/\.\[/g, "[");
-    if (issue.code === "unrecognized_keys")
-      return {
-        field: issue.keys.join(", "),
-        message: "unknown field; accepted: mode, subscriptions, reason",
-      };
-    if (issue.code === "invalid_type" && issue.input === undefined) return { field, message: "is required" };
-    return { field, message: issue.message };
-  });
 }

@@ -29,7 +29,10 @@ describe("emulator: control API", () => {
     ],
     [{ jobs: [{ ...makeJob(SUB, RG, "x"), location: undefined }] }, "seed.jobs[0].location: is required"],
     [{ jobs: [makeJob(SUB, RG, "x"), makeJob(SUB, RG, "X")] }, "seed.jobs[1].name: duplicate of jobs[0]"],
-    [{ jobs: [{ ...makeJob(SUB, RG, "x"), colour: "red" }] }, 'seed.jobs[0]: unknown field(s) "colour"'],
+    [
+      { jobs: [{ ...makeJob(SUB, RG, "x"), colour: "red" }] },
+      "seed.jobs[0].colour: is not an accepted field",
+    ],
     [
       { subscriptions: [{ subscriptionId: SUB, state: "Asleep" }] },
       "seed.subscriptions[0].state: expected one of",
@@ -53,7 +56,7 @@ describe("emulator: control API", () => {
     [{ cancelCompletesAfter: "soon" }, "settings.cancelCompletesAfter: expected an ISO 8601 duration"],
     [{ maxPageSize: 10, defaultPageSize: 50 }, "settings.defaultPageSize: expected at most maxPageSize"],
     [{ deleteStates: "Creating" }, "settings.deleteStates: expected an array"],
-    [{ pageSize: 3 }, 'settings: unknown field(s) "pageSize"'],
+    [{ pageSize: 3 }, "settings.pageSize: is not an accepted field"],
   ])("refuses bad settings on reset, naming the field (%#)", async (settings, message) => {
     const error = await refusal(fx.control.reset({ seed: { jobs: [] }, settings: settings as never }));
     expect(error.status).toBe(400);

@@ -65,8 +65,13 @@ function flatten(issue: z.core.$ZodIssue): Array<{ path: PropertyKey[]; issue: z
 
 /** One problem per issue; `prefix` is put before every path (e.g. `seed`); `rootName` names the whole value. */
 export function zodProblems(error: z.ZodError, prefix = "", rootName = "body"): FieldProblem[] {
-  return error.issues.flatMap(flatten).map(({ path, issue }) => ({
-    field: fieldPath(path, prefix, rootName),
-    message: describeIssue(issue),
-  }));
+  return error.issues.flatMap(flatten).flatMap(({ path, issue }) =>
+    // An unknown field is named itself, so the caller sees which one to remove.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({
+          field: fieldPath([...path, key], prefix, rootName),
+          message: "is not an accepted field",
+        }))
+      : [{ field: fieldPath(path, prefix, rootName), message: describeIssue(issue) }],
+  );
 }
