@@ -52,7 +52,7 @@ describe("parseSeed", () => {
       problemsOf({ jobs: [{ subscriptionId: "s", resourceGroup: "r", name: "n", properties: {} }] }),
     ).toEqual(["jobs[0].location: is required (a string)"]);
     expect(problemsOf({ jobs: [job({ owner: "me" })] })).toEqual(["jobs[0].owner: is not an accepted field"]);
-    expect(problemsOf({ job: [] })).toEqual(["seed.job: is not an accepted field"]);
+    expect(problemsOf({ job: [] })).toEqual(["job: is not an accepted field"]);
     expect(problemsOf("demo-ish")).toEqual(["seed: expected an object"]);
   });
 
