@@ -7,6 +7,9 @@ import {
   type Janitor,
   type JanitorSettings,
 } from "../composition";
+import { newRunId } from "../adapters/storage";
+import type { RunRecord } from "../domain/records";
+import type { RunRequest } from "../engine/janitorEngine";
 import { SettingsError } from "../errors";
 import type { Env } from "../settings/settings";
 import { WorkQueues } from "./workQueues";
@@ -16,6 +19,23 @@ export interface AppContext {
   janitor(): Promise<Janitor>;
   queues(): Promise<WorkQueues>;
   now(): Date;
+}
+
+/**
+ * Records a queued run and hands it to the `janitor-runs` queue: what the timer and `POST /api/runs` both do.
+ * A run that cannot be queued is marked failed rather than left "queued" for no worker to see.
+ */
+export async function queueNewRun(app: AppContext, request: RunRequest): Promise<RunRecord> {
+  const janitor = await app.janitor();
+  const queues = await app.queues();
+  const run = await janitor.engine.requestRun(request, newRunId(app.now()));
+  try {
+    await queues.enqueueRun({ runId: run.runId });
+  } catch (err) {
+    await janitor.engine.failRun(run.runId, "the run could not be queued").catch(() => undefined);
+    throw err;
+  }
+  return run;
 }
 
 export function createAppContext(env: Env): AppContext {

@@ -1,9 +1,8 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { newRunId } from "../../adapters/storage";
 import { ValidationError, type FieldProblem } from "../../errors";
 import { zodProblems } from "../../validation/zodProblems";
-import type { AppContext } from "../appContext";
+import { queueNewRun, type AppContext } from "../appContext";
 import type { Caller } from "../http/caller";
 import { queryRecord, readJsonBody } from "../http/handle";
 import { json, problem } from "../http/problem";
@@ -42,26 +41,14 @@ export async function runsCreate(
       "apply runs over HTTP are disabled; set JANITOR_MANUAL_APPLY=enabled to allow them",
     );
 
-  const janitor = await app.janitor();
-  const queues = await app.queues();
-  const runId = newRunId(app.now());
-  const run = await janitor.engine.requestRun(
-    {
-      trigger: "http",
-      mode: body.mode,
-      requestedBy: caller.name,
-      subscriptions: body.subscriptions?.map((s) => s.toLowerCase()),
-      note: body.reason,
-    },
-    runId,
-  );
-  try {
-    await queues.enqueueRun({ runId });
-  } catch (err) {
-    // Never leave a run "queued" that no worker will ever see.
-    await janitor.engine.failRun(runId, "the run could not be queued").catch(() => undefined);
-    throw err;
-  }
+  const run = await queueNewRun(app, {
+    trigger: "http",
+    mode: body.mode,
+    requestedBy: caller.name,
+    subscriptions: body.subscriptions?.map((s) => s.toLowerCase()),
+    note: body.reason,
+  });
+  const { runId } = run;
   const statusUrl = new URL(`/api/runs/${encodeURIComponent(runId)}`, request.url).toString();
   return { ...json(202, { runId, status: run.status, statusUrl }), headers: { location: statusUrl } };
 }

@@ -1,6 +1,5 @@
 import type { InvocationContext, Timer } from "@azure/functions";
-import { newRunId } from "../../adapters/storage";
-import type { AppContext } from "../appContext";
+import { queueNewRun, type AppContext } from "../appContext";
 import { readPartMessage, readRunMessage } from "../workQueues";
 
 /** Timer: records a run in JANITOR_MODE and queues it, exactly like a manual run. */
@@ -9,25 +8,13 @@ export async function scheduledSweep(
   timer: Timer,
   context: InvocationContext,
 ): Promise<void> {
-  const janitor = await app.janitor();
-  const queues = await app.queues();
-  const runId = newRunId(app.now());
-  await janitor.engine.requestRun(
-    {
-      trigger: "timer",
-      mode: app.settings.core.mode,
-      requestedBy: "timer",
-      isPastDue: timer.isPastDue,
-      note: timer.isPastDue ? "the timer fired late (isPastDue)" : undefined,
-    },
-    runId,
-  );
-  try {
-    await queues.enqueueRun({ runId });
-  } catch (err) {
-    await janitor.engine.failRun(runId, "the run could not be queued").catch(() => undefined);
-    throw err;
-  }
+  const { runId } = await queueNewRun(app, {
+    trigger: "timer",
+    mode: app.settings.core.mode,
+    requestedBy: "timer",
+    isPastDue: timer.isPastDue,
+    note: timer.isPastDue ? "the timer fired late (isPastDue)" : undefined,
+  });
   context.log(
     `scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`,
   );
