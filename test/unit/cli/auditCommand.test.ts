@@ -1,25 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { runAuditCommand } from "../../../src/cli/commands/audit";
 import { runRunsCommand } from "../../../src/cli/commands/runs";
-import { EXIT, type CliIO } from "../../../src/cli/io";
+import { EXIT } from "../../../src/cli/io";
 import { AUDIT_FIELDS } from "../../../src/domain/auditCsv";
 import type { AuditEntry, RunRecord } from "../../../src/domain/records";
 import type { AuditQuery, AuditStore, Page, RunStore } from "../../../src/engine/ports";
 import { AuditWriteError, ValidationError } from "../../../src/errors";
 import { fullEntry, runRecord } from "../../support/auditEntries";
+import { captureIO } from "../../support/captureIO";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
-
-function captureIO(): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    isTTY: false,
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-  };
-  return io;
-}
 
 /** An audit store answering with fixed entries, recording what it was asked. */
 function auditStore(page: Page<AuditEntry> | Error): AuditStore & { queries: AuditQuery[] } {

@@ -3,19 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPolicyCommand } from "../../../src/cli/commands/policy";
-import { EXIT, type CliIO } from "../../../src/cli/io";
+import { EXIT } from "../../../src/cli/io";
 import { DEFAULT_POLICY, parsePolicy, policyHash } from "../../../src/domain/policy";
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    isTTY: false,
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-  };
-  return io;
-}
+import { captureIO } from "../../support/captureIO";
 
 const GOOD = "version: 1\nrules:\n  - {name: drafts, states: [creating], olderThan: P14D, action: delete}\n";
 const BAD = JSON.stringify({
@@ -42,14 +32,14 @@ describe("ie-janitor policy", () => {
   });
 
   it("validate prints valid and the hash of a good policy", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "validate", file: good }, io)).toBe(EXIT.done);
     expect(io.out).toBe(`valid (policy hash ${policyHash(parsePolicy(GOOD))})\n`);
     expect(io.err).toBe("");
   });
 
   it("validate lists every problem by path on stderr and exits 2", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "validate", file: bad }, io)).toBe(EXIT.usage);
     expect(io.out).toBe("");
     expect(io.err).toContain(`invalid policy (${bad})`);
@@ -58,16 +48,16 @@ describe("ie-janitor policy", () => {
   });
 
   it("validate refuses a missing file (exit 2) and a missing argument (exit 2)", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "validate", file: join(dir, "none.json") }, io)).toBe(EXIT.usage);
     expect(io.err).toContain("no such file");
-    const io2 = capture();
+    const io2 = captureIO();
     expect(await runPolicyCommand({ sub: "validate" }, io2)).toBe(EXIT.usage);
     expect(io2.err).toContain("usage: ie-janitor policy validate FILE");
   });
 
   it("show prints the built-in default as one JSON document with its hash", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "show" }, io, {})).toBe(EXIT.done);
     expect(JSON.parse(io.out)).toEqual({
       policyHash: policyHash(DEFAULT_POLICY),
@@ -77,12 +67,12 @@ describe("ie-janitor policy", () => {
   });
 
   it("show reads JANITOR_POLICY and JANITOR_POLICY_PATH", async () => {
-    const inline = capture();
+    const inline = captureIO();
     const doc = JSON.stringify({ version: 1, rules: [] });
     expect(await runPolicyCommand({ sub: "show" }, inline, { JANITOR_POLICY: doc })).toBe(EXIT.done);
     expect(JSON.parse(inline.out)).toMatchObject({ source: "inline", policy: { rules: [] } });
 
-    const fromFile = capture();
+    const fromFile = captureIO();
     expect(await runPolicyCommand({ sub: "show" }, fromFile, { JANITOR_POLICY_PATH: good })).toBe(EXIT.done);
     expect(JSON.parse(fromFile.out)).toMatchObject({
       source: good,
@@ -91,7 +81,7 @@ describe("ie-janitor policy", () => {
   });
 
   it("show prefers --policy over the settings", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "show", policyPath: good }, io, { JANITOR_POLICY_PATH: bad })).toBe(
       EXIT.done,
     );
@@ -99,7 +89,7 @@ describe("ie-janitor policy", () => {
   });
 
   it("show reports an invalid effective policy on stderr, nothing on stdout, exit 2", async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await runPolicyCommand({ sub: "show" }, io, { JANITOR_POLICY_PATH: bad })).toBe(EXIT.usage);
     expect(io.out).toBe("");
     expect(io.err).toContain("rules[1].action: cancel is not allowed in state Packaging");
