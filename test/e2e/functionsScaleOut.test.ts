@@ -171,13 +171,17 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
     const runId = await startRun(first.api, "apply");
     const storage = createStorage(parseStorageSettings({ JANITOR_STORAGE: azurite.connectionString }));
 
-    // Act: kill the worker once it has written an intent (its delete is in flight).
+    // Act: kill the worker while its first delete is on its way (the service has it; the answer is not back).
     for (let i = 0; ; i++) {
-      const page = await storage.audit.query({ runId, limit: 100 });
-      if (page.items.some((e) => e.phase === "intent")) break;
-      if (i > 200) throw new Error("no intent was written");
-      await new Promise((r) => setTimeout(r, 50));
+      const [deleteFault] = await control.faults();
+      if ((deleteFault?.applied ?? 0) > 0) break;
+      if (i > 400) throw new Error("no delete was sent");
+      await new Promise((r) => setTimeout(r, 25));
     }
+    const intents = (await storage.audit.query({ runId, limit: 100 })).items.filter(
+      (e) => e.phase === "intent",
+    );
+    expect(intents).toHaveLength(1);
     first.child.kill("SIGKILL");
     const second = await startHostProcess();
     const run = await waitForRun(second.api, runId, 60_000);
@@ -196,6 +200,44 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
         `stale-${i}`,
       ).toEqual(["intent:-", "outcome:succeeded"]);
     }
+    second.child.kill("SIGTERM");
+  });
+
+  it("records an action cut off before it was sent as not done, and the retry does it once", async () => {
+    // Prepare: one job; the worker's re-read of it (between intent and delete) hangs.
+    await control.reset({
+      seed: {
+        subscriptions: [subscription(SUB)],
+        jobs: [seedJob({ sub: SUB, name: "stale-x", state: "Creating", days: 10, systemData: true })],
+      },
+    });
+    await control.addFaults({ method: "GET", path: "/jobs/stale-x$", latencyMs: 3_000, count: 1 });
+    const first = await startHostProcess();
+    const runId = await startRun(first.api, "apply");
+
+    // Act: kill the worker while the re-read hangs: its delete was never sent.
+    for (let i = 0; ; i++) {
+      const [readFault] = await control.faults();
+      if ((readFault?.applied ?? 0) > 0) break;
+      if (i > 400) throw new Error("the re-read was never sent");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    first.child.kill("SIGKILL");
+    const second = await startHostProcess();
+    const run = await waitForRun(second.api, runId, 90_000);
+
+    // Assess: one delete in all; the first intent is closed as not done, the retry's intent as done.
+    expect(run).toMatchObject({ status: "succeeded", counts: { deleted: 1, failed: 1 } });
+    expect((await control.requests()).items.filter((r) => r.method === "DELETE")).toHaveLength(1);
+    const mine = (await auditOf(second.api, runId))
+      .filter((e) => e.jobId?.endsWith("/stale-x"))
+      .sort((a, b) => a.seq - b.seq);
+    expect(mine.map((e) => `${e.phase}:${e.outcome ?? "-"}`)).toEqual([
+      "intent:-",
+      "outcome:failed",
+      "intent:-",
+      "outcome:succeeded",
+    ]);
     second.child.kill("SIGTERM");
   });
 });
