@@ -156,7 +156,7 @@ describe("fault scenarios", () => {
       engine: { actionMarginMs: 500 },
     });
     await sc.control.addFaults({ latencyMs: 300 });
-    const { run, audit } = await sc.run("apply", { deadlineMs: 2_500 });
+    const { run, audit } = await sc.run("apply", { deadlineMs: 4_000 });
     expect(run.counts.deleted).toBeGreaterThan(0);
     expect(run.counts.deferred).toBeGreaterThan(0);
     expect(run.counts.deleted + run.counts.deferred).toBe(6);
