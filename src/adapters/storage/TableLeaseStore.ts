@@ -16,19 +16,24 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
   async acquire(key: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
     check({ key, holder, ttlMs });
     await this.ready();
-    const current = await this.read(key);
-    const lease = this.leaseFor(key, holder, ttlMs);
-    if (!current) {
+    // Most leases are free: try to create first (one round trip), and read only when someone has the row. A
+    // row released between the two is tried once more.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const lease = this.leaseFor(key, holder, ttlMs);
       try {
         await withRetry(() => this.table.createEntity(toEntity(lease)), this.retry);
         return lease;
       } catch (err) {
-        if (statusOf(err) === 409) return this.confirm(lease); // someone else created it first, or we did
-        throw err;
+        if (statusOf(err) !== 409) throw err;
       }
+      const current = await this.read(key);
+      if (!current) continue;
+      // Our own create landed but its answer was lost (and the retry met our row).
+      if (current.holder === lease.holder && current.expiresAt === lease.expiresAt) return lease;
+      if (Date.parse(String(current.expiresAt)) > this.clock().getTime()) return undefined;
+      return this.replace(current, lease);
     }
-    if (Date.parse(String(current.expiresAt)) > this.clock().getTime()) return undefined;
-    return this.replace(current, lease);
+    return undefined;
   }
 
   async renew(lease: Lease, ttlMs: number): Promise<boolean> {
