@@ -70,6 +70,11 @@ export function parseCoreSettings(env: Env): CoreSettings {
   const runTimeoutMs = duration("JANITOR_RUN_TIMEOUT", "PT9M", 60_000);
   const armTimeoutMs = duration("JANITOR_ARM_TIMEOUT", "PT30S", 1_000);
   const leaseTtlMs = duration("JANITOR_LEASE_TTL", "PT5M", 10_000);
+  if (leaseTtlMs > 86_400_000)
+    problems.push({
+      field: "JANITOR_LEASE_TTL",
+      message: "is too long; use at most P1D (the default PT5M suits most)",
+    });
 
   let concurrency = 8;
   const c = text("JANITOR_CONCURRENCY");

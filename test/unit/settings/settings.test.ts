@@ -45,6 +45,10 @@ describe("core settings", () => {
     ["JANITOR_SCHEDULE", "0 3 * * *", "six-field"],
     ["JANITOR_SCHEDULE", "0 0 25 * * *", "NCRONTAB"],
     ["JANITOR_CONCURRENCY", "0", "1 to 64"],
+    ["JANITOR_ARM_TIMEOUT", "PT0S", "too short"],
+    ["JANITOR_LEASE_TTL", "PT1S", "too short"],
+    ["JANITOR_LEASE_TTL", "P2D", "P1D"],
+    ["JANITOR_RUN_TIMEOUT", "fast", "ISO 8601"],
   ])("refuses %s=%s naming the setting and what is accepted", (name, value, accepted) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
