@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { AuditStore, LeaseStore, ObservationStore, RunStore } from "../../engine/ports";
 import { createTableClient, type StorageConnection } from "./storageConnection";
 import { TableAuditStore } from "./TableAuditStore";
-import { DEFAULT_RETRY, withRetry, type RetryOptions, type TableLike } from "./tableAccess";
+import { DEFAULT_RETRY, statusOf, withRetry, type RetryOptions, type TableLike } from "./tableAccess";
 import { TableLeaseStore } from "./TableLeaseStore";
 import { TableObservationStore } from "./TableObservationStore";
 import { TableRunStore } from "./TableRunStore";
@@ -66,7 +66,13 @@ export function createStorageOnTables(
   let creating: Promise<void> | undefined;
   const ensureReady = () => {
     creating ??= Promise.all(
-      Object.values(tables).map((table) => withRetry(() => table.createTable(), retry)),
+      Object.values(tables).map((table) =>
+        withRetry(() => table.createTable(), retry).catch((err: unknown) => {
+          // A reader (Storage Table Data Reader) may not create tables: the tables are there already, or the
+          // first read says so plainly.
+          if (statusOf(err) !== 403) throw err;
+        }),
+      ),
     ).then(
       () => undefined,
       (err: unknown) => {

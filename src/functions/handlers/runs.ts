@@ -71,7 +71,8 @@ export async function runsList(app: AppContext, request: HttpRequest): Promise<H
   const query = queryRecord(request);
   const problems: FieldProblem[] = [];
   for (const key of Object.keys(query))
-    if (key !== "limit" && key !== "cursor")
+    // `code` is the function key when passed in the query string.
+    if (key !== "limit" && key !== "cursor" && key !== "code")
       problems.push({ field: key, message: "unknown parameter; use limit and cursor" });
   let limit = 20;
   if (query.limit !== undefined) {
