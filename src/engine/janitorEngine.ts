@@ -250,12 +250,7 @@ export class JanitorEngine {
     };
 
     // A redelivered work item first finishes what the interrupted attempt left half-recorded.
-    const earlier = await readEarlierAttempts(
-      this.services.audit,
-      run.runId,
-      part.subscriptions.map((s) => s.slot),
-      attempt,
-    );
+    const earlier = await readEarlierAttempts(this.services.audit, run.runId, part.subscriptions, attempt);
     let counts: RunCounts = { ...ZERO_COUNTS };
     const reasons: Record<string, number> = {};
     const errors: string[] = [];
@@ -321,7 +316,7 @@ export class JanitorEngine {
     const earlier = await readEarlierAttempts(
       this.services.audit,
       run.runId,
-      part.subscriptions.map((s) => s.slot),
+      part.subscriptions,
       MAX_ATTEMPTS,
     );
     const arm = new ArmCaller(

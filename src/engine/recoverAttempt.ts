@@ -18,23 +18,26 @@ export interface EarlierAttempt {
 export async function readEarlierAttempts(
   audit: AuditStore,
   runId: string,
-  slots: number[],
+  subscriptions: { subscriptionId: string; slot: number }[],
   attempt: number,
 ): Promise<Map<number, EarlierAttempt>> {
   const out = new Map<number, EarlierAttempt>();
   if (attempt === 0) return out;
-  const wanted = new Set(slots);
+  const wanted = new Set(subscriptions.map((s) => s.slot));
   const entries: AuditEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await audit.query({ runId, limit: 1000, cursor });
-    for (const e of page.items) {
-      const slot = Math.floor(e.seq / SEQ_BLOCK);
-      const entryAttempt = Math.floor((e.seq % SEQ_BLOCK) / SEQ_ATTEMPT);
-      if (wanted.has(slot) && entryAttempt < attempt) entries.push(e);
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  // Only this part's subscriptions, each one query within the run (no need to read the whole run's log).
+  for (const { subscriptionId } of subscriptions) {
+    let cursor: string | undefined;
+    do {
+      const page = await audit.query({ runId, subscriptionId, limit: 1000, cursor });
+      for (const e of page.items) {
+        const slot = Math.floor(e.seq / SEQ_BLOCK);
+        const entryAttempt = Math.floor((e.seq % SEQ_BLOCK) / SEQ_ATTEMPT);
+        if (wanted.has(slot) && entryAttempt < attempt) entries.push(e);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
   entries.sort((a, b) => a.seq - b.seq);
 
   for (const slot of wanted) {
