@@ -8,9 +8,7 @@ import {
   type Storage,
   type StorageConnection,
 } from "./adapters/storage";
-import { readFileSync } from "node:fs";
-import { parsePolicy } from "./domain/policy";
-import { loadPolicy, type LoadedPolicy } from "./domain/policy/loadPolicy";
+import { loadPolicySync, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
 import { SettingsError, ValidationError } from "./errors";
@@ -31,50 +29,19 @@ export function readSettings(env: Env): JanitorSettings {
 }
 
 /**
- * Checks the policy settings synchronously, for the app's start: a bad policy stops the app like any other bad
- * setting, instead of failing every invocation later.
+ * The effective policy from `JANITOR_POLICY` / `JANITOR_POLICY_PATH` (or an explicit `--policy` file). Synchronous,
+ * so the app can check it when it loads: a bad policy stops it like any other bad setting, naming the setting.
  */
-export function checkPolicySettings(env: Env): void {
-  const inline = env.JANITOR_POLICY?.trim();
-  const path = env.JANITOR_POLICY_PATH?.trim();
-  const setting = inline ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
+export function readPolicy(env: Env, policyFile?: string): LoadedPolicy {
+  if (policyFile) return loadPolicySync({ path: policyFile });
   try {
-    if (inline && path)
-      throw new ValidationError([
-        { field: "policy", message: "both JANITOR_POLICY and JANITOR_POLICY_PATH are set; set only one" },
-      ]);
-    if (inline) parsePolicy(inline, { format: "json", name: "JANITOR_POLICY" });
-    else if (path) {
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch {
-        throw new ValidationError([{ field: "policy", message: `cannot read the policy file ${path}` }]);
-      }
-      parsePolicy(text, { name: path });
-    }
+    return loadPolicySync({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
   } catch (err) {
-    if (err instanceof ValidationError)
-      throw new SettingsError(
-        err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })),
-      );
-    throw err;
-  }
-}
-
-/** The policy from `JANITOR_POLICY` / `JANITOR_POLICY_PATH` (or an explicit file), as a settings error. */
-export async function readPolicy(env: Env, policyFile?: string): Promise<LoadedPolicy> {
-  try {
-    if (policyFile) return await loadPolicy({ path: policyFile });
-    return await loadPolicy({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
-  } catch (err) {
-    if (err instanceof ValidationError && !policyFile) {
-      const setting = env.JANITOR_POLICY?.trim() ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
-      throw new SettingsError(
-        err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })),
-      );
-    }
-    throw err;
+    if (!(err instanceof ValidationError)) throw err;
+    const setting = env.JANITOR_POLICY?.trim() ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
+    throw new SettingsError(
+      err.problems.map((p) => ({ field: `${setting}: ${p.field}`, message: p.message })),
+    );
   }
 }
 
@@ -88,10 +55,16 @@ export interface Janitor {
 /** Builds the janitor from settings. Creates no Azure resource until used, except the tables (ensureReady). */
 export async function createJanitor(
   env: Env,
-  options: { policyFile?: string; engine?: Partial<EngineOptions>; tablePrefix?: string } = {},
+  options: {
+    policyFile?: string;
+    /** A policy already read (the app reads it once, when it loads). */
+    policy?: LoadedPolicy;
+    engine?: Partial<EngineOptions>;
+    tablePrefix?: string;
+  } = {},
 ): Promise<Janitor> {
   const settings = readSettings(env);
-  const policy = await readPolicy(env, options.policyFile);
+  const policy = options.policy ?? readPolicy(env, options.policyFile);
   const arm = createArmAdapters(settings.arm, { timeoutMs: settings.core.armTimeoutMs });
   const storage = createStorage(settings.storage, { tablePrefix: options.tablePrefix });
   await storage.ensureReady();

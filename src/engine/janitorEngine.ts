@@ -83,7 +83,6 @@ export interface SweepPartOptions {
   deadline: Date;
   onDecision?: (report: DecisionReport) => void;
   onSubscriptionDone?: (result: SubscriptionSweepResult) => void;
-  signal?: AbortSignal;
   /** The run-wide cap; default: kept on the run record, shared with every other worker of the run. */
   budget?: ActionBudget;
 }
@@ -225,8 +224,6 @@ export class JanitorEngine {
     this.armStats.push(arm.stats);
     if (this.armStats.length > 100) this.armStats.shift(); // a long-lived worker keeps only recent figures
     const abort = new AbortController();
-    const forward = () => abort.abort(options.signal?.reason);
-    options.signal?.addEventListener("abort", forward, { once: true });
 
     const ctx = {
       policy: this.policy,
@@ -279,11 +276,7 @@ export class JanitorEngine {
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
-    } finally {
-      options.signal?.removeEventListener("abort", forward);
-    }
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
     if (auditFailure) {
       errors.unshift(`audit log write failed, acting stopped: ${auditFailure.message}`);
     }
@@ -418,7 +411,7 @@ export class JanitorEngine {
   }
 
   /** What the policy decides for one job right now, read live; acts on nothing and writes nothing. */
-  async explain(ref: JobRef): Promise<{ decision: JobDecision; job?: unknown; failure?: ArmFailure }> {
+  async explain(ref: JobRef): Promise<{ decision: JobDecision; failure?: ArmFailure }> {
     const read = await this.services.jobs.getJob(ref);
     if (!read.ok) {
       if (read.failure.kind === "gone")
@@ -441,7 +434,7 @@ export class JanitorEngine {
       now: this.options.now(),
       observation: stored.get(read.value.id.toLowerCase()),
     });
-    return { decision, job: read.value };
+    return { decision };
   }
 
   private selectSubscriptions(discovered: SubscriptionInfo[], requested: string[] | undefined) {

@@ -1,12 +1,6 @@
 // What every function shares: settings checked once when the app loads (a bad setting stops the app with a
 // message naming it), and the janitor built on first use.
-import {
-  checkPolicySettings,
-  createJanitor,
-  readSettings,
-  type Janitor,
-  type JanitorSettings,
-} from "../composition";
+import { readPolicy, createJanitor, readSettings, type Janitor, type JanitorSettings } from "../composition";
 import { newRunId } from "../adapters/storage";
 import type { RunRecord } from "../domain/records";
 import type { RunRequest } from "../engine/janitorEngine";
@@ -40,7 +34,7 @@ export async function queueNewRun(app: AppContext, request: RunRequest): Promise
 
 export function createAppContext(env: Env): AppContext {
   const settings = readSettings(env);
-  checkPolicySettings(env);
+  const policy = readPolicy(env);
   let janitor: Promise<Janitor> | undefined;
   let queues: Promise<WorkQueues> | undefined;
   return {
@@ -48,7 +42,7 @@ export function createAppContext(env: Env): AppContext {
     now: () => new Date(),
     janitor() {
       // A failed start (storage unreachable) is not cached: the next invocation tries again.
-      janitor ??= createJanitor(env).catch((err) => {
+      janitor ??= createJanitor(env, { policy }).catch((err) => {
         janitor = undefined;
         throw err;
       });

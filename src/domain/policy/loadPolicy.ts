@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { ValidationError } from "../../errors";
 import { DEFAULT_POLICY } from "./defaultPolicy";
 import { parsePolicy } from "./parsePolicy";
@@ -26,6 +26,11 @@ export interface LoadedPolicy {
  * rather than silently preferring one. Throws ValidationError for an unreadable file or an invalid document.
  */
 export async function loadPolicy(sources: PolicySources): Promise<LoadedPolicy> {
+  return loadPolicySync(sources);
+}
+
+/** The same, reading the file synchronously: for checks when an app loads, where nothing may be awaited. */
+export function loadPolicySync(sources: PolicySources): LoadedPolicy {
   const inline = sources.inlineJson?.trim() ? sources.inlineJson : undefined;
   const path = sources.path?.trim() ? sources.path.trim() : undefined;
   if (inline !== undefined && path !== undefined) {
@@ -38,7 +43,7 @@ export async function loadPolicy(sources: PolicySources): Promise<LoadedPolicy> 
   if (path !== undefined) {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = readFileSync(path, "utf8");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why =
