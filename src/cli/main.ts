@@ -104,7 +104,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
       await withEnv(flags.emulator, (e) => runExplainCommand(jobId, flags, e, io))();
     });
 
-  const policy = program.command("policy").description("validate or show a policy");
+  const policy = program.command("policy").description("validate or show a policy, or print its JSON Schema");
   policy
     .command("validate")
     .argument("<file>", "policy file (JSON or YAML)")
@@ -120,6 +120,14 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .action(async () => {
       const { runPolicyCommand } = await import("./commands/policy");
       exitCode = await runPolicyCommand({ sub: "show" }, io);
+    });
+
+  policy
+    .command("schema")
+    .description("the policy's JSON Schema (draft 2020-12), for editors: point a policy's \"$schema\" at it")
+    .action(async () => {
+      const { runPolicyCommand } = await import("./commands/policy");
+      exitCode = await runPolicyCommand({ sub: "schema" }, io);
     });
 
   program

@@ -180,9 +180,14 @@ export const policyShape = {
   exemptions: z.strictObject(exemptionsShape, { error: "must be an object" }).prefault({}),
   guards: z.strictObject(guardsShape, { error: "must be an object" }).prefault({}),
   limits: z.strictObject(limitsShape, { error: "must be an object" }).prefault({}),
+  // Where editors find the policy's JSON Schema (`ie-janitor policy schema`): accepted, then dropped below, so it
+  // never reaches the effective policy or its hash.
+  $schema: z.string({ error: "must be a string (the location of the policy's JSON Schema)" }).optional(),
 };
 
-export const policySchema = z.strictObject(policyShape, { error: "must be an object (the policy document)" });
+export const policySchema = z
+  .strictObject(policyShape, { error: "must be an object (the policy document)" })
+  .transform(({ $schema: _editorHint, ...policy }) => policy);
 
 /** The effective policy: every field present and normalised. */
 export type Policy = z.output<typeof policySchema>;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPolicyCommand } from "../../../src/cli/commands/policy";
 import { EXIT } from "../../../src/cli/io";
@@ -93,5 +94,59 @@ describe("ie-janitor policy", () => {
     expect(await runPolicyCommand({ sub: "show" }, io, { JANITOR_POLICY_PATH: bad })).toBe(EXIT.usage);
     expect(io.out).toBe("");
     expect(io.err).toContain("rules[1].action: cancel is not allowed in state Packaging");
+  });
+
+  describe("schema", () => {
+    const printedSchema = async () => {
+      const io = captureIO();
+      expect(await runPolicyCommand({ sub: "schema" }, io, {})).toBe(EXIT.done);
+      expect(io.err).toBe("");
+      return JSON.parse(io.out) as Record<string, unknown>;
+    };
+
+    it("prints a draft 2020-12 JSON Schema that accepts the default policy as written", async () => {
+      // Prepare
+      const schema = await printedSchema();
+      const check = new Ajv2020({ strict: true }).compile(schema);
+      const asWritten = {
+        version: 1,
+        rules: [
+          { name: "stale-drafts", states: ["Creating"], olderThan: "P7D", action: "delete" },
+          { name: "completed-retention", states: ["Completed"], olderThan: "P30D", action: "delete" },
+        ],
+      };
+      // Act, Assess
+      expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+      expect(check(asWritten), JSON.stringify(check.errors)).toBe(true);
+      // The effective default, every field written out, passes too.
+      expect(check(JSON.parse(JSON.stringify(DEFAULT_POLICY))), JSON.stringify(check.errors)).toBe(true);
+    });
+
+    it("rejects a policy with a wrong action, an unknown field or a missing version", async () => {
+      const check = new Ajv2020({ strict: true, allErrors: true }).compile(await printedSchema());
+      const broken = {
+        rules: [{ name: "drafts", states: ["Creating"], olderThan: "P7D", action: "purge" }],
+        guards: { gracePeriod: "P1D", graceperiod: "P2D" },
+      };
+      expect(check(broken)).toBe(false);
+      const where = (check.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`);
+      expect(where).toEqual(
+        expect.arrayContaining([" required", "/rules/0/action enum", "/guards additionalProperties"]),
+      );
+    });
+
+    it('accepts "$schema" in a policy, in the schema and in the validator, without changing the hash', async () => {
+      const check = new Ajv2020({ strict: true }).compile(await printedSchema());
+      const plain = { version: 1, rules: [] };
+      const pointed = { $schema: "./policy.schema.json", ...plain };
+      expect(check(pointed), JSON.stringify(check.errors)).toBe(true);
+      const io = captureIO();
+      expect(await runPolicyCommand({ sub: "show" }, io, { JANITOR_POLICY: JSON.stringify(pointed) })).toBe(
+        EXIT.done,
+      );
+      const shown = JSON.parse(io.out);
+      expect(shown.policy).not.toHaveProperty("$schema");
+      expect(shown.policyHash).toBe(policyHash(parsePolicy(JSON.stringify(plain))));
+    });
   });
 });
