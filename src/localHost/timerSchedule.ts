@@ -30,8 +30,9 @@ export function parseTimerSchedule(expression: string): TimerSchedule {
   }
   let cron: Cron;
   try {
-    // legacyMode false: a day-of-month and a day-of-week both restrict (NCrontab ANDs them, unlike Vixie cron).
-    cron = new Cron(trimmed, { timezone: "UTC", paused: true, legacyMode: false });
+    // As NCrontab reads it: a day-of-month and a day-of-week both restrict (croner, like Vixie cron, ORs them
+    // unless domAndDow), and a step may start from a number (`0/15`, which croner refuses unless sloppyRanges).
+    cron = new Cron(trimmed, { timezone: "UTC", paused: true, domAndDow: true, sloppyRanges: true });
   } catch (err) {
     throw new Error(`Timer schedule "${expression}": ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -107,7 +107,8 @@ export function checkSchedule(schedule: string): string | undefined {
   if (fields.length !== 6)
     return `"${schedule}" has ${fields.length} fields; use a six-field NCRONTAB expression (second minute hour day month weekday), e.g. ${DEFAULT_SCHEDULE}`;
   try {
-    new Cron(schedule, { paused: true, timezone: "UTC" });
+    // sloppyRanges: NCrontab accepts a step from a number (`0/15`); croner refuses it without the option.
+    new Cron(schedule, { paused: true, timezone: "UTC", domAndDow: true, sloppyRanges: true });
   } catch (err) {
     return `"${schedule}" is not a valid NCRONTAB expression (${(err as Error).message}); e.g. ${DEFAULT_SCHEDULE}`;
   }

@@ -21,6 +21,15 @@ describe("timerSchedule", () => {
     );
   });
 
+  it("reads a step that starts from a number as NCrontab does (from there to the field's end)", () => {
+    expect(
+      parseTimerSchedule("0/15 * * * * *").nextAfter(new Date("2024-05-01T10:00:50Z")).toISOString(),
+    ).toBe("2024-05-01T10:01:00.000Z");
+    expect(
+      parseTimerSchedule("0 0 10/6 * * *").nextAfter(new Date("2024-05-01T17:00:00Z")).toISOString(),
+    ).toBe("2024-05-01T22:00:00.000Z");
+  });
+
   it("reads TimeSpan intervals", () => {
     const schedule = parseTimerSchedule("00:05:00");
     expect(schedule.nextAfter(new Date("2024-05-01T10:00:00Z")).toISOString()).toBe(

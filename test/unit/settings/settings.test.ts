@@ -63,5 +63,7 @@ describe("core settings", () => {
 
   it("accepts six-field NCRONTAB", () => {
     expect(checkSchedule("*/10 * * * * *")).toBeUndefined();
+    expect(checkSchedule("0/15 * * * * *")).toBeUndefined();
+    expect(checkSchedule("0 0 0 13 * FRI")).toBeUndefined();
   });
 });
