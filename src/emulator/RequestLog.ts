@@ -17,6 +17,8 @@ export interface LoggedRequest {
   fault?: true;
   /** Emulator-clock time of arrival (ISO 8601). */
   at: string;
+  /** Wall-clock time of arrival (ISO 8601, host clock, whatever the emulator clock says). */
+  receivedAt: string;
 }
 
 export interface RequestLogPage {

@@ -114,6 +114,7 @@ function createHandler(state: EmulatorState) {
     const method = (req.method ?? "GET").toUpperCase();
     const path = url.pathname;
     const at = state.clock.nowIso();
+    const receivedAt = new Date().toISOString();
     const log = (status: number, extra: Partial<LoggedRequest> = {}) =>
       state.requests.add({
         method,
@@ -122,6 +123,7 @@ function createHandler(state: EmulatorState) {
         status,
         ...extra,
         at,
+        receivedAt,
       });
     const headers: Record<string, string> = { "x-ms-correlation-request-id": requestId };
 

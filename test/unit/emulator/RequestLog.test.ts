@@ -6,6 +6,7 @@ const entry = (path: string, forbidden = false) => ({
   path,
   status: forbidden ? 409 : 200,
   at: "2030-01-01T00:00:00.000Z",
+  receivedAt: "2026-01-01T00:00:00.000Z",
   ...(forbidden ? { forbidden: true as const } : {}),
 });
 
