@@ -12,5 +12,5 @@ export const processIO: CliIO = {
   isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 };
 
-/** Exit codes of PRODUCT.md section 6. */
+/** Exit codes: 0 done, 1 the run failed or nothing was applied, 2 bad usage or input, 3 partial. */
 export const EXIT = { done: 0, failed: 1, usage: 2, partial: 3 } as const;

@@ -1,9 +1,10 @@
-// `ie-janitor`: the operator's command line (PRODUCT.md section 6). A thin edge: parse flags, build the janitor
+// `ie-janitor`: the operator's command line (README, "Command line"). A thin edge: parse flags, build the janitor
 // from settings (or a private emulator with `--emulator`), call one command, map the result to an exit code.
 import { Command, CommanderError, Option } from "commander";
 import { JanitorError, ValidationError } from "../errors";
 import type { Env } from "../settings/settings";
 import { EXIT, processIO, type CliIO } from "./io";
+import { packageVersion } from "./version";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -12,6 +13,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
   let exitCode: number = EXIT.done;
   const program = new Command("ie-janitor")
     .description("Keeps Azure Import/Export jobs tidy: plan, apply, audit, explain.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError("(run ie-janitor --help for usage)");

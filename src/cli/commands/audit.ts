@@ -1,5 +1,5 @@
-// `ie-janitor audit`: the audit log by time range, run, job, subscription, action or outcome (PRODUCT.md
-// section 6), as a table (default), JSON (`{"items", "nextCursor"}` as the HTTP API answers) or CSV.
+// `ie-janitor audit`: the audit log by time range, run, job, subscription, action or outcome, as a table
+// (default), JSON (`{"items", "nextCursor"}` as the HTTP API answers) or CSV.
 import { auditEntriesToCsv } from "../../domain/auditCsv";
 import { parseAuditQuery, type AuditQueryParam } from "../../domain/auditFilter";
 import type { AuditEntry } from "../../domain/records";

@@ -1,4 +1,4 @@
-// `ie-janitor emulator [--port N] [--seed FILE|demo]` (PRODUCT.md sections 6 and 8): runs the local Import/Export
+// `ie-janitor emulator [--port N] [--seed FILE|demo]` (src/emulator/README.md): runs the local Import/Export
 // emulator, prints one JSON line `{"endpoint","caCertPath","controlUrl"}` on stdout, and runs until SIGINT or
 // SIGTERM. Development tool.
 import { readFile } from "node:fs/promises";

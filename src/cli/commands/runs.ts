@@ -1,4 +1,4 @@
-// `ie-janitor runs`: the latest runs, newest first (PRODUCT.md section 6), as a table or as JSON
+// `ie-janitor runs`: the latest runs, newest first, as a table or as JSON
 // (`{"items", "nextCursor"}`, as `GET /api/runs` answers).
 import type { RunRecord } from "../../domain/records";
 import type { RunStore } from "../../engine/ports";
