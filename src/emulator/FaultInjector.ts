@@ -3,9 +3,26 @@ import { ValidationError } from "../errors";
 import { zodProblems } from "../validation/zodProblems";
 
 /**
+ * A change to the job named by the request path, made as if by someone else at the moment the fault applies
+ * (after its `latencyMs`, before the request is served): so a `GET` sees it, and a `DELETE` or `PATCH` with
+ * `latencyMs` meets it while in flight.
+ */
+export interface JobMutation {
+  /** Moves the job to this state (any text, as the service's free-form state). */
+  state?: string;
+  /** Removes the job. */
+  remove?: boolean;
+  cancelRequested?: boolean;
+  /** Replaces the job's tags. */
+  tags?: Record<string, string>;
+}
+
+/**
  * One injected fault (`POST /_emulator/faults`). A fault matches ARM requests by method and a regular expression
  * on the path; it answers `status` (with an ErrorResponse), drops the connection (`reset`), or with only
- * `latencyMs` delays the request and then serves it normally. Without `count` it applies to every match.
+ * `latencyMs` delays the request and then serves it normally. `mutate` changes the request's job first;
+ * `dropResponse` serves the request (its change happens) and then drops the connection instead of answering.
+ * Without `count` it applies to every match.
  */
 export interface EmulatorFault {
   method?: string;
@@ -17,6 +34,8 @@ export interface EmulatorFault {
   count?: number;
   latencyMs?: number;
   reset?: boolean;
+  mutate?: JobMutation;
+  dropResponse?: boolean;
   error?: { code: string; message?: string } | string;
 }
 
@@ -80,6 +99,15 @@ const faultSchema = z
       .max(600_000, "expected at most 600000")
       .optional(),
     reset: z.boolean().optional(),
+    mutate: z
+      .strictObject({
+        state: z.string().min(1, "expected a non-empty state").optional(),
+        remove: z.boolean().optional(),
+        cancelRequested: z.boolean().optional(),
+        tags: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+    dropResponse: z.boolean().optional(),
     error: z
       .union(
         [z.string().min(1), z.strictObject({ code: z.string().min(1), message: z.string().optional() })],
@@ -89,9 +117,15 @@ const faultSchema = z
       )
       .optional(),
   })
-  .refine((f) => f.status !== undefined || f.reset === true || f.latencyMs !== undefined, {
-    message: "a fault needs status, reset: true, or latencyMs",
-  });
+  .refine(
+    (f) =>
+      f.status !== undefined ||
+      f.reset === true ||
+      f.latencyMs !== undefined ||
+      f.mutate !== undefined ||
+      f.dropResponse === true,
+    { message: "a fault needs status, reset: true, latencyMs, mutate, or dropResponse: true" },
+  );
 
 const faultsSchema = z.array(faultSchema, { message: "expected an array of faults" });
 

@@ -26,6 +26,8 @@ export interface StoredJob {
   stateEnteredAtMs: number;
   /** Set while an accepted cancel is on its way to Completed. */
   cancelCompletesAtMs?: number;
+  /** Seed `wirePatch`: merged into the body whenever the job is served. */
+  wirePatch?: Record<string, unknown>;
 }
 
 export interface StoredSubscription {
@@ -162,6 +164,7 @@ export class JobStore {
         systemData: j.systemData,
         properties: j.properties,
         identity: j.identity,
+        wirePatch: j.wirePatch,
         createdAtMs,
         stateEnteredAtMs,
         cancelCompletesAtMs:

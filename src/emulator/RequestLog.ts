@@ -15,6 +15,11 @@ export interface LoggedRequest {
   rule?: string;
   /** Set when an injected fault answered instead of the API. */
   fault?: true;
+  /**
+   * For a request on one job (get, update, delete): the job as served (get) or as found before the change
+   * (update, delete); absent when the job did not exist. Only state, cancel flag and tags: nothing personal.
+   */
+  job?: { state?: string; cancelRequested?: boolean; tags?: Record<string, string> };
   /** Emulator-clock time of arrival (ISO 8601). */
   at: string;
   /** Wall-clock time of arrival (ISO 8601, host clock, whatever the emulator clock says). */

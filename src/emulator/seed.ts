@@ -69,6 +69,12 @@ export interface SeedJob {
    */
   createdAt?: string;
   stateEnteredAt?: string;
+  /**
+   * Emulator-only: a JSON merge patch (RFC 7386) applied to the job's body every time it is served, to serve
+   * what the spec's shapes do not allow (a `systemData.createdAt` of `"Jan 1"`, a state with a tab...). The
+   * emulator's own rules and timestamps go by the stored job, not by the patch.
+   */
+  wirePatch?: Record<string, unknown>;
 }
 
 export interface EmulatorSeed {
@@ -207,6 +213,7 @@ const seedJob = z.strictObject({
   identity: identity.optional(),
   createdAt: isoTimestamp.optional(),
   stateEnteredAt: isoTimestamp.optional(),
+  wirePatch: z.looseObject({}, { message: "expected a JSON merge patch object" }).optional(),
 });
 
 const seedSubscription = z.strictObject({

@@ -4,15 +4,15 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ValidationError } from "../errors";
-import { handleArm, matchRoute, type ArmReply } from "./armApi";
+import { handleArm, matchRoute, type ArmReply, type ArmRoute } from "./armApi";
 import { createCertificate } from "./certificate";
 import { handleControl } from "./controlApi";
 import { EmulatorState, type SeedInput } from "./EmulatorState";
-import type { EmulatorFault } from "./FaultInjector";
+import type { EmulatorFault, JobMutation } from "./FaultInjector";
 import type { LoggedRequest } from "./RequestLog";
 import type { EmulatorSeed } from "./seed";
 import { applySettings, DEFAULT_SETTINGS, type EmulatorSettingsPatch } from "./settings";
-import { errorBody } from "./wireFormat";
+import { errorBody, jobResponse } from "./wireFormat";
 
 export type { EmulatorSeed } from "./seed";
 export type { EmulatorSettings, EmulatorSettingsPatch } from "./settings";
@@ -103,6 +103,40 @@ function faultError(fault: EmulatorFault, status: number): { code: string; messa
   return { code, message: given?.message ?? `Injected fault: ${status} ${code}.` };
 }
 
+/** The job a single-job request is about, as it would be served now (for the request log). */
+function jobSubject(state: EmulatorState, route: ArmRoute): LoggedRequest["job"] {
+  if (route.jobName === undefined || route.operation === "Jobs_Create") return undefined;
+  const job = state.store.get(route.subscriptionId!, route.resourceGroup!, route.jobName);
+  if (job === undefined) return undefined;
+  const served = jobResponse(job) as {
+    properties?: { state?: unknown; cancelRequested?: unknown };
+    tags?: unknown;
+  };
+  const subject: NonNullable<LoggedRequest["job"]> = {};
+  if (typeof served.properties?.state === "string") subject.state = served.properties.state;
+  if (typeof served.properties?.cancelRequested === "boolean")
+    subject.cancelRequested = served.properties.cancelRequested;
+  if (served.tags !== null && typeof served.tags === "object")
+    subject.tags = { ...(served.tags as Record<string, string>) };
+  return subject;
+}
+
+/** A fault's `mutate`: the job named by the path changes as if someone else changed it just now. */
+function mutateJob(state: EmulatorState, path: string, mutation: JobMutation): void {
+  const route = matchRoute("GET", path);
+  if ("status" in route || route.jobName === undefined) return;
+  const job = state.store.get(route.subscriptionId!, route.resourceGroup!, route.jobName);
+  if (job === undefined) return;
+  if (mutation.remove === true) {
+    state.store.remove(job);
+    return;
+  }
+  if (mutation.state !== undefined) state.store.setState(job, mutation.state);
+  if (mutation.cancelRequested === true) state.store.requestCancel(job);
+  else if (mutation.cancelRequested === false) job.properties.cancelRequested = false;
+  if (mutation.tags !== undefined) job.tags = { ...mutation.tags };
+}
+
 /** Serves the ARM API and the control API of one emulator instance. */
 function createHandler(state: EmulatorState) {
   async function serveArm(
@@ -140,6 +174,7 @@ function createHandler(state: EmulatorState) {
     const fault = state.faults.take(method, path, url.search.slice(1));
     if (fault !== undefined) {
       if (fault.latencyMs !== undefined && fault.latencyMs > 0) await delay(fault.latencyMs);
+      if (fault.mutate !== undefined) mutateJob(state, path, fault.mutate);
       if (fault.reset === true) {
         log(0, { fault: true });
         req.socket.destroy();
@@ -235,16 +270,25 @@ function createHandler(state: EmulatorState) {
       }
     }
 
+    const subject = jobSubject(state, route);
     const reply: ArmReply = handleArm(
       { route, path, query: url.searchParams, body, origin: `https://${req.headers.host ?? url.host}` },
       state.store,
       state.settings,
     );
+    const logged: Partial<LoggedRequest> = {
+      operation,
+      ...(reply.forbidden !== undefined && { forbidden: true, rule: reply.forbidden }),
+      ...(subject !== undefined && { job: subject }),
+    };
+    if (fault?.dropResponse === true) {
+      // Served (its change is made), but the answer never reaches the client.
+      log(reply.status, { ...logged, fault: true });
+      req.socket.destroy();
+      return;
+    }
     send(res, reply.status, reply.body, headers);
-    log(
-      reply.status,
-      reply.forbidden !== undefined ? { operation, forbidden: true, rule: reply.forbidden } : { operation },
-    );
+    log(reply.status, logged);
   }
 
   async function serveControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -23,7 +23,21 @@ export function jobResponse(job: StoredJob): Record<string, unknown> {
   body.type = JOB_RESOURCE_TYPE;
   body.location = job.location;
   if (job.tags !== undefined) body.tags = job.tags;
-  return body;
+  return job.wirePatch === undefined ? body : mergePatch(body, job.wirePatch);
+}
+
+/** RFC 7386 JSON merge patch: objects merge, `null` removes, anything else replaces. Returns a new value. */
+export function mergePatch(target: unknown, patch: unknown): Record<string, unknown> {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  if (!isObject(patch)) return out;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isObject(value)) out[key] = mergePatch(out[key], value);
+    else out[key] = value;
+  }
+  return out;
 }
 
 export function subscriptionResponse(s: StoredSubscription): Record<string, unknown> {

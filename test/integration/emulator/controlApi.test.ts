@@ -70,7 +70,12 @@ describe("emulator: control API", () => {
     ["POST", "clock", { now: "2030-01-01T00:00:00Z", advance: "P1D" }, "give either now or advance"],
     ["POST", "faults", [{ status: 700 }], "faults[0].status"],
     ["POST", "faults", [{ path: "(" }], "faults[0].path: expected a valid regular expression"],
-    ["POST", "faults", [{ method: "GET" }], "faults[0]: a fault needs status, reset: true, or latencyMs"],
+    [
+      "POST",
+      "faults",
+      [{ method: "GET" }],
+      "faults[0]: a fault needs status, reset: true, latencyMs, mutate, or dropResponse: true",
+    ],
     ["POST", "faults", [{ status: 500, count: 0 }], "faults[0].count: expected at least 1"],
     ["POST", `jobs/${SUB}/${RG}/kept/state`, { state: 5 }, "state: expected a string"],
     ["POST", `jobs/${SUB}/${RG}/kept/state`, {}, "state: is required"],
