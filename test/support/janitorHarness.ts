@@ -13,6 +13,12 @@ import type { EmulatorSeed } from "../../src/emulator/seed";
 import type { EmulatorSettings } from "../../src/emulator/settings";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
+import {
+  readStoredTrail,
+  trailViolations,
+  type StoredAuditEntry,
+  type TrailCheckOptions,
+} from "./storedTrail";
 
 export interface ScenarioOptions {
   seed: EmulatorSeed;
@@ -26,13 +32,16 @@ export interface ScenarioOptions {
 export interface RunResult {
   run: RunRecord;
   decisions: DecisionReport[];
-  audit: AuditEntry[];
+  /** The run's audit entries as stored, each with the table's own Timestamp (`storedAt`). */
+  audit: StoredAuditEntry[];
 }
 
 export interface Scenario {
   janitor: Janitor;
   control: EmulatorControlClient;
   run(mode: Mode, options?: { deadlineMs?: number; subscriptions?: string[] }): Promise<RunResult>;
+  /** Every run's audit entries in this scenario's table, as stored (for checks across runs). */
+  trail(): Promise<StoredAuditEntry[]>;
 }
 
 /** Test-friendly engine defaults: real pacing stays on, but retries and margins are short. */
@@ -67,15 +76,17 @@ export function withScenarios() {
       JANITOR_STORAGE: azurite.connectionString,
       ...(options.policy && { JANITOR_POLICY: JSON.stringify(options.policy) }),
     };
+    const tablePrefix = `T${process.pid}x${++counter}`;
     const janitor = await createJanitor(env, {
       engine: { ...FAST_ENGINE, ...options.engine },
-      tablePrefix: `T${process.pid}x${++counter}`,
+      tablePrefix,
     });
     if (options.wrapGateway) {
       const services = janitor.engine.services as { jobs: JobsGateway };
       services.jobs = options.wrapGateway(services.jobs, control);
     }
     const ctl = control;
+    const connectionString = azurite.connectionString;
     return {
       janitor,
       control: ctl,
@@ -90,9 +101,10 @@ export function withScenarios() {
             onDecision: (d) => decisions.push(d),
           },
         );
-        const audit = await auditOfRun(janitor, runId);
+        const audit = await readStoredTrail(connectionString, tablePrefix, runId);
         return { run, decisions, audit };
       },
+      trail: () => readStoredTrail(connectionString, tablePrefix),
     };
   }
   return { scenario, control: () => control! };
@@ -109,25 +121,20 @@ export async function auditOfRun(janitor: Janitor, runId: string): Promise<Audit
   return items.sort((a, b) => a.seq - b.seq);
 }
 
-/** The safety invariants every scenario must keep. */
-export async function expectSafe(control: EmulatorControlClient, audit: AuditEntry[]): Promise<void> {
+/**
+ * The safety invariants every scenario must keep, checked against the emulator's request log: no forbidden
+ * request; every delete or cancel sent after its intent was stored (the table's Timestamp against the
+ * request's arrival, not the entries' seq); each intent with exactly one outcome; no acted outcome without an
+ * intent. Pass the trail of every run the scenario made (`scenario.trail()`) when it ran more than once.
+ */
+export async function expectSafe(
+  control: EmulatorControlClient,
+  trail: readonly StoredAuditEntry[],
+  options: TrailCheckOptions = {},
+): Promise<void> {
   const forbidden = await control.requests({ forbidden: true });
   expect(forbidden.forbiddenTotal, JSON.stringify(forbidden.items)).toBe(0);
-  // Every intent is followed by exactly one outcome for the same job, and no outcome of an action lacks its intent.
-  const intents = audit.filter((e) => e.phase === "intent");
-  for (const intent of intents) {
-    const outcomes = audit.filter(
-      (e) =>
-        e.phase === "outcome" && e.jobId === intent.jobId && e.seq > intent.seq && e.action === intent.action,
-    );
-    expect(outcomes.length, `outcome after intent for ${intent.jobId}`).toBeGreaterThanOrEqual(1);
-  }
-  const acted = audit.filter(
-    (e) => e.phase === "outcome" && ["succeeded", "refused", "failed"].includes(e.outcome ?? ""),
-  );
-  for (const outcome of acted) {
-    if (outcome.reason === "listing-failed" || !outcome.jobId) continue;
-    const intent = intents.find((i) => i.jobId === outcome.jobId && i.seq < outcome.seq);
-    expect(intent, `intent before ${outcome.outcome} of ${outcome.jobId}`).toBeDefined();
-  }
+  const log = await control.requests();
+  expect(log.dropped, "the request log dropped entries: too many requests to check").toBe(0);
+  expect(trailViolations(log.items, trail, options)).toEqual([]);
 }

@@ -50,8 +50,10 @@ function expectedDecision(spec: JobSpec): Expected | "malformed" {
   if (tags.janitor === "exempt") return { action: "none", reason: "exempt-tag" };
   const rule = { Creating: "delete", Completed: "delete", Shipping: "cancel" }[spec.state] as
     Expected["action"] | undefined;
-  if (spec.state === "Closed" || spec.state === "Canceled")
-    return { action: "none", reason: "unknown-state" };
+  // Closed is a documented state no rule may act on while closedCountsAsCompleted is off; Canceled is not one
+  // the service documents.
+  if (spec.state === "Closed") return { action: "none", reason: "no-rule" };
+  if (spec.state === "Canceled") return { action: "none", reason: "unknown-state" };
   if (!rule) return { action: "none", reason: "no-rule" };
   const hasEvidence = spec.systemData || (spec.state === "Completed" && spec.returnShipDate);
   const minDays = spec.state === "Creating" ? 7 : 30;
@@ -267,13 +269,15 @@ describe("sweep scenarios", () => {
 
   it("records a job deleted by someone else between listing and acting as gone", async () => {
     const jobs = [seedJob({ sub: SUB, name: "vanishes", state: "Completed", days: 60, systemData: true })];
+    let othersDelete = 0;
     const sc = await scenario({
       seed: { subscriptions: [subscription(SUB)], jobs },
       policy: POLICY,
-      wrapGateway: (gateway) =>
-        onFirstGet(gateway, "vanishes", () =>
-          gateway.deleteJob({ subscriptionId: SUB, resourceGroup: "rg-test", name: "vanishes" }),
-        ),
+      wrapGateway: (gateway, control) =>
+        onFirstGet(gateway, "vanishes", async () => {
+          await gateway.deleteJob({ subscriptionId: SUB, resourceGroup: "rg-test", name: "vanishes" });
+          othersDelete = (await control.requests()).total;
+        }),
     });
     const { run, decisions, audit } = await sc.run("apply");
     expect(decisions[0]).toMatchObject({ jobName: "vanishes", outcome: "skipped", reason: "gone" });
@@ -282,7 +286,8 @@ describe("sweep scenarios", () => {
       "intent:rule-matched",
       "outcome:gone",
     ]);
-    await expectSafe(sc.control, audit);
+    expect(othersDelete).toBeGreaterThan(0);
+    await expectSafe(sc.control, audit, { foreign: (r) => r.seq === othersDelete });
   });
 });
 
