@@ -2,6 +2,7 @@ import type { JobSnapshot } from "./job";
 import { canonicalState } from "./jobStates";
 import { observationOfCurrentState } from "./observation";
 import type { Observation } from "./records";
+import { parseRfc3339 } from "./rfc3339";
 import type { AgeBasis } from "./vocabulary";
 
 const DAY_MS = 86_400_000;
@@ -17,13 +18,15 @@ export interface AgeInState {
 }
 
 /**
- * How long a job has been in its current state (PRODUCT.md section 2), from evidence and never guessed older:
+ * How long a job has been in its current state, from evidence and never guessed older (docs/policy.md):
  * - Creating: `systemData.createdAt` (the job starts life in Creating);
- * - any other state: `systemData.lastModifiedAt`, else for Completed `returnPackage.shipDate` (drives sent back
- *   is when a job completes);
- * - no usable timestamp: the janitor's own first observation of the job *in this state*. An observation of
- *   another state (or another job) is no evidence: the job is then a fresh sighting, age 0.
- * A timestamp in the future (clock skew) counts as age 0; an unparseable one is ignored.
+ * - any other state: `systemData.lastModifiedAt`, and for Completed also `returnPackage.shipDate` (drives sent
+ *   back is when a job completes): the **newest** of them, since an older one may predate the state (a job
+ *   last modified 61 days ago can have shipped back 5 days ago: it has been Completed for 5 days at most);
+ * - no usable timestamp: the janitor's own first observation of the job instance *in this state*. An observation
+ *   of another state (or another job) is no evidence: the job is then a fresh sighting, age 0.
+ * Only RFC 3339 date-times with an offset count (`parseRfc3339`); anything else is no evidence. A timestamp in
+ * the future (clock skew) counts as age 0.
  */
 export function ageInState(job: JobSnapshot, now: Date, observation?: Observation): AgeInState {
   const state = canonicalState(job.state);
@@ -34,20 +37,15 @@ export function ageInState(job: JobSnapshot, now: Date, observation?: Observatio
           ["systemData.lastModifiedAt", job.lastModifiedAt],
           ["returnPackage.shipDate", state === "Completed" ? job.returnShipDate : undefined],
         ];
+  let newest: { basis: AgeBasis; at: number } | undefined;
   for (const [basis, timestamp] of evidence) {
-    const at = parseTimestamp(timestamp);
-    if (at !== undefined) return age(basis, at, now);
+    const at = parseRfc3339(timestamp);
+    if (at !== undefined && (newest === undefined || at > newest.at)) newest = { basis, at };
   }
+  if (newest !== undefined) return age(newest.basis, newest.at, now);
   const seen = observationOfCurrentState(job, observation);
-  const seenAt = parseTimestamp(seen?.firstSeenInStateAt);
+  const seenAt = parseRfc3339(seen?.firstSeenInStateAt);
   return age("first-observed", seenAt ?? now.getTime(), now);
-}
-
-/** Epoch milliseconds of an ISO 8601 timestamp; undefined when absent, blank or unparseable (no evidence). */
-export function parseTimestamp(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 function age(basis: AgeBasis, sinceMs: number, now: Date): AgeInState {

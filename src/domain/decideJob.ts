@@ -1,4 +1,4 @@
-import { ageInState, parseTimestamp } from "./ageInState";
+import { ageInState } from "./ageInState";
 import { parseDurationMs } from "./duration";
 import { matchesAnyGlob } from "./glob";
 import type { JobSnapshot } from "./job";
@@ -6,6 +6,7 @@ import { actionableState, canonicalState, serviceAllows } from "./jobStates";
 import { freshObservation, observationOfCurrentState } from "./observation";
 import type { Policy, PolicyRule } from "./policy/schema";
 import type { Observation } from "./records";
+import { parseRfc3339 } from "./rfc3339";
 import type { Action, AgeBasis, Reason } from "./vocabulary";
 
 export interface DecideContext {
@@ -43,16 +44,18 @@ export interface JobDecision {
  * that applies gives the reason:
  *  1. out-of-scope: subscription, resource group or job type outside `scope`;
  *  2. exempt-tag, then exempt-name;
- *  3. unknown-state: a state whose service rules are not documented (Closed counts only with the guard);
- *  4. no-rule: no enabled rule names the job's state (case-insensitive) and job type; else the first one decides;
+ *  3. unknown-state: a state the service does not document;
+ *  4. no-rule: no enabled rule names the job's state (case-insensitive) and job type, or the job is Closed and
+ *     `guards.closedCountsAsCompleted` is off (a known state no rule may act in); else the first rule decides;
  *  5. too-young: age in state (with its basis) below the rule's `olderThan`;
  *  6. tracking-number-present: Creating with a delivery tracking number (drives may be on the way), guard on;
  *  7. already-cancel-requested: a cancel for a job that already has `cancelRequested: true`;
  *  8. not-allowed-in-state: the service never allows the action in this state (belt and braces: a parsed
  *     policy cannot contain such a rule);
- *  9. grace-period: eligible, but not yet continuously for `guards.gracePeriod`;
+ *  9. grace-period: eligible, but not yet continuously for `guards.gracePeriod` under this rule and action;
  * 10. rule-matched: eligible.
- * A job that fails any check before 9 loses its first-eligible mark.
+ * A job that fails any check before 9 loses its first-eligible mark; a mark made under another rule or action
+ * does not count (a new one starts), so a trial policy cannot use up the grace period of another.
  */
 export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   const { policy, now } = ctx;
@@ -71,9 +74,9 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   if (tag !== undefined) return stop("exempt-tag", `exempt by its tag "${tag}"`);
   if (matchesAnyGlob(policy.exemptions.jobNames, job.name)) return stop("exempt-name", "exempt by its name");
   const options = { closedCountsAsCompleted: policy.guards.closedCountsAsCompleted };
-  const state = actionableState(job.state, options);
+  const state = canonicalState(job.state);
   if (state === undefined) {
-    return stop("unknown-state", `state "${job.state}" is not one the janitor acts in`);
+    return stop("unknown-state", `state "${job.state}" is not one the service documents`);
   }
 
   // From here the job is ours to watch: its age is worth knowing and, without a service timestamp, worth
@@ -86,13 +89,23 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
         subscriptionId: job.subscriptionId,
         // A sighting "after now" (another worker's clock running ahead) is no older than now.
         firstSeenInStateAt: new Date(
-          Math.min(parseTimestamp(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
+          Math.min(parseRfc3339(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
         ).toISOString(),
       }
     : freshObservation(job, now);
   const evidence = age.basis === "first-observed" ? seen : undefined;
   const aged = { state: job.state, ageDays: age.ageDays, ageBasis: age.basis, observation: evidence };
 
+  if (actionableState(state, options) === undefined) {
+    // Closed is documented, but outside the service's documented delete set unless the policy says otherwise.
+    return {
+      ...aged,
+      action: "none",
+      reason: "no-rule",
+      eligible: false,
+      detail: `no rule may act in ${state} unless guards.closedCountsAsCompleted is true`,
+    };
+  }
   const rule = firstMatchingRule(job, state, policy);
   if (rule === undefined) {
     return {
@@ -126,9 +139,17 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
     return held("not-allowed-in-state", `the service does not allow ${rule.action} in ${state}`);
   }
 
-  // Eligible now. The grace period runs from the first eligible sighting, kept while eligibility lasts.
-  const markedAt = Math.min(parseTimestamp(previous?.firstEligibleAt) ?? now.getTime(), now.getTime());
-  const marked: Observation = { ...seen, firstEligibleAt: new Date(markedAt).toISOString() };
+  // Eligible now. The grace period runs from the first eligible sighting under this rule and action, kept while
+  // eligibility lasts. A mark without a rule and action (stored by an older version) counts as none.
+  const sameMark = previous?.eligibleRule === rule.name && previous.eligibleAction === rule.action;
+  const markMs = sameMark ? parseRfc3339(previous.firstEligibleAt) : undefined;
+  const markedAt = Math.min(markMs ?? now.getTime(), now.getTime());
+  const marked: Observation = {
+    ...seen,
+    firstEligibleAt: new Date(markedAt).toISOString(),
+    eligibleRule: rule.name,
+    eligibleAction: rule.action,
+  };
   const graceMs = parseDurationMs(policy.guards.gracePeriod, "guards.gracePeriod");
   if (now.getTime() - markedAt < graceMs) {
     return {
@@ -217,6 +238,6 @@ function sameJobType(types: readonly string[], jobType: string): boolean {
 }
 
 function withoutMark(observation: Observation): Observation {
-  const { firstEligibleAt: _dropped, ...rest } = observation;
+  const { firstEligibleAt: _at, eligibleRule: _rule, eligibleAction: _action, ...rest } = observation;
   return rest;
 }

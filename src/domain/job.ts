@@ -18,12 +18,15 @@ export interface JobSnapshot {
   /** `properties.cancelRequested`; undefined when the body did not say. */
   cancelRequested?: boolean;
   provisioningState?: string;
-  /** `systemData.createdAt` / `lastModifiedAt` (ISO 8601), often absent in real responses. */
+  /**
+   * `systemData.createdAt` / `lastModifiedAt` as sent, often absent in real responses. The ARM reader keeps only
+   * RFC 3339 date-times with an offset; the domain checks again (`parseRfc3339`) before using one.
+   */
   createdAt?: string;
   lastModifiedAt?: string;
   /** Whether `deliveryPackage.trackingNumber` is a non-empty string (its value is not needed). */
   hasDeliveryTrackingNumber: boolean;
-  /** `returnPackage.shipDate` (ISO 8601) when drives were sent back. */
+  /** `returnPackage.shipDate` when drives were sent back (kept under the same rule as the two above). */
   returnShipDate?: string;
 }
 

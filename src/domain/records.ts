@@ -1,4 +1,14 @@
-import type { Action, AgeBasis, Mode, Outcome, Phase, Reason, RunStatus, Trigger } from "./vocabulary";
+import type {
+  Action,
+  AgeBasis,
+  JobAction,
+  Mode,
+  Outcome,
+  Phase,
+  Reason,
+  RunStatus,
+  Trigger,
+} from "./vocabulary";
 
 /** One row of the audit log (PRODUCT.md section 4). Never personal data from the job, never keys. */
 export interface AuditEntry {
@@ -103,14 +113,25 @@ export interface RunRecord {
   reasons?: Record<string, number>;
 }
 
-/** The janitor's own memory of a job between runs (PRODUCT.md section 2: first observation, grace period). */
+/**
+ * The janitor's own memory of a job between runs: its first sighting in its current state (age evidence when the
+ * service gives no timestamp) and its first-eligible mark (the grace period). See docs/policy.md.
+ */
 export interface Observation {
   /** Lower-cased ARM id of the job. */
   jobId: string;
   subscriptionId: string;
+  /**
+   * The job's `systemData.createdAt` (RFC 3339, UTC) when the service gave a valid one: which job *instance* this
+   * is, so that a job deleted and re-created under the same id never inherits the old one's sightings.
+   */
+  jobCreatedAt?: string;
   /** State the job was in when first seen in it. */
   state: string;
   firstSeenInStateAt: string;
-  /** First run that found the job eligible for an action, continuously since. */
+  /** First run that found the job eligible for an action, continuously since (with the rule and action). */
   firstEligibleAt?: string;
+  /** The rule and action the mark was made under; a mark counts only for the same ones. */
+  eligibleRule?: string;
+  eligibleAction?: JobAction;
 }

@@ -22,9 +22,42 @@ describe("ageInState", () => {
     expect(ageInState(job, NOW)).toMatchObject({ ageDays: 31, basis: "returnPackage.shipDate" });
   });
 
-  it("prefers lastModifiedAt over the return ship date for Completed", () => {
-    const job = aJob({ state: "Completed", lastModifiedAt: daysAgo(2), returnShipDate: daysAgo(31) });
-    expect(ageInState(job, NOW)).toMatchObject({ ageDays: 2, basis: "systemData.lastModifiedAt" });
+  it("counts Completed from the newest of lastModifiedAt and the return ship date", () => {
+    const modifiedLater = aJob({
+      state: "Completed",
+      lastModifiedAt: daysAgo(2),
+      returnShipDate: daysAgo(31),
+    });
+    expect(ageInState(modifiedLater, NOW)).toMatchObject({ ageDays: 2, basis: "systemData.lastModifiedAt" });
+    // Last modified 61 days ago, shipped back 5 days ago: Completed for 5 days, not 61.
+    const shippedLater = aJob({
+      state: "Completed",
+      lastModifiedAt: daysAgo(61),
+      returnShipDate: daysAgo(5),
+    });
+    expect(ageInState(shippedLater, NOW)).toMatchObject({
+      ageDays: 5,
+      basis: "returnPackage.shipDate",
+      since: daysAgo(5),
+    });
+  });
+
+  it("compares the evidence as instants, whatever offset each is written in", () => {
+    // 2025-05-27T23:00:00-05:00 is 2025-05-28T04:00:00Z: later than 2025-05-28T02:00:00+00:00.
+    const job = aJob({
+      state: "Completed",
+      lastModifiedAt: "2025-05-28T02:00:00+00:00",
+      returnShipDate: "2025-05-27T23:00:00-05:00",
+    });
+    expect(ageInState(job, NOW)).toMatchObject({
+      basis: "returnPackage.shipDate",
+      since: "2025-05-28T04:00:00.000Z",
+    });
+  });
+
+  it("counts a future return ship date as age 0: the newest evidence wins even when it is skewed", () => {
+    const job = aJob({ state: "Completed", lastModifiedAt: daysAgo(61), returnShipDate: daysAgo(-1) });
+    expect(ageInState(job, NOW)).toMatchObject({ ageMs: 0, basis: "returnPackage.shipDate" });
   });
 
   it("does not use the return ship date for states other than Completed", () => {
@@ -80,6 +113,36 @@ describe("ageInState", () => {
   it("ignores an unparseable timestamp and uses the next evidence", () => {
     const job = aJob({ state: "Completed", lastModifiedAt: "yesterday", returnShipDate: daysAgo(5) });
     expect(ageInState(job, NOW)).toMatchObject({ ageDays: 5, basis: "returnPackage.shipDate" });
+  });
+
+  // Date.parse reads all of these, most of them as years ago, or in the host's time zone.
+  it.each([
+    "1",
+    "Jan 1",
+    "2020",
+    "2025-01-01",
+    "2025-01-01T00:00:00",
+    "1/1/2025 10:00:00 PM",
+    "2025-02-30T00:00:00Z",
+  ])("takes %j for no evidence, never a lenient guess", (text) => {
+    const draft = aJob({ state: "Creating", createdAt: text });
+    expect(ageInState(draft, NOW)).toMatchObject({ ageMs: 0, basis: "first-observed" });
+    const completed = aJob({ state: "Completed", lastModifiedAt: text, returnShipDate: text });
+    expect(ageInState(completed, NOW)).toMatchObject({ ageMs: 0, basis: "first-observed" });
+  });
+
+  it("skips a lenient timestamp for the next evidence, and for the first sighting", () => {
+    const job = aJob({ state: "Completed", lastModifiedAt: "2020", returnShipDate: daysAgo(3) });
+    expect(ageInState(job, NOW)).toMatchObject({ ageDays: 3, basis: "returnPackage.shipDate" });
+    const seen = anObservation(aJob({ state: "Shipping" }), { firstSeenInStateAt: daysAgo(9) });
+    const shipping = aJob({ state: "Shipping", lastModifiedAt: "Jan 1" });
+    expect(ageInState(shipping, NOW, seen)).toMatchObject({ ageDays: 9, basis: "first-observed" });
+  });
+
+  it("takes a first sighting written without an offset for none (a fresh sighting)", () => {
+    const job = aJob({ state: "Completed" });
+    const seen = anObservation(job, { firstSeenInStateAt: "2025-01-01T00:00:00" });
+    expect(ageInState(job, NOW, seen)).toMatchObject({ ageMs: 0, basis: "first-observed" });
   });
 
   it("rounds days down, so a job is never shown older than it is", () => {

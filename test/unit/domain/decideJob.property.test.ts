@@ -10,6 +10,7 @@ import type { JobSnapshot } from "../../../src/domain/job";
 import { actionableState, canonicalState, KNOWN_STATES } from "../../../src/domain/jobStates";
 import { validatePolicy, type Policy } from "../../../src/domain/policy";
 import type { Observation } from "../../../src/domain/records";
+import { parseRfc3339 } from "../../../src/domain/rfc3339";
 import { job, now, observationOf, policyDocument } from "./policyArbitraries";
 
 const policy = policyDocument.map((doc) => validatePolicy(doc));
@@ -98,9 +99,13 @@ describe("decideJob (properties)", () => {
         if (!inScope(j, p))
           expect(d).toMatchObject({ action: "none", reason: "out-of-scope", eligible: false });
         else if (exempt(j, p)) expect(d).toMatchObject({ action: "none", eligible: false });
-        else if (actionableState(j.state, options) === undefined) {
+        else if (canonicalState(j.state) === undefined) {
           expect(d).toMatchObject({ action: "none", reason: "unknown-state", eligible: false });
+        } else if (actionableState(j.state, options) === undefined) {
+          // Closed without closedCountsAsCompleted: documented, but no rule may act in it.
+          expect(d).toMatchObject({ action: "none", reason: "no-rule", eligible: false });
         }
+        if (d.reason === "unknown-state") expect(canonicalState(j.state)).toBeUndefined();
         if (d.reason === "exempt-tag" || d.reason === "exempt-name") expect(exempt(j, p)).toBe(true);
       }),
     );
@@ -142,7 +147,39 @@ describe("decideJob (properties)", () => {
         if (!d.eligible || graceMs === 0) return;
         expect(o).toBeDefined();
         expect(lower(o!.state)).toBe(lower(j.state));
+        // ...made under the same rule and action, for the same job instance.
+        expect(o!.eligibleRule).toBe(d.rule);
+        expect(o!.eligibleAction).toBe(d.action);
+        expect(parseRfc3339(o!.jobCreatedAt)).toBe(parseRfc3339(j.createdAt));
         expect(n.getTime() - Date.parse(o!.firstEligibleAt!)).toBeGreaterThanOrEqual(graceMs);
+      }),
+    );
+  });
+
+  it("rests an age on a service timestamp only when it is RFC 3339 with an offset, and on the newest one", () => {
+    fc.assert(
+      fc.property(sighting, ({ job: j, now: n, observation: o }) => {
+        const age = ageInState(j, n, o);
+        const field = {
+          "systemData.createdAt": j.createdAt,
+          "systemData.lastModifiedAt": j.lastModifiedAt,
+          "returnPackage.shipDate": j.returnShipDate,
+        } as const;
+        if (age.basis === "first-observed") {
+          const state = canonicalState(j.state);
+          if (state === "Creating") expect(parseRfc3339(j.createdAt)).toBeUndefined();
+          else if (state !== undefined) expect(parseRfc3339(j.lastModifiedAt)).toBeUndefined();
+          if (state === "Completed") expect(parseRfc3339(j.returnShipDate)).toBeUndefined();
+          return;
+        }
+        const used = parseRfc3339(field[age.basis]);
+        expect(used).toBeDefined();
+        expect(age.ageMs).toBe(Math.max(0, n.getTime() - used!));
+        if (canonicalState(j.state) === "Completed") {
+          for (const other of [j.lastModifiedAt, j.returnShipDate]) {
+            expect(parseRfc3339(other) ?? -Infinity).toBeLessThanOrEqual(used!);
+          }
+        }
       }),
     );
   });
@@ -154,6 +191,8 @@ describe("decideJob (properties)", () => {
         const options = { closedCountsAsCompleted: p.guards.closedCountsAsCompleted };
         const considered = inScope(j, p) && !exempt(j, p) && actionableState(j.state, options) !== undefined;
         const rule = considered ? firstRule(j, p) : undefined;
+        if (inScope(j, p) && !exempt(j, p) && canonicalState(j.state) === "Closed" && !considered)
+          expect(d).toMatchObject({ action: "none", reason: "no-rule" });
         if (!considered) expect(d.rule).toBeUndefined();
         else if (rule === undefined) expect(d).toMatchObject({ action: "none", reason: "no-rule" });
         else expect(d).toMatchObject({ rule: rule.name, action: rule.action });
@@ -218,7 +257,7 @@ describe("decideJob (properties)", () => {
     );
   });
 
-  it("over a series of sightings, acts only after an unbroken run of eligibility as long as the grace period", () => {
+  it("over a series of sightings, acts only after an unbroken run of eligibility under one rule as long as the grace period", () => {
     const series = fc.tuple(
       job,
       policy,
@@ -227,6 +266,8 @@ describe("decideJob (properties)", () => {
           hours: fc.integer({ min: 0, max: 30 }),
           tracking: fc.boolean(),
           exemptTag: fc.boolean(),
+          // A plan under a trial policy (the same rules under other names) sharing the observation table.
+          trial: fc.boolean(),
         }),
         {
           minLength: 1,
@@ -239,7 +280,9 @@ describe("decideJob (properties)", () => {
         let t = Date.parse("2025-06-01T00:00:00Z");
         let stored: Observation | undefined;
         let runStart: number | undefined; // first sighting of the current unbroken eligible run
+        let runKey: string | undefined; // ...under this rule and action
         const graceMs = parseDurationMs(p.guards.gracePeriod);
+        const trial: Policy = { ...p, rules: p.rules.map((r) => ({ ...r, name: `trial-${r.name}` })) };
         for (const step of steps) {
           t += step.hours * 3_600_000;
           const seen: JobSnapshot = {
@@ -247,9 +290,15 @@ describe("decideJob (properties)", () => {
             hasDeliveryTrackingNumber: step.tracking,
             tags: step.exemptTag ? { janitor: "exempt" } : {},
           };
-          const d = decideJob(seen, { policy: p, now: new Date(t), observation: stored });
+          const d = decideJob(seen, {
+            policy: step.trial ? trial : p,
+            now: new Date(t),
+            observation: stored,
+          });
           const eligibleNow = d.eligible || d.reason === "grace-period";
-          runStart = eligibleNow ? (runStart ?? t) : undefined;
+          const key = eligibleNow ? `${d.rule}/${d.action}` : undefined;
+          runStart = eligibleNow && key === runKey ? (runStart ?? t) : eligibleNow ? t : undefined;
+          runKey = key;
           if (d.eligible) expect(t - runStart!).toBeGreaterThanOrEqual(graceMs);
           if (d.reason === "grace-period") expect(t - runStart!).toBeLessThan(graceMs);
           stored = d.observation;

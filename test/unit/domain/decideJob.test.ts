@@ -92,12 +92,34 @@ describe("decideJob", () => {
     expect(decide(staleDraft({ tags: { janitor: "exempt" } }), policy).reason).toBe("out-of-scope");
   });
 
-  it.each(["Canceled", "Deleting", "", "Closed"])("never acts in the unknown state %j", (state) => {
+  it.each(["Canceled", "Deleting", "", "Weird"])("never acts in the unknown state %j", (state) => {
     expect(decide(aJob({ state, lastModifiedAt: daysAgo(100) }))).toMatchObject({
       action: "none",
       reason: "unknown-state",
       observation: undefined,
     });
+  });
+
+  it("treats Closed without closedCountsAsCompleted as a known state no rule may act in: no-rule", () => {
+    // Prepare: a hand-built policy (validation would refuse it) whose rule names Closed.
+    const handBuilt: Policy = {
+      ...NO_GRACE,
+      rules: [{ ...NO_GRACE.rules[1]!, name: "closed-too", states: ["Closed"] }],
+    };
+    for (const policy of [NO_GRACE, handBuilt]) {
+      // Act
+      const decision = decide(aJob({ state: "closed", lastModifiedAt: daysAgo(100) }), policy);
+      // Assess
+      expect(decision).toMatchObject({
+        action: "none",
+        reason: "no-rule",
+        eligible: false,
+        ageDays: 100,
+        ageBasis: "systemData.lastModifiedAt",
+      });
+      expect(decision.rule).toBeUndefined();
+      expect(decision.detail).toContain("closedCountsAsCompleted");
+    }
   });
 
   it("acts in Closed only when Closed counts as Completed", () => {
@@ -231,6 +253,58 @@ describe("decideJob", () => {
       expect(decide(staleDraft({ createdAt: daysAgo(1) })).observation).toBeUndefined();
     });
 
+    it("ties the observation to the job instance by its createdAt", () => {
+      const job = aJob({ state: "Completed", createdAt: "2025-01-01T00:00:00+01:00" });
+      expect(decide(job, DEFAULT_POLICY).observation).toMatchObject({
+        jobCreatedAt: "2024-12-31T23:00:00.000Z",
+        firstSeenInStateAt: NOW.toISOString(),
+      });
+    });
+
+    it("never lets a re-created job inherit the first sighting or mark of a deleted one with the same id", () => {
+      // Prepare: the janitor saw the old job Completed 60 days ago and marked it eligible.
+      const old = aJob({ state: "Completed", createdAt: daysAgo(200) });
+      const stored = anObservation(old, {
+        jobCreatedAt: old.createdAt,
+        firstSeenInStateAt: daysAgo(60),
+        firstEligibleAt: daysAgo(20),
+        eligibleRule: "completed-retention",
+        eligibleAction: "delete",
+      });
+      expect(decide(old, NO_GRACE, stored)).toMatchObject({ reason: "rule-matched", ageDays: 60 });
+      // Act: the job was deleted and created again under the same name; it is Completed already.
+      const recreated = aJob({ state: "Completed", createdAt: daysAgo(2) });
+      const decision = decide(recreated, NO_GRACE, stored);
+      // Assess: a fresh sighting of a new instance.
+      expect(decision).toMatchObject({ reason: "too-young", ageDays: 0, ageBasis: "first-observed" });
+      expect(decision.observation).toEqual({
+        ...anObservation(recreated),
+        jobCreatedAt: recreated.createdAt,
+        firstSeenInStateAt: NOW.toISOString(),
+      });
+    });
+
+    it("compares createdAt as an instant, and takes a row without one as another instance when the job has one", () => {
+      const job = aJob({ state: "Completed", createdAt: "2025-01-01T01:00:00+01:00" });
+      const seen = (jobCreatedAt?: string) =>
+        anObservation(job, { firstSeenInStateAt: daysAgo(40), ...(jobCreatedAt && { jobCreatedAt }) });
+      expect(decide(job, NO_GRACE, seen("2025-01-01T00:00:00.000Z")).ageDays).toBe(40);
+      expect(decide(job, NO_GRACE, seen()).ageDays).toBe(0);
+      expect(decide(job, NO_GRACE, seen("not a time")).ageDays).toBe(0);
+      // A job whose createdAt is missing or unreadable matches only a row without one.
+      const bare = aJob({ state: "Completed", createdAt: "Jan 1" });
+      expect(decide(bare, NO_GRACE, anObservation(bare, { firstSeenInStateAt: daysAgo(40) })).ageDays).toBe(
+        40,
+      );
+      expect(
+        decide(
+          bare,
+          NO_GRACE,
+          anObservation(bare, { firstSeenInStateAt: daysAgo(40), jobCreatedAt: daysAgo(300) }),
+        ).ageDays,
+      ).toBe(0);
+    });
+
     it("drops the stored observation of an exempt or out-of-scope job", () => {
       const job = staleDraft({ tags: { janitor: "exempt" } });
       expect(decide(job, NO_GRACE, anObservation(job)).observation).toBeUndefined();
@@ -268,6 +342,103 @@ describe("decideJob", () => {
       const again = decideJob(job, { policy: ONE_DAY_GRACE, now: at(30), observation: exempt.observation });
       expect(again).toMatchObject({ reason: "grace-period", eligible: false });
       expect(again.observation?.firstEligibleAt).toBe(at(30).toISOString());
+    });
+
+    it("records the rule and action with the mark", () => {
+      const first = decideJob(staleDraft(), { policy: ONE_DAY_GRACE, now: at(0) });
+      expect(first.observation).toMatchObject({
+        firstEligibleAt: at(0).toISOString(),
+        eligibleRule: "stale-drafts",
+        eligibleAction: "delete",
+      });
+    });
+
+    it("does not count a mark made under another rule: a trial policy cannot use up the grace period", () => {
+      // Prepare: a trial policy marked the job two days ago under its own rule name.
+      const trial = validatePolicy({
+        ...ONE_DAY_GRACE,
+        rules: [{ name: "trial-drafts", states: ["Creating"], olderThan: "P1D", action: "delete" }],
+      });
+      const job = staleDraft();
+      const marked = decideJob(job, { policy: trial, now: at(-48) }).observation;
+      expect(marked?.eligibleRule).toBe("trial-drafts");
+      // Act: the deployed policy sees the job now.
+      const decision = decideJob(job, { policy: ONE_DAY_GRACE, now: at(0), observation: marked });
+      // Assess: a new mark, under the deployed rule.
+      expect(decision).toMatchObject({ reason: "grace-period", eligible: false });
+      expect(decision.observation).toMatchObject({
+        firstEligibleAt: at(0).toISOString(),
+        eligibleRule: "stale-drafts",
+        eligibleAction: "delete",
+      });
+    });
+
+    it("does not count a mark made for another action under the same rule name", () => {
+      const cancelling = validatePolicy({
+        ...ONE_DAY_GRACE,
+        rules: [{ name: "stale-drafts", states: ["Creating"], olderThan: "P7D", action: "cancel" }],
+      });
+      const job = staleDraft();
+      const marked = decideJob(job, { policy: cancelling, now: at(-48) }).observation;
+      expect(marked).toMatchObject({ eligibleRule: "stale-drafts", eligibleAction: "cancel" });
+      const decision = decideJob(job, { policy: ONE_DAY_GRACE, now: at(0), observation: marked });
+      expect(decision).toMatchObject({ action: "delete", reason: "grace-period" });
+      expect(decision.observation).toMatchObject({
+        firstEligibleAt: at(0).toISOString(),
+        eligibleAction: "delete",
+      });
+    });
+
+    it("counts a mark made under the same rule and action", () => {
+      const job = staleDraft();
+      const marked = anObservation(job, {
+        jobCreatedAt: job.createdAt,
+        firstEligibleAt: at(-25).toISOString(),
+        eligibleRule: "stale-drafts",
+        eligibleAction: "delete",
+      });
+      const decision = decideJob(job, { policy: ONE_DAY_GRACE, now: at(0), observation: marked });
+      expect(decision).toMatchObject({ reason: "rule-matched", eligible: true });
+      expect(decision.observation?.firstEligibleAt).toBe(at(-25).toISOString());
+    });
+
+    it("counts a mark without a rule and action (stored by an older version) as none: grace starts again", () => {
+      const job = staleDraft();
+      const old = anObservation(job, { jobCreatedAt: job.createdAt, firstEligibleAt: at(-72).toISOString() });
+      const decision = decideJob(job, { policy: ONE_DAY_GRACE, now: at(0), observation: old });
+      expect(decision).toMatchObject({ reason: "grace-period", eligible: false });
+      expect(decision.observation?.firstEligibleAt).toBe(at(0).toISOString());
+    });
+
+    it("loses the mark when the job becomes eligible under another rule, and starts a new one", () => {
+      // Prepare: two rules for Completed jobs; the first applies only to Import jobs.
+      const policy = validatePolicy({
+        ...ONE_DAY_GRACE,
+        rules: [
+          {
+            name: "imports",
+            states: ["Completed"],
+            jobTypes: ["Import"],
+            olderThan: "P30D",
+            action: "delete",
+          },
+          { name: "all", states: ["Completed"], olderThan: "P30D", action: "delete" },
+        ],
+      });
+      const imported = aJob({ state: "Completed", jobType: "Import", lastModifiedAt: daysAgo(40) });
+      const first = decideJob(imported, { policy, now: at(0) });
+      expect(first.observation?.eligibleRule).toBe("imports");
+      // Act: the same job, now matched by the other rule (its type read differently), a day later.
+      const second = decideJob(
+        { ...imported, jobType: "Export" },
+        { policy, now: at(30), observation: first.observation },
+      );
+      // Assess
+      expect(second).toMatchObject({ rule: "all", reason: "grace-period", eligible: false });
+      expect(second.observation).toMatchObject({
+        firstEligibleAt: at(30).toISOString(),
+        eligibleRule: "all",
+      });
     });
 
     it("does not trust a mark set in the future", () => {

@@ -6,6 +6,7 @@ import type { JobSnapshot } from "../../../src/domain/job";
 import { KNOWN_STATES, statesAllowing } from "../../../src/domain/jobStates";
 import type { PolicyDocument } from "../../../src/domain/policy";
 import type { Observation } from "../../../src/domain/records";
+import { parseRfc3339 } from "../../../src/domain/rfc3339";
 
 export const SUBSCRIPTIONS = [
   "11111111-1111-1111-1111-111111111111",
@@ -86,6 +87,23 @@ export const jobState = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("Canceled", "Deleting", "", "Weird") },
 );
 
+/**
+ * A timestamp field: usually RFC 3339 (written with `Z` or another offset), sometimes a string `Date.parse`
+ * reads leniently but that is no evidence (a bare year, a date alone, a time without an offset).
+ */
+const timestampOf = (minDays: number, maxDays: number) =>
+  fc.oneof(
+    { weight: 6, arbitrary: offsetIso(minDays, maxDays) },
+    { weight: 1, arbitrary: offsetIso(minDays, maxDays).map((iso) => iso.replace(/\.\d{3}Z$/, "+00:00")) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constantFrom("1", "Jan 1", "2020", "2025-05-01", "5/1/2025 10:28:35 PM"),
+        offsetIso(minDays, maxDays).map((iso) => iso.replace(/Z$/, "")),
+      ),
+    },
+  );
+
 export const job: fc.Arbitrary<JobSnapshot> = fc
   .record(
     {
@@ -104,10 +122,10 @@ export const job: fc.Arbitrary<JobSnapshot> = fc
       jobType: mostly(fc.constantFrom("export", "IMPORT", "Foo", ""), "Import", "Export"),
       state: jobState,
       cancelRequested: fc.option(fc.boolean(), { nil: undefined }),
-      createdAt: fc.option(offsetIso(-60, 2), { nil: undefined }),
-      lastModifiedAt: fc.option(offsetIso(-60, 2), { nil: undefined }),
+      createdAt: fc.option(timestampOf(-60, 2), { nil: undefined }),
+      lastModifiedAt: fc.option(timestampOf(-60, 2), { nil: undefined }),
       hasDeliveryTrackingNumber: fc.boolean(),
-      returnShipDate: fc.option(offsetIso(-60, 2), { nil: undefined }),
+      returnShipDate: fc.option(timestampOf(-60, 2), { nil: undefined }),
     },
     {
       requiredKeys: [
@@ -126,22 +144,41 @@ export const job: fc.Arbitrary<JobSnapshot> = fc
     id: `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}`,
   }));
 
-/** Maybe an observation of this job: in its state or another, with or without a first-eligible mark. */
+/**
+ * Maybe an observation of this job: of its instance (usually) or another one, in its state or another, with or
+ * without a first-eligible mark, under one of the generated rules (r0, r1, ...) or none.
+ */
 export function observationOf(snapshot: JobSnapshot): fc.Arbitrary<Observation | undefined> {
+  const createdAtMs = parseRfc3339(snapshot.createdAt);
+  const thisInstance = createdAtMs === undefined ? undefined : new Date(createdAtMs).toISOString();
   return fc.option(
     fc
       .record(
         {
+          jobCreatedAt: fc.oneof(
+            { weight: 4, arbitrary: fc.constant(thisInstance) },
+            { weight: 1, arbitrary: fc.option(offsetIso(-90, 0), { nil: undefined }) },
+          ),
           state: fc.oneof(
             { weight: 3, arbitrary: caseVariant(snapshot.state) },
             { weight: 1, arbitrary: jobState },
           ),
           firstSeenInStateAt: offsetIso(-60, 1),
           firstEligibleAt: fc.option(offsetIso(-35, 1), { nil: undefined }),
+          eligibleRule: fc.option(fc.constantFrom("r0", "r1", "r2"), { nil: undefined, freq: 4 }),
+          eligibleAction: fc.option(fc.constantFrom("delete" as const, "cancel" as const), {
+            nil: undefined,
+            freq: 4,
+          }),
         },
         { requiredKeys: ["state", "firstSeenInStateAt"] },
       )
-      .map((o) => ({ jobId: snapshot.id.toLowerCase(), subscriptionId: snapshot.subscriptionId, ...o })),
+      .map(({ jobCreatedAt, ...o }) => ({
+        jobId: snapshot.id.toLowerCase(),
+        subscriptionId: snapshot.subscriptionId,
+        ...(jobCreatedAt !== undefined && { jobCreatedAt }),
+        ...o,
+      })),
     { nil: undefined, freq: 3 },
   );
 }
