@@ -6,10 +6,13 @@ import type { RunRecord } from "../domain/records";
 import type { RunRequest } from "../engine/janitorEngine";
 import { SettingsError } from "../errors";
 import type { Env } from "../settings/settings";
+import { easyAuthEnabled } from "./http/caller";
 import { WorkQueues } from "./workQueues";
 
 export interface AppContext {
   settings: JanitorSettings;
+  /** Easy Auth is in front of the app (`WEBSITE_AUTH_ENABLED=True`): only then is its principal header trusted. */
+  easyAuth: boolean;
   janitor(): Promise<Janitor>;
   queues(): Promise<WorkQueues>;
   now(): Date;
@@ -39,6 +42,7 @@ export function createAppContext(env: Env): AppContext {
   let queues: Promise<WorkQueues> | undefined;
   return {
     settings,
+    easyAuth: easyAuthEnabled(env),
     now: () => new Date(),
     janitor() {
       // A failed start (storage unreachable) is not cached: the next invocation tries again.

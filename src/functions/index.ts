@@ -1,8 +1,10 @@
 // The Functions app (v4 programming model): registrations only. Each function is a thin edge over the engine
 // and the storage layer; names and routes are the contract of PRODUCT.md section 5.
-import { app } from "@azure/functions";
+import { app, type HttpMethod } from "@azure/functions";
+import { AUDIT_QUERY_PARAMETERS } from "../domain/auditFilter";
 import { appContext } from "./appContext";
-import { guarded } from "./http/handle";
+import { guarded, type HttpHandler } from "./http/handle";
+import { methodNotAllowed, problem } from "./http/problem";
 import { auditQuery, health, jobDecision, policyGet } from "./handlers/reads";
 import { runsCreate, runsGet, runsList } from "./handlers/runs";
 import {
@@ -29,54 +31,96 @@ app.timer("auditRetention", {
   handler: (timer, context) => auditRetention(ctx, timer, context),
 });
 
-app.http("runsCreate", {
-  route: "runs",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: guarded("operate", (request, caller) => runsCreate(ctx, request, caller)),
-});
+// Every HTTP function: its route, method, who may call it and the query parameters it takes (any other is a 400).
+const easyAuth = ctx.easyAuth;
+const api = [
+  {
+    name: "runsCreate",
+    route: "runs",
+    method: "POST",
+    handler: guarded({ easyAuth, need: "operate", query: [] }, (request, caller) =>
+      runsCreate(ctx, request, caller),
+    ),
+  },
+  {
+    name: "runsList",
+    route: "runs",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: ["limit", "cursor"] }, (request) =>
+      runsList(ctx, request),
+    ),
+  },
+  {
+    name: "runsGet",
+    route: "runs/{runId}",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: [] }, (request) => runsGet(ctx, request)),
+  },
+  {
+    name: "auditQuery",
+    route: "audit",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: [...AUDIT_QUERY_PARAMETERS, "format"] }, (request) =>
+      auditQuery(ctx, request),
+    ),
+  },
+  {
+    name: "jobDecision",
+    route: "jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: [] }, (request) => jobDecision(ctx, request)),
+  },
+  {
+    name: "policyGet",
+    route: "policy",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: [] }, () => policyGet(ctx)),
+  },
+  // Anonymous so that load balancers and probes can reach it; it reveals only "ok" or "unreachable".
+  {
+    name: "health",
+    route: "health",
+    method: "GET",
+    anonymous: true,
+    handler: guarded({ easyAuth, need: "anonymous", query: [] }, () => health(ctx)),
+  },
+] as const satisfies readonly {
+  name: string;
+  route: string;
+  method: HttpMethod;
+  anonymous?: boolean;
+  handler: HttpHandler;
+}[];
 
-app.http("runsList", {
-  route: "runs",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: guarded("read", (request) => runsList(ctx, request)),
-});
+for (const fn of api) {
+  app.http(fn.name, {
+    route: fn.route,
+    methods: [fn.method],
+    authLevel: "anonymous" in fn ? "anonymous" : "function",
+    handler: fn.handler,
+  });
+}
 
-app.http("runsGet", {
-  route: "runs/{runId}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: guarded("read", (request) => runsGet(ctx, request)),
-});
-
-app.http("auditQuery", {
-  route: "audit",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: guarded("read", (request) => auditQuery(ctx, request)),
-});
-
-app.http("jobDecision", {
-  route: "jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: guarded("read", (request) => jobDecision(ctx, request)),
-});
-
-app.http("policyGet", {
-  route: "policy",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: guarded("read", () => policyGet(ctx)),
-});
-
-// Anonymous so that load balancers and probes can reach it; it reveals only "ok" or "unreachable".
-app.http("health", {
-  route: "health",
-  methods: ["GET"],
+// The Functions host answers a wrong method or an unknown route with an empty 404. These answer as the API
+// does: a 405 problem naming the allowed methods, and a 404 problem. They run no janitor code and reveal only
+// the routes the README lists, so they are anonymous. Routing puts literal and parameter routes before them.
+const ALL_METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const routes = new Map<string, HttpMethod[]>();
+for (const fn of api) routes.set(fn.route, [...(routes.get(fn.route) ?? []), fn.method]);
+for (const [route, methods] of routes) {
+  const name = `${api.find((fn) => fn.route === route)!.name}OtherMethods`;
+  app.http(name, {
+    route,
+    methods: ALL_METHODS.filter((m) => !methods.includes(m)),
+    authLevel: "anonymous",
+    handler: async () => methodNotAllowed(methods),
+  });
+}
+app.http("notFound", {
+  route: "{*path}",
+  methods: ALL_METHODS,
   authLevel: "anonymous",
-  handler: async () => health(ctx),
+  handler: async () => problem(404, "Not found", "no such route; see the README's HTTP API"),
 });
 
 app.storageQueue("runCoordinator", {

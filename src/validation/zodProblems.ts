@@ -8,9 +8,21 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = "", rootNam
   let out = prefix;
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
+    else out += out === "" ? safeFieldName(String(part)) : `.${safeFieldName(String(part))}`;
   }
   return out === "" ? rootName : out;
+}
+
+const SAFE_NAME_MAX = 40;
+
+/**
+ * A name the caller may have invented (an unknown field or query parameter), made safe to echo: characters
+ * outside `[A-Za-z0-9_.-]` become `_` and it is cut to 40 characters, so `<script>` comes back as `_script_`.
+ */
+export function safeFieldName(name: string): string {
+  const safe = Array.from(name, (c) => (/^[A-Za-z0-9_.-]$/.test(c) ? c : "_")).join("");
+  if (safe === "") return "_";
+  return safe.length > SAFE_NAME_MAX ? safe.slice(0, SAFE_NAME_MAX) : safe;
 }
 
 const ARTICLE: Record<string, string> = {
@@ -32,7 +44,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `expected ${expected}`;
     }
     case "unrecognized_keys":
-      return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+      return `unknown field(s) ${issue.keys.map((k) => `"${safeFieldName(k)}"`).join(", ")}`;
     case "invalid_union":
       return issue.message && issue.message !== "Invalid input"
         ? issue.message

@@ -70,10 +70,6 @@ export async function runsGet(app: AppContext, request: HttpRequest): Promise<Ht
 export async function runsList(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const query = queryRecord(request);
   const problems: FieldProblem[] = [];
-  for (const key of Object.keys(query))
-    // `code` is the function key when passed in the query string.
-    if (key !== "limit" && key !== "cursor" && key !== "code")
-      problems.push({ field: key, message: "unknown parameter; use limit and cursor" });
   let limit = 20;
   if (query.limit !== undefined) {
     limit = typeof query.limit === "string" && /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : NaN;

@@ -2,10 +2,16 @@ import type { HttpRequest } from "@azure/functions";
 
 export const OPERATOR_ROLE = "Janitor.Operator";
 export const READER_ROLE = "Janitor.Reader";
+export const APPROVER_ROLE = "Janitor.Approver";
 
-/** Who is calling: from Easy Auth's `x-ms-client-principal` when present, else a function-key caller. */
+/** The actor of a caller known only by the function key it presented. */
+export const FUNCTION_KEY_CALLER = "http:function-key";
+/** Longest principal name used as an actor, in UTF-16 code units (the audit log allows more). */
+export const PRINCIPAL_NAME_MAX = 128;
+
+/** Who is calling: from Easy Auth's `x-ms-client-principal` when Easy Auth is on, else a function-key caller. */
 export interface Caller {
-  /** Easy Auth is in front of the app (the header is present). */
+  /** Easy Auth is on and vouched for this caller (the principal header is present). */
   authenticated: boolean;
   name: string;
   roles: string[];
@@ -26,13 +32,23 @@ const NAME_CLAIMS = [
 ];
 
 /**
- * Reads the principal Easy Auth passes on (base64 JSON, SERVICE.md section 6). Easy Auth removes this header
- * from incoming requests, so with Easy Auth on it cannot be forged; without Easy Auth, access rests on function
- * keys and the roles are not enforced (documented in the README).
+ * Easy Auth is on when the platform says so: App Service sets `WEBSITE_AUTH_ENABLED=True` in the app's
+ * environment (a read-only setting; see docs/operations.md for the source). Compared without regard to case.
  */
-export function readCaller(request: HttpRequest): Caller | { error: string } {
+export function easyAuthEnabled(env: NodeJS.ProcessEnv): boolean {
+  return (env.WEBSITE_AUTH_ENABLED ?? "").trim().toLowerCase() === "true";
+}
+
+/**
+ * Reads the principal Easy Auth passes on (base64 JSON `{auth_typ, claims, name_typ, role_typ}`). Only with Easy
+ * Auth on is the header trusted, because only then does the platform remove a client-sent one; with it off the
+ * header is whatever the caller wrote, so it is ignored and the caller is a function-key caller.
+ */
+export function readCaller(request: HttpRequest, easyAuth: boolean): Caller | { error: string } {
+  const functionKeyCaller = { authenticated: false, name: FUNCTION_KEY_CALLER, roles: [] };
+  if (!easyAuth) return functionKeyCaller;
   const header = request.headers.get("x-ms-client-principal");
-  if (!header) return { authenticated: false, name: "http:function-key", roles: [] };
+  if (!header) return functionKeyCaller;
   let principal: ClientPrincipal;
   try {
     principal = JSON.parse(Buffer.from(header, "base64").toString("utf8")) as ClientPrincipal;
@@ -48,13 +64,33 @@ export function readCaller(request: HttpRequest): Caller | { error: string } {
   const name =
     nameTypes.map((t) => claims.find((c) => c.typ === t)?.val).find(Boolean) ??
     request.headers.get("x-ms-client-principal-name") ??
-    "unknown-principal";
-  return { authenticated: true, name: name.slice(0, 128), roles };
+    "";
+  return { authenticated: true, name: cleanPrincipalName(name), roles };
 }
 
-/** With Easy Auth present, acting needs the operator role; reading needs reader or operator. */
+// C0 and C1 control characters and the line/paragraph separators, as the audit log refuses them.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu;
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * A principal name made safe to record as an actor: control characters and broken surrogates removed, then cut to
+ * 128 UTF-16 code units on a code point boundary (never between the two halves of an emoji). A name that was
+ * accepted must never make the run's audit writes fail.
+ */
+export function cleanPrincipalName(name: string): string {
+  const clean = name.replace(CONTROL, "").replace(LONE_SURROGATE, "").trim();
+  let out = "";
+  for (const codePoint of clean) {
+    if (out.length + codePoint.length > PRINCIPAL_NAME_MAX) break;
+    out += codePoint;
+  }
+  return out.trimEnd() || "unknown-principal";
+}
+
+/** With Easy Auth on, acting needs the operator role; reading needs any of the janitor's roles. */
 export function allowed(caller: Caller, need: "operate" | "read"): boolean {
   if (!caller.authenticated) return true;
   if (caller.roles.includes(OPERATOR_ROLE)) return true;
-  return need === "read" && caller.roles.includes(READER_ROLE);
+  return need === "read" && (caller.roles.includes(READER_ROLE) || caller.roles.includes(APPROVER_ROLE));
 }
