@@ -3,6 +3,7 @@
 // into "deletable", so the janitor never reads jobs through it (SERVICE.md section 3).
 // Only the fields below are copied: addresses, shipping details, phones, e-mails and keys never leave the body.
 import type { JobSnapshot } from "../../domain/job";
+import { parseRfc3339 } from "../../domain/rfc3339";
 import type { MalformedJob } from "../../engine/ports";
 import { isObject } from "./armResponse";
 
@@ -84,10 +85,12 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
-/** A date-time string the engine can compute ages from; anything unparseable is treated as absent. */
+/**
+ * A timestamp as sent when it is an RFC 3339 date-time with an offset (the only kind that counts as age
+ * evidence); anything else (the spec's own examples show `"9/29/2017 10:28:35 PM"`) is treated as absent.
+ */
 function timestamp(value: unknown): string | undefined {
-  const text = nonEmptyString(value);
-  return text !== undefined && Number.isFinite(Date.parse(text)) ? text : undefined;
+  return parseRfc3339(value) === undefined ? undefined : (value as string);
 }
 
 /** Tags as strings; numbers and booleans are stringified (an exemption tag must not be lost), others dropped. */

@@ -1,9 +1,13 @@
 // The janitor's memory of jobs between runs (PRODUCT.md section 2) on Azure Table Storage.
 // PartitionKey `s-<subscription id>` (lower-cased), RowKey = the key-encoded, lower-cased job id, so loading a
 // subscription is one partition query and saving is transactions of up to 100 rows.
+// Rows written before marks carried their rule and action have `firstEligibleAt` alone: they load as they are,
+// and the domain counts such a mark as none (the grace period starts again: fail safe). Rows without
+// `jobCreatedAt` likewise belong to no job that has a createdAt.
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { isPlainText } from "../../domain/auditFilter";
 import type { Observation } from "../../domain/records";
+import type { JobAction } from "../../domain/vocabulary";
 import type { ObservationStore } from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
 import {
@@ -34,9 +38,12 @@ export class TableObservationStore extends TableStore implements ObservationStor
         const observation: Observation = {
           jobId: String(row.jobId),
           subscriptionId: String(row.subscriptionId),
+          ...(typeof row.jobCreatedAt === "string" && { jobCreatedAt: row.jobCreatedAt }),
           state: String(row.state),
           firstSeenInStateAt: String(row.firstSeenInStateAt),
-          ...(typeof row.firstEligibleAt === "string" ? { firstEligibleAt: row.firstEligibleAt } : {}),
+          ...(typeof row.firstEligibleAt === "string" && { firstEligibleAt: row.firstEligibleAt }),
+          ...(typeof row.eligibleRule === "string" && { eligibleRule: row.eligibleRule }),
+          ...(isJobAction(row.eligibleAction) && { eligibleAction: row.eligibleAction }),
         };
         found.set(observation.jobId.toLowerCase(), observation);
       }
@@ -55,9 +62,12 @@ export class TableObservationStore extends TableStore implements ObservationStor
         checkField(`${at}.jobId`, o.jobId, 400),
         checkField(`${at}.state`, o.state, 64),
         checkField(`${at}.firstSeenInStateAt`, o.firstSeenInStateAt, 40),
-        o.firstEligibleAt === undefined
+        optionalField(`${at}.jobCreatedAt`, o.jobCreatedAt, 40),
+        optionalField(`${at}.firstEligibleAt`, o.firstEligibleAt, 40),
+        optionalField(`${at}.eligibleRule`, o.eligibleRule, 64),
+        o.eligibleAction === undefined || isJobAction(o.eligibleAction)
           ? undefined
-          : checkField(`${at}.firstEligibleAt`, o.firstEligibleAt, 40),
+          : { field: `${at}.eligibleAction`, message: "must be delete or cancel" },
         typeof o.subscriptionId === "string" &&
         o.subscriptionId.toLowerCase() === subscriptionId.toLowerCase()
           ? undefined
@@ -71,9 +81,12 @@ export class TableObservationStore extends TableStore implements ObservationStor
         rowKey: rowOf(o.jobId),
         jobId: o.jobId.toLowerCase(),
         subscriptionId: o.subscriptionId.toLowerCase(),
+        ...(o.jobCreatedAt !== undefined && { jobCreatedAt: o.jobCreatedAt }),
         state: o.state,
         firstSeenInStateAt: o.firstSeenInStateAt,
-        ...(o.firstEligibleAt !== undefined ? { firstEligibleAt: o.firstEligibleAt } : {}),
+        ...(o.firstEligibleAt !== undefined && { firstEligibleAt: o.firstEligibleAt }),
+        ...(o.eligibleRule !== undefined && { eligibleRule: o.eligibleRule }),
+        ...(o.eligibleAction !== undefined && { eligibleAction: o.eligibleAction }),
       });
     });
     const removals = new Set<string>();
@@ -115,6 +128,14 @@ function checkField(field: string, value: unknown, max: number): FieldProblem | 
   if (typeof value === "string" && value.length > 0 && value.length <= max && isPlainText(value))
     return undefined;
   return { field, message: `must be text of 1-${max} characters without control characters` };
+}
+
+function optionalField(field: string, value: unknown, max: number): FieldProblem | undefined {
+  return value === undefined ? undefined : checkField(field, value, max);
+}
+
+function isJobAction(value: unknown): value is JobAction {
+  return value === "delete" || value === "cancel";
 }
 
 function checkText(field: string, value: unknown, max: number): string {
