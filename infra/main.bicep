@@ -12,8 +12,51 @@ targetScope = 'subscription'
 @description('Name of the azd environment (for example "prod"). Names the resource group and seeds the unique resource names.')
 param environmentName string
 
+// The regions that offer Flex Consumption. Microsoft does not publish a fixed list: "View currently supported
+// regions" (https://learn.microsoft.com/azure/azure-functions/flex-consumption-how-to#view-currently-supported-regions)
+// says to ask `az functionapp list-flexconsumption-locations`. This list is the one of Microsoft's own azd
+// Flex Consumption template (github.com/Azure-Samples/functions-quickstart-javascript-azd, infra/main.bicep),
+// without the canary region eastus2euap. A region added later: run the command above and add it here.
 @minLength(1)
 @description('Azure region for every resource. Flex Consumption must be offered there.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Resource group to create or reuse. Empty: rg-<environmentName>.')
@@ -27,7 +70,7 @@ param targetSubscriptionIds string = ''
 param customRoleName string = 'Import/Export Janitor'
 
 // ---------------------------------------------------------------------------------------------------------
-// Janitor settings (PRODUCT.md section 7). Safe defaults: plan mode, manual apply over HTTP disabled.
+// Janitor settings (README.md#settings, docs/deploy.md#app-settings). Safe defaults: plan mode, manual apply over HTTP disabled.
 // ---------------------------------------------------------------------------------------------------------
 
 @allowed([

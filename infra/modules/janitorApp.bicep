@@ -32,7 +32,7 @@ param maximumInstanceCount int
 param instanceMemoryMB int
 param logRetentionDays int
 
-// Built-in role definition ids (SERVICE.md section 6).
+// Built-in role definition ids (docs/service.md#roles).
 var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
@@ -193,7 +193,7 @@ var storageConnection = {
   tableServiceUri: storage.properties.primaryEndpoints.table
 }
 
-// Every setting of PRODUCT.md section 7. JANITOR_ARM_CA_CERT is deliberately absent: it only exists to
+// Every setting of README.md#settings. JANITOR_ARM_CA_CERT is deliberately absent: it only exists to
 // trust the local emulator's certificate, and Azure's ARM endpoint has a public certificate.
 var baseAppSettings = {
   AzureWebJobsStorage__credential: storageConnection.credential

@@ -16,7 +16,7 @@ export interface Finding {
   readonly message: string;
 }
 
-/** The only actions the custom role "Import/Export Janitor" may hold (SERVICE.md section 6). */
+/** The only actions the custom role "Import/Export Janitor" may hold (docs/service.md#roles). */
 export const IMPORT_EXPORT_JANITOR_ACTIONS = [
   "Microsoft.ImportExport/jobs/read",
   "Microsoft.ImportExport/jobs/write",
@@ -25,7 +25,7 @@ export const IMPORT_EXPORT_JANITOR_ACTIONS = [
 
 /**
  * App settings the deployed app needs: the identity-based storage connections of the Functions host and of
- * the janitor, every setting of PRODUCT.md section 7 that has a value in Azure, and Entra auth for
+ * the janitor, every setting of README.md#settings that has a value in Azure, and Entra auth for
  * Application Insights.
  */
 export const REQUIRED_APP_SETTINGS = [
@@ -53,7 +53,7 @@ export const REQUIRED_APP_SETTINGS = [
 /** At least one of each group must be settable (the policy: inline, or a file). */
 export const REQUIRED_ONE_OF_APP_SETTINGS = [["JANITOR_POLICY", "JANITOR_POLICY_PATH"]] as const;
 
-/** Settings of PRODUCT.md section 7 deliberately left unset in Azure, and why (docs/deploy.md says so too). */
+/** Settings of README.md#settings deliberately left unset in Azure, and why (docs/deploy.md says so too). */
 export const APP_SETTINGS_LEFT_TO_DEFAULT: Readonly<Record<string, string>> = {
   JANITOR_ARM_CA_CERT: "it only trusts the local emulator's self-signed certificate",
 };
