@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RpcLogLevel } from "./coreTypes";
 import type { FunctionSummary } from "./host";
-import { readBody } from "./httpConversion";
+import { BodyTooLargeError, readBodyWithin, sendProblem } from "./requestBody";
 
-// The host's admin API, as far as local use needs it (keys are not checked locally, as with Core Tools):
+// The host's admin API, as far as local use needs it; the caller has shown the master key (host.ts checks it):
 //   POST /admin/functions/{name}  {"input": "..."}  invoke a non-HTTP function now; 202, runs in the background
 //   GET  /admin/functions                           the functions and their triggers
 //   GET  /admin/host/status                         {"state": "Running", ...}
@@ -15,8 +15,15 @@ export async function handleAdmin(
   summaries: FunctionSummary[],
   invoke: (name: string, input?: unknown) => Promise<unknown>,
   log: (level: RpcLogLevel, message: string, functionName?: string) => void,
+  bodyLimit: number,
 ): Promise<void> {
-  const body = await readBody(req);
+  let body: Buffer;
+  try {
+    body = await readBodyWithin(req, bodyLimit);
+  } catch (err) {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    return sendProblem(res, 413, "Content too large", err.message, { close: true });
+  }
   if (pathname === "/admin/host/status" && req.method === "GET") {
     return sendJson(res, 200, {
       state: "Running",
@@ -56,7 +63,7 @@ export async function handleAdmin(
     res.writeHead(202).end();
     return;
   }
-  res.writeHead(404).end();
+  sendProblem(res, 404, "Not found", "no such admin route");
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

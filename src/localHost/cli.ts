@@ -87,7 +87,11 @@ async function main(): Promise<void> {
       err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1,
     );
   }
-  process.stdout.write(`\nFunctions: ${run.host.url} (Ctrl-C to stop)\n`);
+  process.stdout.write(
+    `\nFunctions: ${run.host.url} (Ctrl-C to stop)\n` +
+      `Admin API (/admin/*) master key, new at every start: ${run.host.masterKey}\n` +
+      `  curl -H "x-functions-key: ${run.host.masterKey}" ${run.host.url}/admin/host/status\n`,
+  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

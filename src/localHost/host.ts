@@ -16,9 +16,17 @@ import {
 } from "./functionsCore";
 import { readHostJson, type HostJsonSettings } from "./hostJson";
 import { consoleLog, type HostLogEntry } from "./hostLog";
-import { readBody, toRpcHttpRequest, writeRpcHttpResponse } from "./httpConversion";
-import { HttpRouteTable } from "./httpRouteTable";
+import { toRpcHttpRequest, writeRpcHttpResponse } from "./httpConversion";
+import { HttpRouteTable, type HttpRoute } from "./httpRouteTable";
+import { createMasterKey, presentsMasterKey } from "./masterKey";
 import { QueueTriggerListener } from "./queueTriggerListener";
+import {
+  BodyTooLargeError,
+  declaresTooLarge,
+  readBodyWithin,
+  requestBodyLimit,
+  sendProblem,
+} from "./requestBody";
 import { fromTypedData, runInvocation, type InvocationInput } from "./runInvocation";
 import { StorageQueues } from "./storageQueues";
 import { parseTimerSchedule, type TimerSchedule } from "./timerSchedule";
@@ -27,8 +35,10 @@ import { TimerTriggerRunner, type TimerTriggerInput } from "./timerTriggerRunner
 // The local Functions host: our stand-in for `func start` (Azure Functions Core Tools downloads a binary at
 // install, which cannot be done here). It provides `@azure/functions-core`, loads the app's real registrations and
 // serves them: HTTP routes, timers, storage-queue triggers and storage-queue output bindings.
-// Differences from the real host, on purpose: function keys are not checked (like Core Tools locally); one process
-// plays every "instance"; other binding types are listed but not served.
+// Differences from the real host, on purpose: function keys are not checked (like Core Tools locally), but the
+// admin API needs the master key; a wrong method on a known route is a 405 (the real host says 404); unmatched
+// requests get problem+json bodies; one process plays every "instance"; other binding types are listed but not
+// served.
 
 export type { HostLogEntry } from "./hostLog";
 
@@ -50,6 +60,8 @@ export interface LocalHostOptions {
   /** Where log lines go; default: stdout (information), stderr (warnings, errors). Debug lines only with `verbose`. */
   log?: (entry: HostLogEntry) => void;
   verbose?: boolean;
+  /** The master key the admin API (`/admin/*`) requires; default a fresh random key per start. */
+  masterKey?: string;
 }
 
 /** What the host knows about one registered function. */
@@ -80,6 +92,8 @@ export interface LocalHost {
   url: string;
   port: number;
   registrations: readonly FunctionSummary[];
+  /** The key `/admin/*` requires, in header `x-functions-key` (or `?code=`). */
+  masterKey: string;
   /**
    * Invokes a non-HTTP function now, as `POST /admin/functions/{name}` does, and waits for it: a timer gets a
    * timer object (`isPastDue: false`), a queue trigger gets `input` as the message. Output bindings are written.
@@ -121,6 +135,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       url: host.url,
       port: host.port,
       registrations: host.summaries,
+      masterKey: host.masterKey,
       invoke: host.invoke,
       close: cleanup,
     };
@@ -152,6 +167,7 @@ async function lockStartup(core: FunctionsCore, appRoot: string): Promise<void> 
 interface ServingHost {
   url: string;
   port: number;
+  masterKey: string;
   summaries: FunctionSummary[];
   invoke(name: string, input?: unknown): Promise<unknown>;
   stop(): Promise<void>;
@@ -172,6 +188,8 @@ async function serve(
   const listeners: QueueTriggerListener[] = [];
   const schedules = new Map<string, TimerSchedule>();
   const prefix = hostJson.routePrefix;
+  const masterKey = options.masterKey ?? createMasterKey();
+  const bodyLimit = requestBodyLimit(lookup);
   const routes = new HttpRouteTable(core.registrations);
   routes.warnings.forEach((w) => log("warning", w));
 
@@ -366,10 +384,16 @@ async function serve(
   const handleHttp = async (req: IncomingMessage, res: ServerResponse, origin: string) => {
     const url = new URL(req.url ?? "/", origin);
     const pathname = url.pathname;
+    const method = req.method ?? "GET";
     if (pathname === "/admin" || pathname.startsWith("/admin/")) {
-      return handleAdmin(req, res, pathname, summaries, invoke, log);
+      if (!presentsMasterKey(req, url, masterKey))
+        return sendProblem(res, 401, "Unauthorized", "the admin API needs the host's master key", {
+          close: true,
+        });
+      if (declaresTooLarge(req, bodyLimit)) return tooLarge(res);
+      return handleAdmin(req, res, pathname, summaries, invoke, log, bodyLimit);
     }
-    if (pathname === "/" && (req.method === "GET" || req.method === "HEAD")) {
+    if (pathname === "/" && (method === "GET" || method === "HEAD")) {
       return sendJson(res, 200, {
         message: "The local Functions host is running.",
         functions: summaries.map((s) => s.name),
@@ -382,11 +406,25 @@ async function serve(
       below =
         lower === base ? "" : lower.startsWith(`${base}/`) ? pathname.slice(base.length + 1) : undefined;
     }
-    const match = below === undefined ? undefined : routes.match(req.method ?? "GET", below);
-    const body = await readBody(req);
-    if (!match || summaries.find((s) => s.name === match.route.registration.name)?.disabled) {
-      res.writeHead(404).end();
-      return;
+    const enabled = (r: HttpRoute) => !summaries.find((s) => s.name === r.registration.name)?.disabled;
+    const match = below === undefined ? undefined : routes.match(method, below, enabled);
+    // Decided before the body is read: nothing waits for a body that will not be used.
+    if (!match) {
+      const allowed = below === undefined ? [] : routes.methodsFor(below, enabled);
+      if (allowed.length > 0)
+        return sendProblem(res, 405, "Method not allowed", `this route takes ${allowed.join(", ")}`, {
+          headers: { allow: allowed.join(", ") },
+          close: true,
+        });
+      return sendProblem(res, 404, "Not found", "no function serves this route", { close: true });
+    }
+    if (declaresTooLarge(req, bodyLimit)) return tooLarge(res);
+    let body: Buffer;
+    try {
+      body = await readBodyWithin(req, bodyLimit);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return tooLarge(res);
+      throw err;
     }
     const { registration, triggerName } = match.route;
     const rpcRequest = toRpcHttpRequest(req, body, origin, match.params);
@@ -396,7 +434,7 @@ async function serve(
         { inputData: [{ name: triggerName, data: { http: rpcRequest } }] },
         "This function was programmatically called via the host APIs.",
       );
-      writeRpcHttpResponse(res, req.method ?? "GET", httpOutputOf(registration, response));
+      writeRpcHttpResponse(res, method, httpOutputOf(registration, response));
     } catch (err) {
       // The host answers 500 with an empty body: no stack or message reaches the caller; the log has it.
       log("error", `Function '${registration.name}' failed: ${describeWithStack(err)}`, registration.name);
@@ -404,6 +442,14 @@ async function serve(
       res.end();
     }
   };
+  const tooLarge = (res: ServerResponse) =>
+    sendProblem(
+      res,
+      413,
+      "Content too large",
+      `the body is larger than ${bodyLimit} bytes (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)`,
+      { close: true },
+    );
 
   const server = http.createServer();
   const listenHost = options.hostname ?? "127.0.0.1";
@@ -470,7 +516,7 @@ async function serve(
       message: `  ${s.name}: ${what}${s.disabled ? " (disabled)" : ""}${s.error ? " (in error)" : ""}`,
     });
   }
-  return { url, port, summaries, invoke, stop };
+  return { url, port, masterKey, summaries, invoke, stop };
 }
 
 function triggerOf(registration: Registration): [string, RpcBindingInfo] {

@@ -61,12 +61,3 @@ export function serializeCookie(cookie: RpcHttpCookie): string {
   if (sameSite) parts.push(`SameSite=${sameSite}`);
   return parts.join("; ");
 }
-
-export function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}

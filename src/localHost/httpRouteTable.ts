@@ -56,16 +56,31 @@ export class HttpRouteTable {
   }
 
   /**
-   * The function serving a method and path (below the route prefix). A path whose route exists only for other
-   * methods is not found, as with the Functions host (it answers 404, not 405).
+   * The function serving a method and path (below the route prefix); `enabled` leaves out disabled functions. A path
+   * whose routes take other methods only is not matched (see `methodsFor`).
    */
-  match(method: string, path: string): RouteMatch | undefined {
+  match(
+    method: string,
+    path: string,
+    enabled: (route: HttpRoute) => boolean = () => true,
+  ): RouteMatch | undefined {
     const upper = method.toUpperCase();
     for (const route of this.routes) {
-      if (route.methods && !route.methods.includes(upper)) continue;
+      if (!enabled(route) || (route.methods && !route.methods.includes(upper))) continue;
       const params = matchRoute(route.route, path);
       if (params) return { route, params };
     }
     return undefined;
+  }
+
+  /** The methods some route takes for this path: what a 405 lists in `Allow`. */
+  methodsFor(path: string, enabled: (route: HttpRoute) => boolean = () => true): string[] {
+    const methods = new Set<string>();
+    for (const route of this.routes) {
+      if (!enabled(route) || !matchRoute(route.route, path)) continue;
+      for (const m of route.methods ?? ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+        methods.add(m);
+    }
+    return [...methods];
   }
 }

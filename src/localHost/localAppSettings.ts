@@ -8,6 +8,7 @@ export interface LocalServices {
 }
 
 import { DEMO_POLICY_JSON } from "../emulator/demoPolicy";
+import { MAX_BODY_BYTES } from "../functions/http/handle";
 
 /** The schedule PRODUCT.md section 7 gives as default: 03:00 UTC daily. */
 export const DEFAULT_LOCAL_SCHEDULE = "0 0 3 * * *";
@@ -30,6 +31,8 @@ export function localAppSettings(
     JANITOR_ARM_CA_CERT: services.armCaCertPath,
     JANITOR_MODE: shell.JANITOR_MODE ?? "plan",
     JANITOR_SCHEDULE: shell.JANITOR_SCHEDULE ?? DEFAULT_LOCAL_SCHEDULE,
+    // The host refuses a body over the app's own limit from its content-length, before reading it.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(MAX_BODY_BYTES),
     // The demo policy (no grace period) unless the shell names one: with the default P1D grace period the first
     // sweep on a fresh store could only report `grace-period`.
     ...(!shell.JANITOR_POLICY && !shell.JANITOR_POLICY_PATH && { JANITOR_POLICY: DEMO_POLICY_JSON }),

@@ -67,7 +67,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const registered = host.registrations.some((r) => r.name === sweepName && !r.disabled && !r.error);
     const firstSweep =
       registered && delay >= 0
-        ? startFirstSweep(host.url, sweepName, delay, () => stopping !== undefined)
+        ? startFirstSweep(host.url, host.masterKey, sweepName, delay, () => stopping !== undefined)
         : Promise.resolve();
     return { host, azurite, emulator, settings, firstSweep, stop };
   } catch (err) {
@@ -79,6 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /** Invokes the timer function like an operator would on the real host: POST /admin/functions/{name}. */
 async function startFirstSweep(
   url: string,
+  masterKey: string,
   name: string,
   delayMs: number,
   stopped: () => boolean,
@@ -87,7 +88,7 @@ async function startFirstSweep(
   if (stopped()) return;
   const res = await fetch(`${url}/admin/functions/${encodeURIComponent(name)}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-functions-key": masterKey },
     body: JSON.stringify({ input: "" }),
   });
   if (res.status !== 202) throw new Error(`The first sweep was not accepted: HTTP ${res.status}.`);
@@ -112,6 +113,10 @@ export function banner(stack: LocalStack): string {
     `  curl ${api}/runs`,
     `  curl "${api}/audit?from=${from}&to=${to}"`,
     `  curl "${api}/audit?from=${from}&to=${to}&format=csv"`,
+    "",
+    "The host's admin API needs its master key (a new one at every start):",
+    `  curl -H "x-functions-key: ${stack.host.masterKey}" http://localhost:${stack.host.port}/admin/host/status`,
+    `  curl -X POST -H "x-functions-key: ${stack.host.masterKey}" -H "content-type: application/json" -d '{"input":""}' http://localhost:${stack.host.port}/admin/functions/scheduledSweep`,
     "",
     "Ctrl-C stops everything.",
     "",

@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +40,7 @@ describe("local host serving the fixture app", () => {
         FIXTURE_STORAGE: azurite.connectionString,
         FIXTURE_WORK_QUEUE: WORK_QUEUE,
         FIXTURE_SCHEDULE: "*/1 * * * * *",
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: "1024",
       },
       queuePollMs: 100,
       log: (entry) => logs.push(entry),
@@ -137,10 +139,73 @@ describe("local host serving the fixture app", () => {
     expect(await res.json()).toEqual({ created: { id: 7, name: "drive" }, method: "POST" });
   });
 
-  it("answers 404 for unknown routes and for methods a route does not allow", async () => {
-    expect((await fetch(`${host.url}/api/nothing-here`)).status).toBe(404);
-    expect((await fetch(`${host.url}/hello/Ada`)).status).toBe(404);
-    expect((await fetch(`${host.url}/api/hello/Ada`, { method: "DELETE" })).status).toBe(404);
+  it("answers a 404 problem for unknown routes and a 405 problem for methods a route does not take", async () => {
+    for (const url of [`${host.url}/api/nothing-here`, `${host.url}/hello/Ada`]) {
+      const res = await fetch(url);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ status: 404, title: "Not found" });
+    }
+    const wrong = await fetch(`${host.url}/api/hello/Ada`, { method: "DELETE" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET");
+    expect(await wrong.json()).toMatchObject({ status: 405, title: "Method not allowed" });
+  });
+
+  /** Sends raw bytes (so a request can lie about its length) and resolves with the status line, or "timeout". */
+  function rawRequest(text: string, waitMs = 3_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(host.port, "127.0.0.1");
+      let answer = "";
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve("timeout");
+      }, waitMs);
+      socket.on("data", (chunk) => {
+        answer += chunk.toString();
+        if (answer.includes("\r\n")) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(answer.slice(0, answer.indexOf("\r\n")));
+        }
+      });
+      socket.on("error", reject);
+      socket.write(text);
+    });
+  }
+
+  it("refuses a declared content-length over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT at once, without waiting for it", async () => {
+    const body = '{"mode":"plan"}';
+    const started = Date.now();
+    const status = await rawRequest(
+      `POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n${body}`,
+    );
+    expect(status).toMatch(/^HTTP\/1\.1 413 /);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("cuts off a body without a length once it passes the limit", async () => {
+    const res = await fetch(`${host.url}/api/items`, {
+      method: "POST",
+      // A stream body goes chunked, with no content-length.
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`{"id":1,"name":"${"x".repeat(2_000)}"}`));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 413 });
+  });
+
+  it("does not read the body of a request no function takes", async () => {
+    const status = await rawRequest(
+      `POST /api/nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 500\r\n\r\n{}`,
+    );
+    expect(status).toBe("HTTP/1.1 404 Not Found");
   });
 
   it("answers 500 with an empty body when a handler throws, and logs the error", async () => {
@@ -208,10 +273,28 @@ describe("local host serving the fixture app", () => {
     });
   });
 
+  it("answers the admin API only with the master key", async () => {
+    for (const [path, method] of [
+      ["/admin/host/status", "GET"],
+      ["/admin/functions", "GET"],
+      ["/admin/functions/work", "POST"],
+    ]) {
+      const res = await fetch(`${host.url}${path}`, { method, body: method === "POST" ? "{}" : undefined });
+      expect(res.status, path).toBe(401);
+      expect(await res.json()).toMatchObject({ status: 401, title: "Unauthorized" });
+      const wrong = await fetch(`${host.url}${path}`, { method, headers: { "x-functions-key": "guess" } });
+      expect(wrong.status, path).toBe(401);
+    }
+    expect(host.masterKey).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const byQuery = await fetch(`${host.url}/admin/host/status?code=${encodeURIComponent(host.masterKey)}`);
+    expect(byQuery.status).toBe(200);
+  });
+
   it("invokes non-HTTP functions through POST /admin/functions/{name}", async () => {
+    const admin = { "x-functions-key": host.masterKey };
     const res = await fetch(`${host.url}/admin/functions/work`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...admin },
       body: JSON.stringify({ input: JSON.stringify({ id: "admin-1" }) }),
     });
     expect(res.status).toBe(202);
@@ -220,13 +303,11 @@ describe("local host serving the fixture app", () => {
     );
     expect(processed.dequeueCount).toBe(1);
 
-    expect((await fetch(`${host.url}/admin/functions/nope`, { method: "POST", body: "{}" })).status).toBe(
-      404,
-    );
-    expect((await fetch(`${host.url}/admin/functions/hello`, { method: "POST", body: "{}" })).status).toBe(
-      400,
-    );
-    const status = await (await fetch(`${host.url}/admin/host/status`)).json();
+    const post = (name: string) =>
+      fetch(`${host.url}/admin/functions/${name}`, { method: "POST", body: "{}", headers: admin });
+    expect((await post("nope")).status).toBe(404);
+    expect((await post("hello")).status).toBe(400);
+    const status = await (await fetch(`${host.url}/admin/host/status`, { headers: admin })).json();
     expect(status).toMatchObject({ state: "Running" });
   });
 

@@ -57,6 +57,13 @@ describe("npm start (dist/src/localHost/startLocal.js)", () => {
     const health = await fetch(`${api}/health`);
     expect(health.status).toBe(200);
     expect(stdout).toContain(`curl -X POST http://localhost:`);
+    // The admin API needs the master key the banner prints.
+    const key = /x-functions-key: ([A-Za-z0-9_-]{40,})/.exec(stdout)?.[1];
+    const hostUrl = api.replace(/\/api$/, "");
+    expect((await fetch(`${hostUrl}/admin/host/status`)).status).toBe(401);
+    expect(
+      (await fetch(`${hostUrl}/admin/host/status`, { headers: { "x-functions-key": key! } })).status,
+    ).toBe(200);
 
     let runs: { items: { trigger: string; mode: string }[] } = { items: [] };
     while (runs.items.length === 0) {
