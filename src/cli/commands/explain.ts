@@ -32,10 +32,12 @@ export async function runExplainCommand(
     io.stdout(
       [
         `job:      ${jobResourceId}`,
+        `state:    ${d.state || "-"}`,
         `action:   ${d.action}${d.eligible ? " (would act now)" : ""}`,
         `reason:   ${d.reason}`,
         `rule:     ${d.rule ?? "-"}`,
         `age:      ${d.ageDays === undefined ? "-" : `${d.ageDays.toFixed(1)} days (${d.ageBasis})`}`,
+        `detail:   ${d.detail}`,
         `policy:   ${janitor.policy.source} (${janitor.policy.hash})`,
       ].join("\n") + "\n",
     );

@@ -15,7 +15,11 @@ export interface RunsFlags {
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
-export async function runRunsCommand(flags: RunsFlags, deps: { runs: RunStore }, io: CliIO): Promise<number> {
+export async function runRunsCommand(
+  flags: RunsFlags,
+  deps: { runs: Pick<RunStore, "list"> },
+  io: CliIO,
+): Promise<number> {
   const limit =
     flags.limit === undefined
       ? DEFAULT_LIMIT

@@ -4,10 +4,19 @@ import { newRunId } from "../../adapters/storage";
 import { createJanitor, type Janitor } from "../../composition";
 import type { RunRecord } from "../../domain/records";
 import type { Mode } from "../../domain/vocabulary";
-import type { DecisionReport } from "../../engine/sweepSubscription";
+import type { DecisionReport, SubscriptionSweepResult } from "../../engine/sweepSubscription";
 import type { Env } from "../../settings/settings";
 import { EXIT, type CliIO } from "../io";
-import { renderTable } from "../table";
+import { Progress } from "../progress";
+import {
+  mergeProblems,
+  problemsFromAudit,
+  renderPlan,
+  renderSummary,
+  sortDecisions,
+  sweepExitCode,
+  type SubscriptionProblem,
+} from "../sweepReport";
 
 export interface SweepFlags {
   policy?: string;
@@ -40,21 +49,26 @@ export async function runSweepCommand(mode: Mode, flags: SweepFlags, env: Env, i
     // Show the plan first, then ask for the number of actions it found, typed back.
     const plan = await sweep(janitor, "plan", flags, env, io, "preview");
     const actions = plan.run.counts.planned;
-    if (plan.run.status === "failed") return exitCode(plan.run);
+    if (plan.run.status === "failed") return plan.exitCode;
     if (actions === 0) {
-      io.stderr("Nothing to do: the plan found no action.\n");
-      return exitCode(plan.run);
+      io.stderr(
+        plan.problems.length > 0
+          ? "Nothing to apply in the subscriptions that were swept.\n"
+          : "Nothing to do: the plan found no action.\n",
+      );
+      return plan.exitCode;
     }
-    const typed = await ask(`Type ${actions} to ${describe(plan.decisions)} (anything else cancels): `);
+    const typed = await ask(`Type ${actions} to ${describe(plan.decisions)} (anything else stops here): `);
     if (typed.trim() !== String(actions)) {
-      io.stderr("Cancelled: nothing was changed.\n");
-      return EXIT.done;
+      // Declining is not success: nothing that was asked for happened (and "cancelled" is an action here).
+      io.stderr("Not applied: nothing was changed.\n");
+      return EXIT.failed;
     }
     // What was confirmed is the most this run may do, even if more became eligible meanwhile.
     confirmed = actions;
   }
   const result = await sweep(janitor, mode, flags, env, io, "result", confirmed);
-  return exitCode(result.run);
+  return result.exitCode;
 }
 
 /** `preview`: the plan shown before the confirmation, as a table on stderr (stdout stays for the result). */
@@ -68,6 +82,7 @@ async function sweep(
   maxActions?: number,
 ) {
   const decisions: DecisionReport[] = [];
+  const swept: SubscriptionSweepResult[] = [];
   const runId = newRunId(new Date());
   const timeoutMs = env.JANITOR_RUN_TIMEOUT ? janitor.settings.core.runTimeoutMs : CLI_DEFAULT_TIMEOUT_MS;
   const progress = new Progress(io);
@@ -87,61 +102,54 @@ async function sweep(
         decisions.push(d);
         progress.decision(d);
       },
-      onSubscriptionDone: () => progress.subscriptionDone(),
+      onSubscriptionDone: (result) => {
+        swept.push(result);
+        progress.subscriptionDone(result);
+      },
     },
   );
-  progress.end();
-  if (purpose === "preview") io.stderr(decisionTable(decisions));
-  else if (flags.json) io.stdout(`${JSON.stringify({ ...run, decisions }, null, 2)}\n`);
-  else io.stdout(decisionTable(decisions));
-  io.stderr(summary(run));
-  return { run, decisions };
+  progress.end(run.counts);
+  const problems = await subscriptionProblems(janitor, run, swept, io);
+  const sorted = sortDecisions(decisions);
+  if (purpose === "preview") io.stderr(renderPlan(run, sorted, problems));
+  else if (flags.json) {
+    io.stdout(`${JSON.stringify({ ...run, decisions: sorted }, null, 2)}\n`);
+    if (problems.length > 0) io.stderr(renderPlan(run, [], problems));
+  } else io.stdout(renderPlan(run, sorted, problems));
+  io.stderr(renderSummary(run));
+  return { run, decisions: sorted, problems, exitCode: sweepExitCode(run, problems) };
 }
 
-function exitCode(run: RunRecord): number {
-  if (run.status === "failed") return EXIT.failed;
-  if (run.status === "partial") return EXIT.partial;
-  return EXIT.done;
-}
-
-/** Jobs that only match no rule, are too young or out of scope are summarized, not listed (like the audit log). */
-const QUIET = new Set(["no-rule", "too-young", "out-of-scope"]);
-
-function decisionTable(decisions: DecisionReport[]): string {
-  const rows = decisions
-    .filter((d) => !(d.outcome === "skipped" && QUIET.has(d.reason)))
-    .map((d) => [
-      d.subscriptionId.slice(0, 8),
-      d.resourceGroup,
-      d.jobName,
-      d.jobType,
-      d.state,
-      d.ageDays === undefined ? "" : d.ageDays.toFixed(1),
-      d.action,
-      d.outcome,
-      d.reason,
-      d.rule ?? "",
-    ]);
-  if (rows.length === 0) return "No job needs attention.\n";
-  return renderTable(
-    ["SUB", "RESOURCE GROUP", "JOB", "TYPE", "STATE", "AGE(d)", "ACTION", "OUTCOME", "REASON", "RULE"],
-    rows,
-  );
-}
-
-function summary(run: RunRecord): string {
-  const c = run.counts;
-  const quiet = Object.entries(run.reasons ?? {})
-    .filter(([reason]) => QUIET.has(reason))
-    .map(([reason, n]) => `${n} ${reason}`)
-    .join(", ");
-  const lines = [
-    `Run ${run.runId}: ${run.status}`,
-    `  subscriptions: ${c.subscriptionsScanned} scanned, ${c.subscriptionsFailed} failed, ${c.subscriptionsSkipped} skipped, ${c.breakersTripped} breakers tripped`,
-    `  jobs: ${c.jobsSeen} seen, ${c.planned} planned, ${c.deleted} deleted, ${c.cancelled} cancelled, ${c.skipped} skipped${quiet ? ` (${quiet})` : ""}, ${c.refused} refused, ${c.failed} failed, ${c.deferred} deferred`,
-  ];
-  if (run.error) lines.push(`  problems: ${run.error}`);
-  return `${lines.join("\n")}\n`;
+/**
+ * The subscriptions the run skipped, failed on or deferred, with the reason: from the run's subscription-level
+ * audit entries (written by discovery and by each sweep), plus sweeps that stopped without one.
+ */
+async function subscriptionProblems(
+  janitor: Janitor,
+  run: RunRecord,
+  swept: SubscriptionSweepResult[],
+  io: CliIO,
+): Promise<SubscriptionProblem[]> {
+  const entries = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      // Subscription-level entries all have action `none`; the filter keeps planned and acted jobs out.
+      const page = await janitor.storage.audit.query({
+        runId: run.runId,
+        action: "none",
+        limit: 1000,
+        cursor,
+      });
+      entries.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+  } catch (err) {
+    io.stderr(
+      `(could not read this run's audit log to name skipped subscriptions: ${(err as Error)?.message ?? String(err)})\n`,
+    );
+  }
+  return mergeProblems(problemsFromAudit(entries), swept);
 }
 
 function describe(decisions: DecisionReport[]): string {
@@ -165,46 +173,5 @@ function safeUserName(): string {
     return os.userInfo().username || "unknown";
   } catch {
     return "unknown";
-  }
-}
-
-/** Progress on stderr: one rewritten line on a terminal, a plain line every few subscriptions otherwise. */
-class Progress {
-  private subscriptions = 0;
-  private jobs = 0;
-  private actions = 0;
-  private lastPrint = 0;
-
-  constructor(private readonly io: CliIO) {}
-
-  decision(d: DecisionReport): void {
-    this.jobs++;
-    if (d.outcome === "planned" || d.outcome === "succeeded") this.actions++;
-    this.maybePrint();
-  }
-
-  subscriptionDone(): void {
-    this.subscriptions++;
-    this.maybePrint(true);
-  }
-
-  end(): void {
-    if (this.io.isTTY && this.lastPrint > 0) this.io.stderr("\n");
-  }
-
-  private maybePrint(force = false): void {
-    const now = Date.now();
-    if (this.io.isTTY) {
-      if (!force && now - this.lastPrint < 100) return;
-      this.lastPrint = now;
-      this.io.stderr(`\r${this.line()}`);
-    } else if (force && now - this.lastPrint >= 2_000) {
-      this.lastPrint = now;
-      this.io.stderr(`${this.line()}\n`);
-    }
-  }
-
-  private line(): string {
-    return `subscriptions done: ${this.subscriptions}, jobs: ${this.jobs}, actions: ${this.actions}`;
   }
 }
