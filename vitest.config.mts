@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // buildSetup: suites that run the built app get a fresh build first (or fail with tsc's messages), never skip.
+    setupFiles: ["./test/support/buildSetup.ts"],
     setupFiles: ["./test/support/fastCheckSetup.ts"],
     pool: "forks",
     testTimeout: 60_000,

@@ -1,6 +1,5 @@
 // The Functions app as deployed code runs it, but local: the built app (package.json `main`) on our local
 // Functions host, with a real Azurite and the Import/Export emulator. HTTP calls go over real sockets.
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { EmulatorControlClient } from "../../src/emulator/controlClient";
@@ -8,9 +7,11 @@ import type { EmulatorSeed } from "../../src/emulator/seed";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
 import { startLocalHost, type LocalHost } from "../../src/localHost/host";
+import { ensureBuilt } from "./build";
 
 export const repoRoot = path.resolve(__dirname, "../..");
-export const appBuilt = existsSync(path.join(repoRoot, "dist/src/functions/index.js"));
+/** Always true: the built app is brought up to date here, or this throws and the suite fails (never skips). */
+export const appBuilt: boolean = ensureBuilt();
 
 export interface AppStack {
   host: LocalHost;
