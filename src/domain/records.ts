@@ -46,8 +46,13 @@ export interface AuditEntry {
 export interface RunCounts {
   subscriptionsScanned: number;
   subscriptionsFailed: number;
-  /** Subscriptions not scanned because of their state (Disabled, Deleted) or held by another run's lease. */
+  /** Subscriptions not scanned because of their state (Disabled, Deleted) or the policy's scope. */
   subscriptionsSkipped: number;
+  /**
+   * Subscriptions whose work was left for a later run: held by another run's lease, lease lost, out of time,
+   * throttled past the run's time, or stopped by an audit failure elsewhere. Any makes the run `partial`.
+   */
+  subscriptionsDeferred: number;
   /** Subscriptions where the breaker tripped (too large a share of jobs eligible): no actions there. */
   breakersTripped: number;
   jobsSeen: number;
@@ -64,6 +69,7 @@ export const ZERO_COUNTS: Readonly<RunCounts> = Object.freeze({
   subscriptionsScanned: 0,
   subscriptionsFailed: 0,
   subscriptionsSkipped: 0,
+  subscriptionsDeferred: 0,
   breakersTripped: 0,
   jobsSeen: 0,
   planned: 0,
@@ -77,7 +83,8 @@ export const ZERO_COUNTS: Readonly<RunCounts> = Object.freeze({
 
 export function addCounts(a: RunCounts, b: Partial<RunCounts>): RunCounts {
   const out = { ...a };
-  for (const key of Object.keys(ZERO_COUNTS) as (keyof RunCounts)[]) out[key] = a[key] + (b[key] ?? 0);
+  // `?? 0` on both sides: records stored before a counter existed lack it.
+  for (const key of Object.keys(ZERO_COUNTS) as (keyof RunCounts)[]) out[key] = (a[key] ?? 0) + (b[key] ?? 0);
   return out;
 }
 
@@ -109,6 +116,11 @@ export interface RunRecord {
   actionsReserved?: number;
   /** The audit log could not be written during the run, so acting stopped: the run is failed. */
   auditFailed?: boolean;
+  /**
+   * The id of the stored list of the run's parts (see RunStore.saveParts): set once by the first coordinator
+   * that planned the run, so a redelivered coordinator reuses the same parts instead of discovering again.
+   */
+  partsPlanId?: string;
   /** Jobs per decision reason (no-rule, too-young, ...), which are counted rather than written one by one. */
   reasons?: Record<string, number>;
 }

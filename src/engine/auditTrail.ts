@@ -1,4 +1,5 @@
 import type { JobSnapshot } from "../domain/job";
+import { auditSafe } from "../domain/auditText";
 import type { AuditEntry } from "../domain/records";
 import type { Mode, Trigger } from "../domain/vocabulary";
 import { AuditWriteError } from "../errors";
@@ -42,7 +43,8 @@ export class AuditTrail {
       throw new AuditWriteError(
         `more than ${SEQ_ATTEMPT - 1} audit entries for one subscription in one attempt`,
       );
-    return {
+    // Cleaned here already, so the entry the engine keeps (and compares on a retried write) is the one stored.
+    return auditSafe({
       timestamp: this.now().toISOString(),
       runId: this.run.runId,
       seq: this.seqBase + this.seq,
@@ -51,7 +53,7 @@ export class AuditTrail {
       actor: this.run.actor,
       policyHash: this.run.policyHash,
       ...fields,
-    };
+    });
   }
 
   /** Resolves only once every entry is stored; any failure is an AuditWriteError and the caller must stop acting. */

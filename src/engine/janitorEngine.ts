@@ -3,9 +3,19 @@ import type { JobRef, SubscriptionInfo } from "../domain/job";
 import { decideJob, type JobDecision } from "../domain/decideJob";
 import type { Policy } from "../domain/policy";
 import { addCounts, ZERO_COUNTS, type RunCounts, type RunRecord } from "../domain/records";
+import {
+  failRun,
+  finishIfDone,
+  isFinal,
+  mergePart,
+  noteError,
+  pauseRun,
+  startRun,
+  type PartResult,
+} from "../domain/runTransitions";
 import { SCANNED_SUBSCRIPTION_STATES, type Mode, type Trigger } from "../domain/vocabulary";
 import { matchesSubscriptionScope } from "../domain/subscriptionScope";
-import { JanitorError, NotFoundError } from "../errors";
+import { AuditWriteError, JanitorError, NotFoundError } from "../errors";
 import { LocalBudget, RunRecordBudget, type ActionBudget } from "./actionBudget";
 import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./armCaller";
 import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
@@ -18,9 +28,19 @@ import type {
   ObservationStore,
   RunStore,
   SubscriptionDiscovery,
+  WorkPart,
 } from "./ports";
-import { closeDanglingIntents, readEarlierAttempts } from "./recoverAttempt";
-import { sweepSubscription, type DecisionReport, type SubscriptionSweepResult } from "./sweepSubscription";
+import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
+import { failureText } from "./sweep/armFailures";
+import {
+  sweepSubscription,
+  type DecisionReport,
+  type SubscriptionSweepResult,
+  type SweepContext,
+} from "./sweepSubscription";
+
+export type { WorkPart } from "./ports";
+export { finalStatus } from "../domain/runTransitions";
 
 export interface EngineServices {
   jobs: JobsGateway;
@@ -70,13 +90,6 @@ export interface RunRequest {
   isPastDue?: boolean;
 }
 
-/** A work item: a few subscriptions of one run, swept by one worker. `slot` numbers each one's audit seq block. */
-export interface WorkPart {
-  runId: string;
-  index: number;
-  subscriptions: { subscriptionId: string; slot: number }[];
-}
-
 export interface SweepPartOptions {
   /** Delivery attempt (0 first); each attempt gets its own seq numbers so a retry never collides with history. */
   attempt?: number;
@@ -85,22 +98,34 @@ export interface SweepPartOptions {
   onSubscriptionDone?: (result: SubscriptionSweepResult) => void;
   /** The run-wide cap; default: kept on the run record, shared with every other worker of the run. */
   budget?: ActionBudget;
+  /**
+   * Read each subscription's state again before sweeping it (default true): a queued part may wait a while, and
+   * a subscription disabled meanwhile is skipped. The CLI, which has just discovered them, turns it off.
+   */
+  checkSubscriptions?: boolean;
 }
 
-const MAX_ATTEMPTS = 9;
+/** A part that stopped with its audit trail open (an audit write failed): it must be delivered again. */
+export class PartIncompleteError extends JanitorError {}
+
 /** The subscriptionId of audit entries about the whole run rather than one subscription (e.g. `paused`). */
 export const RUN_WIDE = "*";
 const MAX_PARTS = 256;
+/** Deliveries of the CLI's single part before it is given up, like the queue's five before poison. */
+const CLI_DELIVERIES = 5;
 
 /**
- * The cleanup engine: request a run, plan its parts (discovery and scope), sweep parts (anywhere, in parallel),
- * and finalize the run when its last part is merged. The CLI runs all of it in one process; the Functions app
- * spreads parts over queue workers. Both go through the same methods.
+ * The cleanup engine: request a run, plan its parts (discovery and scope, fixed once), sweep parts (anywhere, in
+ * parallel, each delivery finishing what earlier ones left open), and finish the run when its last part is
+ * merged. The CLI runs all of it in one process; the Functions app spreads parts over queue workers. Both go
+ * through the same methods; the run record changes only through the transitions of domain/runTransitions.
  */
 export class JanitorEngine {
   readonly options: EngineOptions;
   /** ARM traffic figures of every part this engine instance swept. */
   readonly armStats: ArmStats[] = [];
+  /** Paces the one-off reads of `explain` (the decision API) across calls. */
+  private readonly explainPacer: ArmPacer;
 
   constructor(
     readonly services: EngineServices,
@@ -110,6 +135,7 @@ export class JanitorEngine {
     readonly paused = false,
   ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    this.explainPacer = new ArmPacer(this.options.pacing, this.options.sleep);
   }
 
   async requestRun(request: RunRequest, runId: string): Promise<RunRecord> {
@@ -119,7 +145,7 @@ export class JanitorEngine {
       mode: request.mode,
       requestedBy: request.requestedBy,
       status: "queued",
-      queuedAt: this.options.now().toISOString(),
+      queuedAt: this.nowIso(),
       policyHash: this.policyHash,
       counts: { ...ZERO_COUNTS },
       note: request.note,
@@ -131,31 +157,20 @@ export class JanitorEngine {
   }
 
   /**
-   * Discovers the subscriptions in scope and splits them into parts. Safe to repeat (a redelivered coordinator
-   * message): discovery is sorted, so the same parts come out, and parts already merged are not merged again.
+   * Discovers the subscriptions in scope and splits them into parts, once: the parts are stored and the run
+   * record names them, so a redelivered coordinator hands out the same parts (a subscription never lands in two
+   * parts of one run, whatever discovery says the second time).
    */
   async planRun(runId: string, attempt = 0): Promise<{ run: RunRecord; parts: WorkPart[] }> {
     const run = await this.mustGetRun(runId);
     if (isFinal(run)) return { run, parts: [] };
+    if (run.partsPlanId) return { run, parts: await this.services.runs.loadParts(runId, run.partsPlanId) };
     const trail = this.trail(run, 0, attempt);
-
     if (this.paused) {
-      await trail.write([
-        trail.entry({
-          subscriptionId: RUN_WIDE,
-          action: "none",
-          phase: "outcome",
-          outcome: "skipped",
-          reason: "paused",
-        }),
-      ]);
-      const final = await this.services.runs.update(runId, (r) => ({
-        ...r,
-        status: "paused",
-        startedAt: r.startedAt ?? this.options.now().toISOString(),
-        finishedAt: this.options.now().toISOString(),
-        error: "JANITOR_PAUSED is set: nothing was scanned or changed",
-      }));
+      await trail.write([this.runWideEntry(trail, "paused")]);
+      const final = await this.services.runs.update(runId, (r) =>
+        pauseRun(r, "JANITOR_PAUSED is set: nothing was scanned or changed", this.nowIso()),
+      );
       return { run: final, parts: [] };
     }
 
@@ -163,12 +178,13 @@ export class JanitorEngine {
     try {
       discovered = await this.services.subscriptions.listSubscriptions();
     } catch (err) {
-      const message = `subscription discovery failed: ${(err as Error)?.message ?? String(err)}`;
-      const failed = await this.finalizeFailed(runId, message);
-      return { run: failed, parts: [] };
+      return {
+        run: await this.finalizeFailed(runId, `subscription discovery failed: ${describe(err)}`),
+        parts: [],
+      };
     }
-
     const { scan, skipped } = this.selectSubscriptions(discovered, run.subscriptions);
+    // Written before the plan is fixed: a coordinator that stops after fixing it must not lose them.
     await trail.write(
       skipped.map((s) =>
         trail.entry({
@@ -181,173 +197,108 @@ export class JanitorEngine {
         }),
       ),
     );
-
-    const perPart = this.options.subscriptionsPerPart || Math.max(1, Math.ceil(scan.length / MAX_PARTS));
-    const parts: WorkPart[] = [];
-    scan.forEach((subscriptionId, i) => {
-      const index = Math.floor(i / perPart);
-      if (!parts[index]) parts[index] = { runId, index, subscriptions: [] };
-      parts[index].subscriptions.push({ subscriptionId, slot: i + 1 });
-    });
-
-    const now = this.options.now().toISOString();
-    const started = await this.services.runs.update(runId, (r) => {
-      if (r.partsTotal !== undefined) return r;
-      return {
-        ...r,
-        status: "running",
-        startedAt: r.startedAt ?? now,
+    const planId = randomBytes(8).toString("hex");
+    const parts = splitIntoParts(runId, scan, this.options.subscriptionsPerPart);
+    await this.services.runs.saveParts(runId, planId, parts);
+    const started = await this.services.runs.update(runId, (r) =>
+      startRun(r, {
         partsTotal: parts.length,
-        partsDone: 0,
-        partsFailed: 0,
-        partsCompleted: [],
-        counts: addCounts(r.counts, { subscriptionsSkipped: skipped.length }),
-      };
-    });
-    if (parts.length === 0) return { run: await this.finalizeIfDone(runId), parts };
-    return { run: started, parts };
+        partsPlanId: planId,
+        subscriptionsSkipped: skipped.length,
+        now: this.nowIso(),
+      }),
+    );
+    // Another coordinator of the same run fixed its plan first: use that one.
+    const fixed =
+      started.partsPlanId === planId
+        ? parts
+        : await this.services.runs.loadParts(runId, started.partsPlanId!);
+    if (fixed.length === 0) return { run: await this.finishIfDone(runId), parts: fixed };
+    return { run: started, parts: fixed };
   }
 
-  /** Sweeps the subscriptions of one part and merges its counts into the run exactly once. */
+  /**
+   * Sweeps the subscriptions of one part and merges its counts into the run exactly once. When an audit write
+   * fails the part is not merged: it throws PartIncompleteError, and its next delivery finishes the open audit
+   * trail (closing intents by reading the jobs), carries the counts of what was done, and sweeps the rest.
+   */
   async sweepPart(part: WorkPart, options: SweepPartOptions): Promise<RunRecord> {
     const run = await this.mustGetRun(part.runId);
-    if (isFinal(run) || run.partsCompleted?.includes(part.index)) return run;
-    const attempt = Math.min(options.attempt ?? 0, MAX_ATTEMPTS);
+    if (isFinal(run)) return run;
+    // Merged already (a duplicate delivery, or one whose answer was lost): only make sure the run is finished.
+    if (run.partsCompleted?.includes(part.index)) return this.finishIfDone(run.runId);
+    const attempt = options.attempt ?? 0;
     // The kill switch also stops parts queued before it was set.
     if (this.paused) return this.pausePart(run, part, attempt);
-    const arm = new ArmCaller(
-      new ArmPacer(this.options.pacing, this.options.sleep),
-      options.deadline.getTime(),
-      this.options.retry,
-      this.options.sleep,
-    );
-    this.armStats.push(arm.stats);
-    if (this.armStats.length > 100) this.armStats.shift(); // a long-lived worker keeps only recent figures
     const abort = new AbortController();
+    const ctx = this.sweepContext(run, part, options, abort.signal, attempt);
 
-    const ctx = {
-      policy: this.policy,
-      gateway: this.services.jobs,
-      observations: this.services.observations,
-      leases: this.services.leases,
-      arm,
-      budget:
-        options.budget ??
-        new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
-      now: this.options.now,
-      holder: `${run.runId}/part-${part.index}/attempt-${attempt}-${randomBytes(3).toString("hex")}`,
-      partPrefix: `${run.runId}/part-${part.index}/`,
-      leaseTtlMs: this.options.leaseTtlMs,
-      actionMarginMs: this.options.actionMarginMs,
-      pageSize: this.options.pageSize,
-      inFlightMs: this.options.armTimeoutMs + 5_000,
-      sleep: this.options.sleep,
-      signal: abort.signal,
-      onDecision: options.onDecision,
-    };
-
-    // A redelivered work item first finishes what the interrupted attempt left half-recorded.
-    const earlier = await readEarlierAttempts(this.services.audit, run.runId, part.subscriptions, attempt);
-    let counts: RunCounts = { ...ZERO_COUNTS };
-    const reasons: Record<string, number> = {};
-    const errors: string[] = [];
+    const merged: PartResult = { counts: { ...ZERO_COUNTS }, reasons: {}, errors: [] };
     let auditFailure: Error | undefined;
     const queue = [...part.subscriptions];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (abort.signal.aborted) break;
-        const trail = this.trail(run, next.slot, attempt);
         try {
-          const result = await sweepSubscription(ctx, trail, next.subscriptionId, earlier.get(next.slot));
-          counts = addCounts(counts, result.counts);
-          for (const [reason, n] of Object.entries(result.reasons))
-            reasons[reason] = (reasons[reason] ?? 0) + n;
-          if (result.error) errors.push(`${next.subscriptionId}: ${result.error}`);
+          const result = await sweepSubscription(ctx, { ...next, attempt });
+          addPartResult(merged, result);
           options.onSubscriptionDone?.(result);
         } catch (err) {
-          if (err instanceof JanitorError && err.name === "AuditWriteError") {
-            auditFailure = err;
-            abort.abort(err);
-            break;
-          }
-          // Anything else fails this subscription only; it is counted and named in the run's error.
-          counts = addCounts(counts, { subscriptionsScanned: 1, subscriptionsFailed: 1 });
-          errors.push(`${next.subscriptionId}: ${(err as Error)?.message ?? String(err)}`);
+          if (!(err instanceof AuditWriteError)) throw err; // sweepSubscription fails only on the audit log
+          auditFailure = err;
+          abort.abort(err);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
     if (auditFailure) {
-      errors.unshift(`audit log write failed, acting stopped: ${auditFailure.message}`);
+      const message = `part ${part.index} delivery ${attempt + 1}: audit log write failed, acting stopped; the next delivery finishes it`;
+      await this.services.runs.update(run.runId, (r) => noteError(r, message)).catch(() => undefined);
+      throw new PartIncompleteError(message, { cause: auditFailure });
     }
-
-    await this.services.runs.update(run.runId, (r) => {
-      if (r.partsCompleted?.includes(part.index)) return r;
-      const merged: Record<string, number> = { ...(r.reasons ?? {}) };
-      for (const [reason, n] of Object.entries(reasons)) merged[reason] = (merged[reason] ?? 0) + n;
-      return {
-        ...r,
-        counts: addCounts(r.counts, counts),
-        reasons: merged,
-        partsDone: (r.partsDone ?? 0) + 1,
-        partsFailed: (r.partsFailed ?? 0) + (auditFailure ? 1 : 0),
-        partsCompleted: [...(r.partsCompleted ?? []), part.index],
-        error: joinErrors(r.error, errors),
-        auditFailed: r.auditFailed || auditFailure !== undefined,
-      };
-    });
-    return this.finalizeIfDone(run.runId);
+    await this.services.runs.update(run.runId, (r) => mergePart(r, part.index, merged));
+    return this.finishIfDone(run.runId);
   }
 
-  /** A part that could not be processed at all (poison message): counted as failed, never retried again. */
-  async failPart(part: WorkPart, reason: string): Promise<RunRecord> {
+  /**
+   * A part that could not be swept (poison message): its earlier deliveries' open audit trail is finished
+   * (reads only, nothing is sent), the actions they completed are counted, and the part is merged as failed.
+   */
+  async failPart(part: WorkPart, reason: string, auditFailed = false): Promise<RunRecord> {
     const run = await this.mustGetRun(part.runId);
-    if (run.partsCompleted?.includes(part.index)) return run;
-    // What the failed deliveries did is still recorded: finish the audit trail of actions left in flight
-    // (reads only, nothing is sent) and count the actions that completed.
+    if (run.partsCompleted?.includes(part.index)) return this.finishIfDone(run.runId);
     let counts: RunCounts = { ...ZERO_COUNTS, subscriptionsFailed: part.subscriptions.length };
-    const earlier = await readEarlierAttempts(
-      this.services.audit,
-      run.runId,
-      part.subscriptions,
-      MAX_ATTEMPTS,
-    );
-    const arm = new ArmCaller(
-      new ArmPacer(this.options.pacing, this.options.sleep),
-      Date.now() + 5 * 60_000,
-      this.options.retry,
-      this.options.sleep,
-    );
-    for (const { slot } of part.subscriptions) {
-      const found = earlier.get(slot);
-      if (!found) continue;
-      counts = addCounts(counts, found.carried);
-      if (found.dangling.length === 0) continue;
-      const closed = await closeDanglingIntents(found.dangling, {
+    const arm = this.armCaller(Date.now() + 5 * 60_000);
+    for (const { subscriptionId, slot } of part.subscriptions) {
+      const earlier = await readEarlierAttempt(this.services.audit, run.runId, subscriptionId, slot);
+      counts = addCounts(counts, earlier.carried);
+      if (earlier.dangling.length === 0) continue;
+      const attempt = Math.min(earlier.nextAttempt, SEQ_BLOCK / SEQ_ATTEMPT - 1);
+      const closed = await closeDanglingIntents(earlier.dangling, {
         gateway: this.services.jobs,
         arm,
-        trail: this.trail(run, slot, MAX_ATTEMPTS),
+        trail: this.trail(run, slot, attempt),
         inFlightMs: this.options.armTimeoutMs + 5_000,
         now: this.options.now,
         sleep: this.options.sleep,
       });
       counts = addCounts(counts, closed);
     }
-    await this.services.runs.update(part.runId, (r) => {
-      if (r.partsCompleted?.includes(part.index)) return r;
-      return {
-        ...r,
-        counts: addCounts(r.counts, counts),
-        partsDone: (r.partsDone ?? 0) + 1,
-        partsFailed: (r.partsFailed ?? 0) + 1,
-        partsCompleted: [...(r.partsCompleted ?? []), part.index],
-        error: joinErrors(r.error, [`part ${part.index} failed: ${reason}`]),
-      };
-    });
-    return this.finalizeIfDone(part.runId);
+    await this.services.runs.update(part.runId, (r) =>
+      mergePart(r, part.index, {
+        counts,
+        failed: true,
+        auditFailed,
+        errors: [`part ${part.index} failed: ${reason}`],
+      }),
+    );
+    return this.finishIfDone(part.runId);
   }
 
-  /** The whole run in this process: what the CLI does. */
+  /**
+   * The whole run in this process: what the CLI does. Its single part is delivered again, like a queue
+   * message, when a delivery stops with its audit trail open; after the last delivery it is failed.
+   */
   async executeRun(
     request: RunRequest,
     runId: string,
@@ -365,12 +316,19 @@ export class JanitorEngine {
       await this.services.runs.update(runId, (r) => ({ ...r, partsTotal: 1 }));
       // Nobody else sweeps this run: the cap can be counted here rather than on the run record.
       const cap = Math.min(this.policy.limits.maxActionsPerRun, options.maxActions ?? Infinity);
-      return await this.sweepPart(all, { ...options, budget: new LocalBudget(cap) });
+      const budget = new LocalBudget(cap);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.sweepPart(all, { checkSubscriptions: false, ...options, budget, attempt });
+        } catch (err) {
+          if (!(err instanceof PartIncompleteError)) throw err;
+          if (attempt + 1 >= CLI_DELIVERIES) return await this.failPart(all, err.message, true);
+          await this.options.sleep(Math.min(30_000, 1_000 * 2 ** attempt));
+        }
+      }
     } catch (err) {
       // Never leave a run queued or running: it is failed, with what went wrong.
-      await this.finalizeFailed(runId, `run stopped: ${(err as Error)?.message ?? String(err)}`).catch(
-        () => undefined,
-      );
+      await this.finalizeFailed(runId, `run stopped: ${describe(err)}`).catch(() => undefined);
       throw err;
     }
   }
@@ -380,39 +338,24 @@ export class JanitorEngine {
     return this.finalizeFailed(runId, message);
   }
 
-  private async pausePart(run: RunRecord, part: WorkPart, attempt: number): Promise<RunRecord> {
-    const entries = part.subscriptions.map((s) => {
-      const trail = this.trail(run, s.slot, attempt);
-      return {
-        trail,
-        entry: trail.entry({
-          subscriptionId: s.subscriptionId,
-          action: "none" as const,
-          phase: "outcome" as const,
-          outcome: "skipped" as const,
-          reason: "paused" as const,
-        }),
-      };
-    });
-    for (const { trail, entry } of entries) await trail.write([entry]);
-    await this.services.runs.update(run.runId, (r) => {
-      if (r.partsCompleted?.includes(part.index)) return r;
-      return {
-        ...r,
-        counts: addCounts(r.counts, { subscriptionsSkipped: part.subscriptions.length }),
-        partsDone: (r.partsDone ?? 0) + 1,
-        partsCompleted: [...(r.partsCompleted ?? []), part.index],
-        status: "paused",
-        finishedAt: r.finishedAt ?? this.options.now().toISOString(),
-        error: joinErrors(r.error, ["JANITOR_PAUSED is set: the rest of the run was not swept"]),
-      };
-    });
-    return this.mustGetRun(run.runId);
-  }
-
-  /** What the policy decides for one job right now, read live; acts on nothing and writes nothing. */
+  /**
+   * What the policy decides for one job right now, read live (through the ARM pacer); acts on nothing and
+   * writes nothing. A job outside the policy's subscription scope is answered without reading it.
+   */
   async explain(ref: JobRef): Promise<{ decision: JobDecision; failure?: ArmFailure }> {
-    const read = await this.services.jobs.getJob(ref);
+    if (!matchesSubscriptionScope(this.policy, ref.subscriptionId))
+      return {
+        decision: {
+          action: "none",
+          reason: "out-of-scope",
+          eligible: false,
+          state: "",
+          detail: "subscription not in the policy's scope: the janitor never reads or acts on it",
+          observation: undefined,
+        },
+      };
+    const arm = this.armCaller(Date.now() + this.options.armTimeoutMs * 2, this.explainPacer);
+    const read = await arm.call(ref.subscriptionId, "read", (s) => this.services.jobs.getJob(ref, s));
     if (!read.ok) {
       if (read.failure.kind === "gone")
         throw new NotFoundError(`job ${ref.resourceGroup}/${ref.name} not found`);
@@ -422,7 +365,7 @@ export class JanitorEngine {
           reason: "transient-error",
           eligible: false,
           state: "",
-          detail: `the job could not be read: ${read.failure.kind}`,
+          detail: `the job could not be read: ${failureText(read.failure)}`,
           observation: undefined,
         },
         failure: read.failure,
@@ -435,6 +378,78 @@ export class JanitorEngine {
       observation: stored.get(read.value.id.toLowerCase()),
     });
     return { decision };
+  }
+
+  private sweepContext(
+    run: RunRecord,
+    part: WorkPart,
+    options: SweepPartOptions,
+    signal: AbortSignal,
+    attempt: number,
+  ): SweepContext {
+    const arm = this.armCaller(options.deadline.getTime());
+    this.armStats.push(arm.stats);
+    if (this.armStats.length > 100) this.armStats.shift(); // a long-lived worker keeps only recent figures
+    return {
+      runId: run.runId,
+      mode: run.mode,
+      policy: this.policy,
+      gateway: this.services.jobs,
+      audit: this.services.audit,
+      observations: this.services.observations,
+      leases: this.services.leases,
+      arm,
+      budget:
+        options.budget ??
+        new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
+      now: this.options.now,
+      trailFor: (slot, n) => this.trail(run, slot, n),
+      holder: `${run.runId}/part-${part.index}/attempt-${attempt}-${randomBytes(3).toString("hex")}`,
+      partPrefix: `${run.runId}/part-${part.index}/`,
+      leaseTtlMs: this.options.leaseTtlMs,
+      actionMarginMs: this.options.actionMarginMs,
+      pageSize: this.options.pageSize,
+      inFlightMs: this.options.armTimeoutMs + 5_000,
+      sleep: this.options.sleep,
+      signal,
+      onDecision: options.onDecision,
+      ...(options.checkSubscriptions !== false && { subscriptions: this.services.subscriptions }),
+    };
+  }
+
+  /** The one place an ARM caller is made: paced, retried by the policy, bounded by a deadline. */
+  private armCaller(deadlineMs: number, pacer?: ArmPacer): ArmCaller {
+    return new ArmCaller(
+      pacer ?? new ArmPacer(this.options.pacing, this.options.sleep),
+      deadlineMs,
+      this.options.retry,
+      this.options.sleep,
+    );
+  }
+
+  private async pausePart(run: RunRecord, part: WorkPart, attempt: number): Promise<RunRecord> {
+    for (const s of part.subscriptions) {
+      const trail = this.trail(run, s.slot, attempt);
+      await trail.write([{ ...this.runWideEntry(trail, "paused"), subscriptionId: s.subscriptionId }]);
+    }
+    const paused = await this.services.runs.update(run.runId, (r) =>
+      pauseRun(
+        mergePart(r, part.index, { counts: { subscriptionsSkipped: part.subscriptions.length } }),
+        "JANITOR_PAUSED is set: the rest of the run was not swept",
+        this.nowIso(),
+      ),
+    );
+    return paused;
+  }
+
+  private runWideEntry(trail: AuditTrail, reason: "paused") {
+    return trail.entry({
+      subscriptionId: RUN_WIDE,
+      action: "none",
+      phase: "outcome",
+      outcome: "skipped",
+      reason,
+    });
   }
 
   private selectSubscriptions(discovered: SubscriptionInfo[], requested: string[] | undefined) {
@@ -496,48 +511,48 @@ export class JanitorEngine {
     );
   }
 
+  private nowIso(): string {
+    return this.options.now().toISOString();
+  }
+
   private async mustGetRun(runId: string): Promise<RunRecord> {
     const run = await this.services.runs.get(runId);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
     return run;
   }
 
-  private async finalizeFailed(runId: string, message: string): Promise<RunRecord> {
-    return this.services.runs.update(runId, (r) => ({
-      ...r,
-      status: "failed",
-      startedAt: r.startedAt ?? this.options.now().toISOString(),
-      finishedAt: this.options.now().toISOString(),
-      error: joinErrors(r.error, [message]),
-    }));
+  private finalizeFailed(runId: string, message: string): Promise<RunRecord> {
+    return this.services.runs.update(runId, (r) => failRun(r, message, this.nowIso()));
   }
 
-  private async finalizeIfDone(runId: string): Promise<RunRecord> {
-    return this.services.runs.update(runId, (r) => {
-      if (isFinal(r) || (r.partsDone ?? 0) < (r.partsTotal ?? 0)) return r;
-      return { ...r, status: finalStatus(r), finishedAt: this.options.now().toISOString() };
-    });
+  private finishIfDone(runId: string): Promise<RunRecord> {
+    return this.services.runs.update(runId, (r) => finishIfDone(r, this.nowIso()));
   }
 }
 
-function isFinal(run: RunRecord): boolean {
-  return run.status !== "queued" && run.status !== "running";
+/** Sorted subscriptions in parts of `perPart` (0: chosen so that a run has at most ~256 parts). */
+function splitIntoParts(runId: string, scan: string[], perPart: number): WorkPart[] {
+  const size = perPart || Math.max(1, Math.ceil(scan.length / MAX_PARTS));
+  const parts: WorkPart[] = [];
+  scan.forEach((subscriptionId, i) => {
+    const index = Math.floor(i / size);
+    if (!parts[index]) parts[index] = { runId, index, subscriptions: [] };
+    parts[index].subscriptions.push({ subscriptionId, slot: i + 1 });
+  });
+  return parts;
 }
 
-/** Failed when acting had to stop (the audit log) or every part failed; partial when anything fell short. */
-export function finalStatus(run: RunRecord): RunRecord["status"] {
-  if (run.auditFailed) return "failed";
-  if ((run.partsTotal ?? 0) > 0 && (run.partsFailed ?? 0) >= (run.partsTotal ?? 0)) return "failed";
-  const { subscriptionsScanned, subscriptionsFailed } = run.counts;
-  if (subscriptionsScanned > 0 && subscriptionsFailed >= subscriptionsScanned) return "failed";
-  if (run.counts.subscriptionsFailed > 0 || run.counts.breakersTripped > 0 || (run.partsFailed ?? 0) > 0)
-    return "partial";
-  return "succeeded";
+function addPartResult(part: PartResult, result: SubscriptionSweepResult): void {
+  part.counts = addCounts(part.counts as RunCounts, result.counts);
+  for (const [reason, n] of Object.entries(result.reasons))
+    part.reasons![reason] = (part.reasons![reason] ?? 0) + n;
+  if (result.error) part.errors!.push(`${result.subscriptionId}: ${result.error}`);
 }
 
-function joinErrors(existing: string | undefined, more: string[]): string | undefined {
-  if (more.length === 0) return existing;
-  const all = [existing, ...more].filter(Boolean).join("; ");
-  // The run record is one table entity: keep the summary short.
-  return all.length > 2000 ? `${all.slice(0, 1990)} (more...)` : all;
+/** An error in the janitor's own words: its own messages, else the error's name and status, never a body. */
+function describe(err: unknown): string {
+  if (err instanceof JanitorError) return err.message;
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  const name = (err as Error)?.name || "unexpected error";
+  return typeof status === "number" ? `${name} (HTTP ${status})` : name;
 }

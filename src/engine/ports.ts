@@ -63,6 +63,11 @@ export interface JobsGateway {
 export interface SubscriptionDiscovery {
   /** Every subscription the principal can see, with its state. Throws on failure. */
   listSubscriptions(signal?: AbortSignal): Promise<SubscriptionInfo[]>;
+  /** One subscription as it is now (`undefined`: no longer visible); a queued part checks it before sweeping. */
+  getSubscription(
+    subscriptionId: string,
+    signal?: AbortSignal,
+  ): Promise<ArmResult<SubscriptionInfo | undefined>>;
 }
 
 // ---------------------------------------------------------------- storage
@@ -96,6 +101,13 @@ export interface AuditStore {
   query(query: AuditQuery): Promise<Page<AuditEntry>>;
 }
 
+/** A work item: a few subscriptions of one run, swept by one worker. `slot` numbers each one's audit seq block. */
+export interface WorkPart {
+  runId: string;
+  index: number;
+  subscriptions: { subscriptionId: string; slot: number }[];
+}
+
 export interface RunStore {
   create(run: RunRecord): Promise<void>;
   get(runId: string): Promise<RunRecord | undefined>;
@@ -104,6 +116,12 @@ export interface RunStore {
   /** Adds counts atomically (ETag retries), for parallel workers. */
   addCounts(runId: string, delta: Partial<RunCounts>): Promise<RunRecord>;
   list(options: { limit?: number; cursor?: string }): Promise<Page<RunRecord>>;
+  /**
+   * Stores a run's parts under `planId` (one id per coordinator attempt, so two attempts never mix their rows);
+   * the run record names the plan that won (`partsPlanId`), and every later delivery reuses it.
+   */
+  saveParts(runId: string, planId: string, parts: WorkPart[]): Promise<void>;
+  loadParts(runId: string, planId: string): Promise<WorkPart[]>;
 }
 
 export interface ObservationStore {

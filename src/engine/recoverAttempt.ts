@@ -1,67 +1,80 @@
 import type { AuditEntry, RunCounts } from "../domain/records";
 import type { ArmCaller } from "./armCaller";
 import { shortMessage, SEQ_ATTEMPT, SEQ_BLOCK, type AuditTrail } from "./auditTrail";
+import { outcomeCounter } from "./sweep/sweepTally";
 import type { AuditStore, JobsGateway } from "./ports";
 
-/** What an earlier, interrupted attempt at a subscription left behind. */
+/** What earlier deliveries of this run's work left in one subscription's audit trail. */
 export interface EarlierAttempt {
+  /** The first attempt number no earlier delivery used: this delivery's entries go there. */
+  nextAttempt: number;
   /** Intents with no outcome: the worker stopped between writing the intent and recording the result. */
   dangling: AuditEntry[];
-  /** Actions that finished then: the retry will not see those jobs again, so their counts carry over. */
+  /**
+   * Counts of the actions that ended then (each intent's outcome): this delivery does not act on those jobs
+   * again, so their counts carry over. `jobsSeen` counts each such job once.
+   */
   carried: Partial<RunCounts>;
+  /** Lower-cased ids of every job with an intent in this run: never acted on twice in one run. */
+  acted: Set<string>;
+  /** Intents written so far: they count against `maxActionsPerSubscription` for the rest of the run. */
+  started: number;
 }
 
+export const NO_EARLIER_ATTEMPT: Readonly<EarlierAttempt> = Object.freeze({
+  nextAttempt: 0,
+  dangling: [],
+  carried: {},
+  acted: new Set<string>(),
+  started: 0,
+});
+
 /**
- * Reads what earlier attempts of a work item wrote for each of its subscriptions (by seq block), so a
- * redelivered message can finish the audit trail instead of leaving intents without outcomes.
+ * Reads what earlier deliveries wrote for one subscription of the run (its seq block), so a redelivered part
+ * finishes their audit trail, keeps their counts, and stays within the caps they used. Read under the
+ * subscription's lease, so no other delivery is writing there meanwhile.
  */
-export async function readEarlierAttempts(
+export async function readEarlierAttempt(
   audit: AuditStore,
   runId: string,
-  subscriptions: { subscriptionId: string; slot: number }[],
-  attempt: number,
-): Promise<Map<number, EarlierAttempt>> {
-  const out = new Map<number, EarlierAttempt>();
-  if (attempt === 0) return out;
-  const wanted = new Set(subscriptions.map((s) => s.slot));
-  const entries: AuditEntry[] = [];
-  // Only this part's subscriptions, each one query within the run (no need to read the whole run's log).
-  for (const { subscriptionId } of subscriptions) {
-    let cursor: string | undefined;
-    do {
-      const page = await audit.query({ runId, subscriptionId, limit: 1000, cursor });
-      for (const e of page.items) {
-        const slot = Math.floor(e.seq / SEQ_BLOCK);
-        const entryAttempt = Math.floor((e.seq % SEQ_BLOCK) / SEQ_ATTEMPT);
-        if (wanted.has(slot) && entryAttempt < attempt) entries.push(e);
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-  entries.sort((a, b) => a.seq - b.seq);
+  subscriptionId: string,
+  slot: number,
+): Promise<EarlierAttempt> {
+  const mine: AuditEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await audit.query({ runId, subscriptionId, limit: 1000, cursor });
+    for (const e of page.items) if (Math.floor(e.seq / SEQ_BLOCK) === slot) mine.push(e);
+    cursor = page.nextCursor;
+  } while (cursor);
+  if (mine.length === 0) return { ...NO_EARLIER_ATTEMPT, acted: new Set() };
+  mine.sort((a, b) => a.seq - b.seq);
 
-  for (const slot of wanted) {
-    const mine = entries.filter((e) => Math.floor(e.seq / SEQ_BLOCK) === slot);
-    const dangling: AuditEntry[] = [];
-    const carried: Partial<RunCounts> = {};
-    for (const intent of mine.filter((e) => e.phase === "intent")) {
-      const outcome = mine.find(
-        (e) =>
-          e.phase === "outcome" &&
-          e.seq > intent.seq &&
-          e.jobId === intent.jobId &&
-          e.action === intent.action,
-      );
-      if (!outcome) dangling.push(intent);
-      else if (outcome.outcome === "succeeded") {
-        const key = intent.action === "cancel" ? "cancelled" : "deleted";
-        carried[key] = (carried[key] ?? 0) + 1;
-        if (key === "deleted") carried.jobsSeen = (carried.jobsSeen ?? 0) + 1;
-      }
+  const lastAttempt = Math.max(...mine.map((e) => Math.floor((e.seq % SEQ_BLOCK) / SEQ_ATTEMPT)));
+  const dangling: AuditEntry[] = [];
+  const carried: Partial<RunCounts> = {};
+  const acted = new Set<string>();
+  const add = (key: keyof RunCounts) => (carried[key] = (carried[key] ?? 0) + 1);
+  const intents = mine.filter((e) => e.phase === "intent");
+  for (const intent of intents) {
+    if (intent.jobId) acted.add(intent.jobId.toLowerCase());
+    const outcome = mine.find(
+      (e) =>
+        e.phase === "outcome" &&
+        e.seq > intent.seq &&
+        e.jobId === intent.jobId &&
+        e.action === intent.action &&
+        e.outcome !== undefined,
+    );
+    if (!outcome) {
+      dangling.push(intent);
+      continue;
     }
-    out.set(slot, { dangling, carried });
+    add("jobsSeen");
+    const key = outcomeCounter(outcome.outcome!, intent.action);
+    if (key) add(key);
   }
-  return out;
+  return { nextAttempt: lastAttempt + 1, dangling, carried, acted, started: intents.length };
 }
 
 /**
@@ -130,7 +143,6 @@ export async function closeDanglingIntents(
         errorMessage: "the worker stopped before recording this; the job was gone on retry",
       });
       counts.deleted = (counts.deleted ?? 0) + 1;
-      counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
     } else if (read.ok && intent.action === "cancel" && read.value.cancelRequested === true) {
       entry = deps.trail.entry({
         ...base,
@@ -148,12 +160,13 @@ export async function closeDanglingIntents(
         stateAfter: read.ok ? read.value.state : undefined,
         errorMessage: shortMessage(
           read.ok
-            ? "the worker stopped before the action was confirmed; the job is unchanged and is decided again"
+            ? "the worker stopped before the action was confirmed; the job is unchanged and is decided again next run"
             : `the worker stopped before the action was confirmed; re-read failed (${read.failure.kind})`,
         ),
       });
       counts.failed = (counts.failed ?? 0) + 1;
     }
+    counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
     await deps.trail.write([entry]);
   }
   return counts;

@@ -42,6 +42,12 @@ describe.skipIf(!appBuilt)("timer and poison queue", () => {
         jobs: undefined!,
         subscriptions: {
           listSubscriptions: async () => SUBS.map((s) => ({ subscriptionId: s, state: "Enabled" })),
+          getSubscription: async (subscriptionId) => ({
+            ok: true,
+            value: { subscriptionId, state: "Enabled" },
+            status: 200,
+            remaining: {},
+          }),
         },
       },
       { ...DEFAULT_POLICY, rules: [] },

@@ -23,6 +23,7 @@ function describeFailure(failure: ArmFailure): string {
   if (failure.kind === "throttled" && failure.retryAfterMs !== undefined) {
     parts.push(`retry after ${failure.retryAfterMs} ms`);
   }
-  const message = "message" in failure ? failure.message : undefined;
+  // The service's own text can quote names and addresses: only the janitor's own detail of a malformed answer.
+  const message = failure.kind === "malformed" ? failure.message : undefined;
   return message ? `${parts.join(", ")}: ${message}` : parts.join(", ");
 }

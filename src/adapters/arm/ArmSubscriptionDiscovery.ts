@@ -4,7 +4,7 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 import type { SubscriptionInfo } from "../../domain/job";
-import type { SubscriptionDiscovery } from "../../engine/ports";
+import type { ArmResult, SubscriptionDiscovery } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
 import { ArmRequestError } from "./ArmRequestError";
 import { failureForStatus, isObject, parseJson } from "./armResponse";
@@ -72,6 +72,39 @@ export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
       status: 200,
       message: `more than ${MAX_SUBSCRIPTION_PAGES} pages`,
     });
+  }
+
+  /** `GET /subscriptions/{id}`: the subscription's state now, `undefined` when it is no longer visible (404). */
+  async getSubscription(
+    subscriptionId: string,
+    signal?: AbortSignal,
+  ): Promise<ArmResult<SubscriptionInfo | undefined>> {
+    const outcome = await callArm(
+      (operationOptions) => this.client.subscriptions.get(subscriptionId, operationOptions),
+      { ...(signal && { signal }), timeoutMs: this.options.timeoutMs },
+    );
+    if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
+    const { response } = outcome;
+    const remaining = response.remaining;
+    if (response.status === 404) return { ok: true, value: undefined, status: 404, remaining };
+    if (response.status !== 200) {
+      return {
+        ok: false,
+        failure: failureForStatus(response.status, response.headers, response.bodyAsText, "listing"),
+        remaining,
+      };
+    }
+    const body = parseJson(response.bodyAsText);
+    const id = isObject(body) ? subscriptionIdOf(body) : undefined;
+    if (!isObject(body) || !id || id.toLowerCase() !== subscriptionId.toLowerCase()) {
+      return {
+        ok: false,
+        failure: { kind: "malformed", status: 200, message: "the answer is not the subscription asked for" },
+        remaining,
+      };
+    }
+    const state = typeof body.state === "string" && body.state !== "" ? body.state : "Unknown";
+    return { ok: true, value: { subscriptionId: id, state }, status: 200, remaining };
   }
 
   /** Adds the page's subscriptions to `found`; returns the next link. */

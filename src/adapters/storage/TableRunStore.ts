@@ -12,12 +12,14 @@ import { randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { RUN_ID_PATTERN } from "../../domain/auditFilter";
 import { addCounts, type RunCounts, type RunRecord } from "../../domain/records";
-import type { Page, RunStore } from "../../engine/ports";
+import type { Page, RunStore, WorkPart } from "../../engine/ports";
 import { ConcurrencyError, JanitorError, NotFoundError, ValidationError } from "../../errors";
 import { decodeCursor, encodeCursor } from "./pageCursor";
 import {
   backoffMs,
+  chunks,
   forEachPage,
+  MAX_BATCH,
   MAX_PAGE,
   statusOf,
   withRetry,
@@ -28,6 +30,9 @@ import {
 import { descendingKey } from "./tableKeys";
 
 const PARTITION = "run";
+/** A run's parts live beside it, one row per part, in a partition of their own. */
+const partsPartition = (runId: string) => `parts-${runId}`;
+const PLAN_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 const CHUNK_CHARS = 30_000; // a string property holds 64 KiB of UTF-16
 const MAX_CHUNKS = 30; // stays well inside the 1 MiB entity limit
 const TEXT_MAX = 1024; // `error` and `note` are summaries
@@ -127,6 +132,40 @@ export class TableRunStore extends TableStore implements RunStore {
     };
   }
 
+  async saveParts(runId: string, planId: string, parts: WorkPart[]): Promise<void> {
+    checkRunId(runId);
+    checkPlanId(planId);
+    await this.ready();
+    const rows = parts.map((part) => ({
+      partitionKey: partsPartition(runId),
+      rowKey: `${planId}-${String(part.index).padStart(6, "0")}`,
+      subscriptions: JSON.stringify(part.subscriptions),
+    }));
+    // Upserts: the plan id is this coordinator attempt's own, so a retried batch rewrites the same rows.
+    for (const batch of chunks(rows, MAX_BATCH)) {
+      await withRetry(
+        () => this.table.submitTransaction(batch.map((row) => ["upsert", row, "Replace"])),
+        this.retry,
+      );
+    }
+  }
+
+  async loadParts(runId: string, planId: string): Promise<WorkPart[]> {
+    checkRunId(runId);
+    checkPlanId(planId);
+    await this.ready();
+    const filter = odata`PartitionKey eq ${partsPartition(runId)} and RowKey gt ${`${planId}-`} and RowKey lt ${`${planId}.`}`;
+    const parts: WorkPart[] = [];
+    await forEachPage(this.table, { filter }, MAX_PAGE, this.retry, (page) => {
+      for (const row of page) {
+        const index = Number(String(row.rowKey).slice(planId.length + 1));
+        parts.push({ runId, index, subscriptions: JSON.parse(String(row.subscriptions)) });
+      }
+      return true;
+    });
+    return parts.sort((a, b) => a.index - b.index);
+  }
+
   private async read(
     runId: string,
   ): Promise<{ run: RunRecord; etag: string; entity: StoredEntity } | undefined> {
@@ -145,6 +184,12 @@ function checkRunId(runId: string): void {
     throw new ValidationError([
       { field: "runId", message: "must be 1-100 letters, digits, '-', '_' or '.'" },
     ]);
+  }
+}
+
+function checkPlanId(planId: string): void {
+  if (typeof planId !== "string" || !PLAN_ID_PATTERN.test(planId)) {
+    throw new ValidationError([{ field: "planId", message: "must be 1-64 letters, digits or '-'" }]);
   }
 }
 

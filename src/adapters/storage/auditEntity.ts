@@ -2,6 +2,7 @@
 // The key design itself is described at the top of TableAuditStore.ts.
 import { createHash } from "node:crypto";
 import { AUDIT_FIELDS } from "../../domain/auditCsv";
+import { AUDIT_TEXT_LIMITS, auditSafe } from "../../domain/auditText";
 import { isPlainText, RUN_ID_PATTERN } from "../../domain/auditFilter";
 import type { AuditEntry } from "../../domain/records";
 import { ACTIONS, AGE_BASES, MODES, OUTCOMES, PHASES, REASONS, TRIGGERS } from "../../domain/vocabulary";
@@ -9,27 +10,14 @@ import { AuditWriteError } from "../../errors";
 import type { Entity, StoredEntity } from "./tableAccess";
 import { DAY_MS, encodeKeyPart, invertedCount, invertedMs } from "./tableKeys";
 
-export const ERROR_MESSAGE_MAX = 256;
+export { ERROR_MESSAGE_MAX } from "../../domain/auditText";
 const SEQ_WIDTH = 12;
 export const SEQ_MAX = 10 ** SEQ_WIDTH - 1;
 /** Time keys hold years 2000-2199 (the range audit queries accept). */
 const MIN_MS = Date.UTC(2000, 0, 1);
 const MAX_MS = Date.UTC(2200, 0, 1) - 1;
 
-/** Length limits of the text fields: generous for real values, small enough to keep rows and keys bounded. */
-const TEXT_LIMITS = {
-  actor: 256,
-  subscriptionId: 64,
-  resourceGroup: 90,
-  jobName: 128,
-  jobId: 400,
-  jobType: 64,
-  stateBefore: 64,
-  rule: 128,
-  errorCode: 128,
-  stateAfter: 64,
-  policyHash: 128,
-} as const satisfies Partial<Record<keyof AuditEntry, number>>;
+const TEXT_LIMITS = AUDIT_TEXT_LIMITS;
 
 const CHOICES = {
   trigger: TRIGGERS,
@@ -96,8 +84,8 @@ export interface AuditRows {
 
 /**
  * Checks an entry and spells its rows, or throws AuditWriteError naming the bad fields (never their values).
- * `errorMessage` is cut to 256 characters rather than refused: it comes from the service, and an overlong
- * message must not stop the audit trail.
+ * Text fields are cleaned first (control characters removed, cut to their limits on a code point boundary):
+ * a value from the service or a caller must never stop the audit trail.
  */
 export function toAuditRows(input: AuditEntry): AuditRows {
   const entry = normalizeEntry(input);
@@ -126,12 +114,9 @@ export function toAuditRows(input: AuditEntry): AuditRows {
   };
 }
 
+/** Text from the service or a caller is cleaned (control characters, length), never a reason to refuse. */
 function normalizeEntry(entry: AuditEntry): AuditEntry {
-  if (typeof entry.errorMessage !== "string") return entry;
-  // eslint-disable-next-line no-control-regex
-  let message = entry.errorMessage.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
-  if (message.length > ERROR_MESSAGE_MAX) message = `${message.slice(0, ERROR_MESSAGE_MAX - 3)}...`;
-  return { ...entry, errorMessage: message };
+  return auditSafe(entry);
 }
 
 function checkEntry(entry: AuditEntry): string[] {

@@ -310,7 +310,9 @@ describe("runs that must not act", () => {
     );
     expect(other).toBeDefined();
     const { run, audit } = await sc.run("apply");
-    expect(run.counts).toMatchObject({ deleted: 1, subscriptionsSkipped: 1 });
+    // A subscription left for a later run is counted as deferred, and the run is partial, never succeeded.
+    expect(run.counts).toMatchObject({ deleted: 1, subscriptionsDeferred: 1, subscriptionsSkipped: 0 });
+    expect(run.status).toBe("partial");
     expect(audit.find((e) => e.subscriptionId === SUB && e.reason === "lease-held")).toMatchObject({
       outcome: "deferred",
     });

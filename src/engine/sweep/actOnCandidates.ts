@@ -1,0 +1,100 @@
+import { capReason, subscriptionAllowance } from "../../domain/actionLimits";
+import type { Policy } from "../../domain/policy";
+import type { AuditEntry } from "../../domain/records";
+import type { Mode, Reason } from "../../domain/vocabulary";
+import type { ActionBudget } from "../actionBudget";
+import type { ArmCaller } from "../armCaller";
+import type { AuditTrail } from "../auditTrail";
+import type { JobsGateway } from "../ports";
+import { actOnJob } from "./actOnJob";
+import { jobDecisionEntry } from "./decisionEntries";
+import type { Candidate } from "./listAndDecide";
+import type { SubscriptionLease } from "./subscriptionLease";
+import type { SweepTally } from "./sweepTally";
+
+export interface ActingContext {
+  policy: Policy;
+  gateway: JobsGateway;
+  arm: ArmCaller;
+  budget: ActionBudget;
+  actionMarginMs: number;
+  now: () => Date;
+  /** Aborted when another subscription of the part could not write its audit entries. */
+  signal?: AbortSignal;
+}
+
+/** Reasons that leave work for a later run for want of time, lease or audit log (not by the policy's caps). */
+export const LEFT_FOR_LATER: ReadonlySet<Reason> = new Set<Reason>([
+  "deadline",
+  "lease-held",
+  "throttled",
+  "audit-failed",
+]);
+
+/**
+ * Plans or acts on a subscription's candidates in decision order, within the caps: the subscription's
+ * allowance (its cap less what earlier deliveries of the run started there) and what the run-wide budget
+ * grants. The rest is deferred with its reason. Returns the ids (lower-cased) of jobs deleted.
+ */
+export async function actOnCandidates(
+  ctx: ActingContext,
+  mode: Mode,
+  lease: SubscriptionLease,
+  trail: AuditTrail,
+  tally: SweepTally,
+  candidates: Candidate[],
+  startedBefore: number,
+): Promise<{ deleted: string[] }> {
+  const allowance = subscriptionAllowance(candidates.length, startedBefore, ctx.policy.limits);
+  const granted = allowance > 0 ? await ctx.budget.reserve(allowance) : 0;
+  const deleted: string[] = [];
+  let stopReason: Reason | undefined;
+  // Planned and deferred entries need not precede an action, so they wait and go out with the next intent
+  // (one append), or at the end. An action's outcome waits the same way, but is stored before the next action.
+  const waiting: AuditEntry[] = [];
+  try {
+    for (const [index, c] of candidates.entries()) {
+      const deferReason = stopReason ?? (await whyNotNow(ctx, mode, lease, index, allowance, granted));
+      if (deferReason) {
+        if (deferReason === "lease-held") stopReason = deferReason;
+        tally.decided(c.job, c.decision, "deferred", deferReason);
+        waiting.push(jobDecisionEntry(trail, c.job, c.decision, "deferred", deferReason));
+        continue;
+      }
+      if (mode === "plan") {
+        tally.decided(c.job, c.decision, "planned", "rule-matched");
+        waiting.push(jobDecisionEntry(trail, c.job, c.decision, "planned", "rule-matched"));
+        continue;
+      }
+      const acted = await actOnJob(ctx, trail, c, waiting);
+      waiting.push(acted.entry);
+      tally.decided(c.job, c.decision, acted.outcome.outcome, acted.outcome.reason);
+      if (acted.outcome.outcome === "succeeded" && c.decision.action === "delete")
+        deleted.push(c.job.id.toLowerCase());
+      // Throttled past what the run can wait: the rest of the subscription waits for the next run too.
+      if (acted.outcome.outcome === "deferred" && acted.outcome.reason === "throttled")
+        stopReason = "throttled";
+    }
+  } finally {
+    // Also after an error between actions; entries of a failed write are tried once more here.
+    await trail.write(waiting.splice(0));
+  }
+  return { deleted };
+}
+
+/** Why the candidate at `index` is not planned or acted on now, if it is not. */
+async function whyNotNow(
+  ctx: ActingContext,
+  mode: Mode,
+  lease: SubscriptionLease,
+  index: number,
+  allowance: number,
+  granted: number,
+): Promise<Reason | undefined> {
+  if (ctx.signal?.aborted) return "audit-failed";
+  const capped = capReason(index, allowance, granted);
+  if (capped) return capped;
+  if (ctx.arm.timeLeftMs() < ctx.actionMarginMs) return "deadline";
+  if (mode === "apply" && !(await lease.stillHeld())) return "lease-held";
+  return undefined;
+}

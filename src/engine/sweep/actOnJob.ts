@@ -1,0 +1,204 @@
+import { recheckBeforeAction } from "../../domain/decideJob";
+import { jobRefOf, type JobSnapshot } from "../../domain/job";
+import type { Policy } from "../../domain/policy";
+import type { AuditEntry } from "../../domain/records";
+import type { ArmCaller } from "../armCaller";
+import { jobAuditFields, shortMessage, type AuditTrail } from "../auditTrail";
+import type { ArmFailure, ArmResult, JobsGateway } from "../ports";
+import { failureOutcome, failureText, type ActOutcome } from "./armFailures";
+import type { Candidate } from "./listAndDecide";
+
+export interface ActContext {
+  policy: Policy;
+  gateway: JobsGateway;
+  arm: ArmCaller;
+  /** An action is started only with at least half this margin left: a request and its check must fit. */
+  actionMarginMs: number;
+  now: () => Date;
+}
+
+/**
+ * One action, in the order the contract asks: the intent entry (stored together with `waiting` entries, before
+ * anything is sent), a fresh read and a new decision, the request, a check of the result by reading. Returns the
+ * outcome entry, which the caller stores before anything else is sent.
+ */
+export async function actOnJob(
+  ctx: ActContext,
+  trail: AuditTrail,
+  candidate: Candidate,
+  waiting: AuditEntry[],
+): Promise<{ outcome: ActOutcome; entry: AuditEntry }> {
+  const { job, decision } = candidate;
+  const base = { ageDays: decision.ageDays, ageBasis: decision.ageBasis, rule: decision.rule };
+  const action = decision.action;
+  await trail.write([
+    ...waiting,
+    trail.entry({ ...jobAuditFields(job), ...base, action, phase: "intent", reason: "rule-matched" }),
+  ]);
+  // Only once they are stored: entries of a failed write stay waiting and are tried again by the caller.
+  waiting.length = 0;
+
+  const started = Date.now();
+  let outcome: ActOutcome;
+  try {
+    outcome = await sendAction(ctx, candidate);
+  } catch (err) {
+    outcome = {
+      outcome: "failed",
+      reason: "transient-error",
+      errorMessage: shortMessage(`the action stopped unexpectedly (${(err as Error)?.name ?? "error"})`),
+    };
+  }
+  const entry = trail.entry({
+    ...jobAuditFields(job),
+    ...base,
+    action,
+    ...outcome,
+    phase: "outcome",
+    durationMs: Date.now() - started,
+  });
+  return { outcome, entry };
+}
+
+/**
+ * Re-reads, re-decides, sends, checks. No abort signal from here on: once an intent is written the action runs
+ * to a recorded outcome, even when another part of the run asked everyone to stop starting new work.
+ */
+async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOutcome> {
+  const ref = jobRefOf(candidate.job);
+  const sub = ref.subscriptionId;
+  for (let attempt = 1; ; attempt++) {
+    const fresh = await ctx.arm.call(sub, "read", (s) => ctx.gateway.getJob(ref, s));
+    if (!fresh.ok) return failureOutcome(fresh.failure, "read");
+    const recheck = recheckBeforeAction(candidate.decision, fresh.value, {
+      policy: ctx.policy,
+      now: ctx.now(),
+    });
+    if (!recheck.proceed)
+      return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
+    // A request may take up to the ARM timeout, and its check another: do not start one that could outlive the run.
+    if (ctx.arm.timeLeftMs() < ctx.actionMarginMs / 2)
+      return { outcome: "deferred", reason: "deadline", stateAfter: fresh.value.state };
+
+    const once = { retryTransient: false, retryThrottled: false };
+    const sent =
+      candidate.decision.action === "cancel"
+        ? await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), once)
+        : await ctx.arm.call(sub, "delete", (s) => ctx.gateway.deleteJob(ref, s), once);
+    // A 429 means nothing was done: wait if it fits, then start again from the re-read.
+    if (!sent.ok && sent.failure.kind === "throttled") {
+      if (await ctx.arm.waitOutThrottle(sent.failure, attempt, ctx.actionMarginMs)) continue;
+      return failureOutcome(sent.failure, "action");
+    }
+    return candidate.decision.action === "cancel"
+      ? checkCancel(ctx, candidate.job, sent as ArmResult<JobSnapshot>)
+      : checkDelete(ctx, candidate.job, sent as ArmResult<void>);
+  }
+}
+
+/**
+ * A refusal or a 404 is the service's clear answer (nothing was done); anything else, a 204 on delete included,
+ * is settled by reading the job.
+ */
+function needsCheckRead(sent: ArmResult<unknown>): boolean {
+  if (sent.ok) return true;
+  const { kind, status } = sent.failure;
+  return kind === "transient" || kind === "malformed" || (kind === "gone" && status === 204);
+}
+
+/**
+ * Best effort by the service's own terms: success means the job now reports `cancelRequested: true`. The
+ * reply says so, or (an unreadable reply, a timeout) a read afterwards does.
+ */
+async function checkCancel(
+  ctx: ActContext,
+  job: JobSnapshot,
+  sent: ArmResult<JobSnapshot>,
+): Promise<ActOutcome> {
+  if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
+  const httpStatus = sent.ok ? sent.status : sent.failure.status;
+  if (sent.ok && sent.value.cancelRequested === true)
+    return { outcome: "succeeded", reason: "rule-matched", httpStatus, stateAfter: sent.value.state };
+  const after = await readJob(ctx, job);
+  if (after.ok && after.value.cancelRequested === true)
+    return {
+      outcome: "succeeded",
+      reason: "rule-matched",
+      httpStatus,
+      stateAfter: after.value.state,
+      ...(!sent.ok && {
+        errorMessage: `${failureText(sent.failure)}; a read afterwards shows cancelRequested`,
+      }),
+    };
+  return unconfirmed(
+    sent,
+    after,
+    httpStatus,
+    "the cancel is not confirmed: the job does not report cancelRequested",
+  );
+}
+
+/** After a delete answered 200, or anything unclear (202, 204, a timeout, an unreadable reply), the job must be gone. */
+async function checkDelete(ctx: ActContext, job: JobSnapshot, sent: ArmResult<void>): Promise<ActOutcome> {
+  if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
+  const httpStatus = sent.ok ? sent.status : sent.failure.status;
+  const after = await readJob(ctx, job);
+  if (!after.ok && after.failure.kind === "gone")
+    return {
+      outcome: "succeeded",
+      reason: "rule-matched",
+      httpStatus,
+      stateAfter: "Deleted",
+      ...(!sent.ok && { errorMessage: `${failureText(sent.failure)}; a read afterwards shows the job gone` }),
+    };
+  return unconfirmed(sent, after, httpStatus, "the job is still there after the delete");
+}
+
+/** What the check read showed when it did not confirm the action. */
+function unconfirmed(
+  sent: ArmResult<unknown>,
+  after: ArmResult<JobSnapshot>,
+  httpStatus: number | undefined,
+  stillThere: string,
+): ActOutcome {
+  if (!after.ok)
+    return {
+      outcome: "failed",
+      reason: "transient-error",
+      httpStatus,
+      errorCode: sent.ok ? undefined : codeOf(sent.failure),
+      errorMessage: shortMessage(`the result could not be checked: ${failureText(after.failure)}`),
+    };
+  return {
+    outcome: "failed",
+    reason: sent.ok ? "service-refused" : "transient-error",
+    httpStatus,
+    errorCode: sent.ok ? undefined : codeOf(sent.failure),
+    stateAfter: after.value.state,
+    errorMessage: sent.ok ? stillThere : `${failureText(sent.failure)}; ${stillThere}`,
+  };
+}
+
+/** After a refusal the service's rule is what counts: record the state the job is in now. */
+async function withStateAfter(ctx: ActContext, job: JobSnapshot, outcome: ActOutcome): Promise<ActOutcome> {
+  if (outcome.outcome !== "refused") return outcome;
+  const again = await readJob(ctx, job);
+  return {
+    ...outcome,
+    stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined,
+  };
+}
+
+function readJob(ctx: ActContext, job: JobSnapshot): Promise<ArmResult<JobSnapshot>> {
+  const ref = jobRefOf(job);
+  return ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.getJob(ref, s));
+}
+
+function failureOf(result: ArmResult<unknown>): ArmFailure {
+  if (result.ok) throw new Error("not a failure");
+  return result.failure;
+}
+
+function codeOf(failure: ArmFailure): string | undefined {
+  return "code" in failure ? failure.code : undefined;
+}

@@ -1,0 +1,60 @@
+import type { Lease, LeaseStore } from "../ports";
+
+export interface LeaseOptions {
+  leases: LeaseStore;
+  /** Unique per delivery of a work item; starts with `partPrefix`. */
+  holder: string;
+  /** Shared by every delivery of the same work item of the same run. */
+  partPrefix: string;
+  ttlMs: number;
+  /** How long we may wait for an earlier delivery of our own part to let go. */
+  maxWaitMs: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * A subscription's lease, held while it is swept so two runs never act on it at once, and renewed as the sweep
+ * goes (a third of its life at the latest): a crashed worker's lease runs out soon while a live one keeps it.
+ */
+export class SubscriptionLease {
+  private renewedAt = Date.now();
+
+  private constructor(
+    private readonly lease: Lease,
+    private readonly options: LeaseOptions,
+  ) {}
+
+  /**
+   * Takes the subscription's lease. Held by an earlier delivery of this same part (a worker that died, or one
+   * still finishing): waits for it to be released or to expire, never takes it over. Held by another run:
+   * undefined, and the subscription is deferred to a later run.
+   */
+  static async acquire(
+    subscriptionId: string,
+    options: LeaseOptions,
+  ): Promise<SubscriptionLease | undefined> {
+    const key = `subscription:${subscriptionId}`;
+    const { leases, holder, ttlMs } = options;
+    let lease = await leases.acquire(key, holder, ttlMs);
+    if (!lease && (await leases.holderOf(key))?.startsWith(options.partPrefix)) {
+      const until = Date.now() + Math.min(ttlMs + 1_000, options.maxWaitMs());
+      while (!lease && Date.now() < until) {
+        await options.sleep(Math.min(1_000, Math.max(1, until - Date.now())));
+        lease = await leases.acquire(key, holder, ttlMs);
+      }
+    }
+    return lease ? new SubscriptionLease(lease, options) : undefined;
+  }
+
+  /** False once the lease is found lost: nothing more may be started under it. */
+  async stillHeld(): Promise<boolean> {
+    if (Date.now() - this.renewedAt < this.options.ttlMs / 3) return true;
+    if (!(await this.options.leases.renew(this.lease, this.options.ttlMs))) return false;
+    this.renewedAt = Date.now();
+    return true;
+  }
+
+  async release(): Promise<void> {
+    await this.options.leases.release(this.lease).catch(() => undefined);
+  }
+}
