@@ -1,4 +1,5 @@
 // The Functions app end to end: the built app on the local host over real HTTP, with Azurite and the emulator.
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { appBuilt, principal, waitForRun, withAppStack } from "../support/appStack";
 import { guid, seedJob, subscription } from "../support/jobFactory";
@@ -52,8 +53,38 @@ async function expectProblem(res: Response, status: number, fields: string[]) {
   return body;
 }
 
+/** Sends raw bytes (so a request can lie about its length); resolves with the status line, or "timeout". */
+function rawRequest(port: number, text: string, waitMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let answer = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve("timeout");
+    }, waitMs);
+    socket.on("data", (chunk) => {
+      answer += chunk.toString();
+      if (answer.includes("\r\n")) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer.slice(0, answer.indexOf("\r\n")));
+      }
+    });
+    socket.on("error", reject);
+    socket.write(text);
+  });
+}
+
 describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
-  const stack = withAppStack({ seed, settings: { JANITOR_POLICY: POLICY } });
+  // As in Azure with Easy Auth on, and with the body limit npm start gives the host.
+  const stack = withAppStack({
+    seed,
+    settings: {
+      JANITOR_POLICY: POLICY,
+      WEBSITE_AUTH_ENABLED: "True",
+      FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: "65536",
+    },
+  });
 
   it("registers every function of the contract with an explicit auth level", () => {
     const byName = new Map(stack().host.registrations.map((r) => [r.name, r]));
@@ -141,6 +172,106 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
       items: { actor: string }[];
     };
     expect(audit.items.every((e) => e.actor === "ops@contoso.example")).toBe(true);
+    const approver = { "x-ms-client-principal": principal("cab@contoso.example", ["Janitor.Approver"]) };
+    expect((await fetch(`${stack().api}/runs`, { headers: approver })).status).toBe(200);
+    await expectProblem(await post(`${stack().api}/runs`, { mode: "plan" }, approver), 403, []);
+  });
+
+  it("cleans a principal name with control characters, cut mid-emoji, and the run still succeeds", async () => {
+    // Prepare: 3 + 124 characters, then an emoji whose second half would be the 129th code unit.
+    const name = `ops\u0007${"a".repeat(124)}\u{1F600}tail`;
+    const cleaned = `ops${"a".repeat(124)}`;
+    const headers = { "x-ms-client-principal": principal(name, ["Janitor.Operator"]) };
+    // Act
+    const res = await post(`${stack().api}/runs`, { mode: "plan", reason: "odd name" }, headers);
+    // Assess
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const run = await waitForRun(stack().api, runId);
+    expect(run).toMatchObject({ status: "succeeded", requestedBy: cleaned });
+    const audit = (await (await fetch(`${stack().api}/audit?runId=${runId}&limit=1000`)).json()) as {
+      items: { actor: string }[];
+    };
+    expect(audit.items.length).toBeGreaterThan(0);
+    expect(audit.items.every((e) => e.actor === cleaned)).toBe(true);
+  });
+
+  it("refuses a declared content-length over the limit at once, without waiting for the body", async () => {
+    const body = '{"mode":"plan"}';
+    const started = Date.now();
+    const status = await rawRequest(
+      stack().host.port,
+      `POST /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n${body}`,
+    );
+    expect(status).toMatch(/^HTTP\/1\.1 413 /);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("answers an oversized body with a 413 problem", async () => {
+    const res = await post(
+      `${stack().api}/runs`,
+      JSON.stringify({ mode: "plan", reason: "x".repeat(70_000) }),
+    );
+    expect(res.status).toBe(413);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+  });
+
+  it.each([
+    ["text/plain", "text/plain"],
+    ["a charset other than utf-8", "application/json; charset=iso-8859-1"],
+    ["form data", "application/x-www-form-urlencoded"],
+  ])("POST /api/runs with %s is a 415 problem", async (_what, type) => {
+    const res = await post(`${stack().api}/runs`, '{"mode":"plan"}', { "content-type": type });
+    await expectProblem(res, 415, ["content-type"]);
+  });
+
+  it("keeps a UTF-8 reason intact", async () => {
+    const res = await post(
+      `${stack().api}/runs`,
+      { mode: "plan", reason: "café \u{1F600}" },
+      {
+        "content-type": "application/json; charset=utf-8",
+      },
+    );
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const run = await waitForRun(stack().api, runId);
+    expect(run.note).toBe("café \u{1F600}");
+  });
+
+  it("refuses invalid UTF-8 bytes with a 400 naming the body", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"mode":"plan","reason":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}'),
+    ]);
+    const res = await fetch(`${stack().api}/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: bytes,
+    });
+    await expectProblem(res, 400, ["body"]);
+  });
+
+  it.each([
+    ["/runs", "DELETE", "POST, GET"],
+    ["/runs/20200101T000000Z-deadbeef", "POST", "GET"],
+    ["/policy", "PUT", "GET"],
+    ["/health", "POST", "GET"],
+  ])("%s with %s is a 405 problem naming the allowed methods", async (path, method, allow) => {
+    const res = await fetch(`${stack().api}${path}`, { method });
+    await expectProblem(res, 405, []);
+    expect(res.headers.get("allow")).toBe(allow);
+  });
+
+  it.each(["/nothing-here", "/runs/x/y", "/jobs/a/b"])("GET %s is a 404 problem", async (path) => {
+    await expectProblem(await fetch(`${stack().api}${path}`), 404, []);
+  });
+
+  it("does not echo an invented parameter name raw", async () => {
+    const res = await fetch(`${stack().api}/policy?%3Cscript%3E=1`);
+    const body = await expectProblem(res, 400, ["_script_"]);
+    expect(JSON.stringify(body)).not.toContain("<script>");
   });
 
   it.each([
@@ -151,7 +282,8 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     ["a bad subscription id", { mode: "plan", subscriptions: ["not-a-guid"] }, ["subscriptions[0]"]],
     ["a reason with control characters", { mode: "plan", reason: "a\u0000b" }, ["reason"]],
     ["an array body", [1], ["body"]],
-    ["an oversized body", JSON.stringify({ mode: "plan", reason: "x".repeat(70_000) }), ["body"]],
+    ["duplicate keys", '{"mode":"apply","mode":"plan"}', ["mode"]],
+    ["a lone surrogate in reason", '{"mode":"plan","reason":"x\\ud800"}', ["reason"]],
   ])("POST /api/runs with %s is a 400 naming the field", async (_what, body, fields) => {
     await expectProblem(await post(`${stack().api}/runs`, body), 400, fields);
   });
@@ -168,6 +300,10 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     ["/runs?limit=many", ["limit"]],
     ["/runs?cursor=x&color=blue", ["color"]],
     ["/jobs/not-a-guid/rg/job-1/decision", ["subscriptionId"]],
+    [`/jobs/${SUBS[0]}/rg-test/stale-0/decision?verbose=1`, ["verbose"]],
+    ["/runs/20200101T000000Z-deadbeef?x=1", ["x"]],
+    ["/policy?format=yaml", ["format"]],
+    ["/health?probe=1", ["probe"]],
   ])("GET %s is a 400 naming %j", async (path, fields) => {
     await expectProblem(await fetch(`${stack().api}${path}`), 400, fields);
   });
@@ -203,5 +339,28 @@ describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {
     };
     expect(body.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(body.policy.rules).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!appBuilt)("Functions app over HTTP with Easy Auth off", () => {
+  const stack = withAppStack({ seed, settings: { JANITOR_POLICY: POLICY } });
+
+  it("ignores a client-sent principal: the caller is a function-key caller with no roles", async () => {
+    // Prepare: a forged principal claiming a name and the operator role, and one with no roles at all.
+    const forged = { "x-ms-client-principal": principal("mallory@evil.example", ["Janitor.Operator"]) };
+    const roleless = { "x-ms-client-principal": principal("guest@evil.example", []) };
+    // Act
+    const res = await post(`${stack().api}/runs`, { mode: "plan" }, forged);
+    // Assess
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const run = await waitForRun(stack().api, runId);
+    expect(run.requestedBy).toBe("http:function-key");
+    const audit = (await (await fetch(`${stack().api}/audit?runId=${runId}`)).json()) as {
+      items: { actor: string }[];
+    };
+    expect(audit.items.every((e) => e.actor === "http:function-key")).toBe(true);
+    // No roles are read from it either: a principal without roles is not refused as it would be with Easy Auth.
+    expect((await fetch(`${stack().api}/runs`, { headers: roleless })).status).toBe(200);
   });
 });
