@@ -1,5 +1,5 @@
 // The Functions app (v4 programming model): registrations only. Each function is a thin edge over the engine
-// and the storage layer; names and routes are the contract of PRODUCT.md section 5.
+// and the storage layer; names and routes are the contract the README's HTTP API table describes.
 import { app, type HttpMethod } from "@azure/functions";
 import { AUDIT_QUERY_PARAMETERS } from "../domain/auditFilter";
 import { appContext } from "./appContext";

@@ -10,7 +10,7 @@ export interface LocalServices {
 import { DEMO_POLICY_JSON } from "../emulator/demoPolicy";
 import { MAX_BODY_BYTES } from "../functions/http/handle";
 
-/** The schedule PRODUCT.md section 7 gives as default: 03:00 UTC daily. */
+/** The default schedule of the settings table in the README: 03:00 UTC daily. */
 export const DEFAULT_LOCAL_SCHEDULE = "0 0 3 * * *";
 
 /**
