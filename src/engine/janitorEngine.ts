@@ -64,6 +64,8 @@ export interface EngineOptions {
   armTimeoutMs: number;
   /** Subscriptions per work item when a run fans out; 0 = choose from the count (at most ~256 parts). */
   subscriptionsPerPart: number;
+  /** The CLI's wait before delivering its part again after an audit failure: this, doubled each time (max 30 s). */
+  redeliveryDelayMs: number;
   now: () => Date;
   sleep: Sleep;
 }
@@ -77,6 +79,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   pageSize: 100,
   armTimeoutMs: 30_000,
   subscriptionsPerPart: 0,
+  redeliveryDelayMs: 1_000,
   now: () => new Date(),
   sleep: realSleep,
 };
@@ -323,7 +326,7 @@ export class JanitorEngine {
         } catch (err) {
           if (!(err instanceof PartIncompleteError)) throw err;
           if (attempt + 1 >= CLI_DELIVERIES) return await this.failPart(all, err.message, true);
-          await this.options.sleep(Math.min(30_000, 1_000 * 2 ** attempt));
+          await this.options.sleep(Math.min(30_000, this.options.redeliveryDelayMs * 2 ** attempt));
         }
       }
     } catch (err) {

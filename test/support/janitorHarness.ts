@@ -48,6 +48,7 @@ export interface Scenario {
 export const FAST_ENGINE: Partial<EngineOptions> = {
   retry: { maxAttempts: 4, backoffBaseMs: 50, backoffMaxMs: 400, maxRetryAfterMs: 5_000 },
   actionMarginMs: 0,
+  redeliveryDelayMs: 20,
 };
 
 let counter = 0;
