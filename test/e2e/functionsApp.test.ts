@@ -1,8 +1,8 @@
 // The Functions app end to end: the built app on the local host over real HTTP, with Azurite and the emulator.
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { appBuilt, principal, waitForRun, withAppStack } from "../support/appStack";
 import { guid, seedJob, subscription } from "../support/jobFactory";
+import { rawRequest } from "../support/rawHttp";
 
 const SUBS = [guid(0xe1), guid(0xe2), guid(0xe3)];
 const seed = {
@@ -51,28 +51,6 @@ async function expectProblem(res: Response, status: number, fields: string[]) {
   for (const field of fields) expect(body.errors?.map((e) => e.field)).toContain(field);
   expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+|AccountKey|Bearer/);
   return body;
-}
-
-/** Sends raw bytes (so a request can lie about its length); resolves with the status line, or "timeout". */
-function rawRequest(port: number, text: string, waitMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let answer = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve("timeout");
-    }, waitMs);
-    socket.on("data", (chunk) => {
-      answer += chunk.toString();
-      if (answer.includes("\r\n")) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(answer.slice(0, answer.indexOf("\r\n")));
-      }
-    });
-    socket.on("error", reject);
-    socket.write(text);
-  });
 }
 
 describe.skipIf(!appBuilt)("Functions app over HTTP (local host)", () => {

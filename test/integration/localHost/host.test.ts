@@ -1,7 +1,7 @@
-import net from "node:net";
 import path from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawRequest } from "../../support/rawHttp";
 import { startAzurite, type AzuriteProcess } from "../../../src/localHost/azuriteProcess";
 import { startLocalHost, type HostLogEntry, type LocalHost } from "../../../src/localHost/host";
 
@@ -152,32 +152,11 @@ describe("local host serving the fixture app", () => {
     expect(await wrong.json()).toMatchObject({ status: 405, title: "Method not allowed" });
   });
 
-  /** Sends raw bytes (so a request can lie about its length) and resolves with the status line, or "timeout". */
-  function rawRequest(text: string, waitMs = 3_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(host.port, "127.0.0.1");
-      let answer = "";
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve("timeout");
-      }, waitMs);
-      socket.on("data", (chunk) => {
-        answer += chunk.toString();
-        if (answer.includes("\r\n")) {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve(answer.slice(0, answer.indexOf("\r\n")));
-        }
-      });
-      socket.on("error", reject);
-      socket.write(text);
-    });
-  }
-
   it("refuses a declared content-length over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT at once, without waiting for it", async () => {
     const body = '{"mode":"plan"}';
     const started = Date.now();
     const status = await rawRequest(
+      host.port,
       `POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n${body}`,
     );
     expect(status).toMatch(/^HTTP\/1\.1 413 /);
@@ -203,6 +182,7 @@ describe("local host serving the fixture app", () => {
 
   it("does not read the body of a request no function takes", async () => {
     const status = await rawRequest(
+      host.port,
       `POST /api/nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 500\r\n\r\n{}`,
     );
     expect(status).toBe("HTTP/1.1 404 Not Found");
