@@ -1,0 +1,233 @@
+// Runs one campaign case through the real engine: the emulator over https through the SDK-based adapters,
+// Azurite-backed stores, queue-style deliveries (coordinator, parts, redeliveries, poison), then checks the
+// invariants. Only what nothing real produces is simulated: storage failures and a worker dying.
+import { writeFileSync } from "node:fs";
+import { createArmAdapters, parseArmSettings } from "../../src/adapters/arm";
+import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
+import { validatePolicy, policyHash } from "../../src/domain/policy";
+import type { RunRecord } from "../../src/domain/records";
+import type { EmulatorControlClient } from "../../src/emulator/controlClient";
+import type { RunningEmulator } from "../../src/emulator/server";
+import {
+  JanitorEngine,
+  type EngineOptions,
+  type EngineServices,
+  type WorkPart,
+} from "../../src/engine/janitorEngine";
+import type { ChaosCase } from "./generate";
+import { checkInvariants, type RunWindow, type Violation } from "./invariants";
+import { faultyStorage, Worker, workerServices } from "./services";
+
+export interface CaseFigures {
+  runs: number;
+  deliveries: number;
+  recoveries: number;
+  kills: number;
+  poisoned: number;
+  armRequests: number;
+  actions: number;
+  storageFailures: number;
+}
+
+export interface CaseResult {
+  seed: number;
+  violations: Violation[];
+  figures: CaseFigures;
+  error?: string;
+}
+
+export const ARM_TIMEOUT_MS = 1_500;
+const MAX_DELIVERIES = 5;
+
+let tableCounter = 0;
+
+export async function runCase(
+  c: ChaosCase,
+  emulator: RunningEmulator,
+  control: EmulatorControlClient,
+  azuriteConnection: string,
+  logs: string[],
+): Promise<CaseResult> {
+  const figures: CaseFigures = {
+    runs: 0,
+    deliveries: 0,
+    recoveries: 0,
+    kills: 0,
+    poisoned: 0,
+    armRequests: 0,
+    actions: 0,
+    storageFailures: 0,
+  };
+  await control.reset({
+    seed: { subscriptions: c.subscriptions, jobs: c.jobs.map((j) => j.seed) },
+    // A policy that opts in to deleting Closed jobs asserts the service allows it (it is not in the documented
+    // delete set): the emulator is set up as that service.
+    settings: {
+      throttling: false,
+      ...(c.policy.guards?.closedCountsAsCompleted && { deleteStates: ["Creating", "Completed", "Closed"] }),
+    },
+  });
+  const tablePrefix = `Chaos${process.pid}x${c.seed}x${++tableCounter}`;
+  const storage = createStorage(parseStorageSettings({ JANITOR_STORAGE: azuriteConnection }), {
+    tablePrefix,
+    retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+  });
+  await storage.ensureReady();
+  const arm = createArmAdapters(
+    parseArmSettings({ JANITOR_ARM_ENDPOINT: emulator.endpoint, JANITOR_ARM_CA_CERT: emulator.caCertPath }),
+    { timeoutMs: ARM_TIMEOUT_MS },
+  );
+  const real: EngineServices = { jobs: arm.jobs, subscriptions: arm.subscriptions, ...storage };
+  const faulty = faultyStorage(real, c.storageFaults, figures);
+  const policy = validatePolicy(c.policy, "chaos policy");
+  const hash = policyHash(policy);
+  const options = (worker: Worker): Partial<EngineOptions> => ({
+    concurrency: c.concurrency,
+    retry: { maxAttempts: 4, backoffBaseMs: 20, backoffMaxMs: 200, maxRetryAfterMs: 2_000 },
+    leaseTtlMs: 1_500,
+    actionMarginMs: 100,
+    pageSize: 5,
+    armTimeoutMs: ARM_TIMEOUT_MS,
+    subscriptionsPerPart: c.subscriptionsPerPart,
+    sleep: (ms, signal) => worker.sleep(ms, signal),
+  });
+  const engineFor = (worker: Worker, services: EngineServices = faulty.services) =>
+    new JanitorEngine(workerServices(services, worker), policy, hash, options(worker));
+
+  const windows: RunWindow[] = [];
+  const partsSeen: WorkPart[][] = [];
+  let error: string | undefined;
+  try {
+    await control.addFaults(c.armFaults);
+    windows.push(await oneRun(`chaos-${c.seed}-main`, c.mode, true));
+    if (c.nextRun) {
+      faulty.disarm();
+      await control.clearFaults();
+      windows.push(await oneRun(`chaos-${c.seed}-next`, "apply", false));
+    }
+  } catch (err) {
+    error = `${(err as Error)?.stack ?? String(err)}`;
+  }
+  // Let requests of dead workers land before the log is read.
+  await new Promise((r) => setTimeout(r, 100));
+  const log = await control.requests();
+  figures.armRequests = log.total;
+  const violations = await checkInvariants({
+    c,
+    log: log.items,
+    logDropped: log.dropped,
+    windows,
+    partsSeen,
+    written: faulty.written,
+    runs: storage.runs,
+    azuriteConnection,
+    tablePrefix,
+    logs,
+    figures,
+  });
+  if (error) violations.push({ invariant: "harness", detail: error.split("\n").slice(0, 3).join(" | ") });
+  if (process.env.CHAOS_DEBUG) {
+    const trail = [];
+    for (const w of windows)
+      trail.push(...(await storage.audit.query({ runId: w.runId, limit: 1000 })).items);
+    writeFileSync(
+      `${process.env.CHAOS_DEBUG}/chaos-${c.seed}.json`,
+      JSON.stringify(
+        { case: c, windows, violations, log: log.items, trail: trail.sort((a, b) => a.seq - b.seq) },
+        null,
+        1,
+      ),
+    );
+  }
+  return { seed: c.seed, violations, figures, error };
+
+  async function oneRun(runId: string, mode: "plan" | "apply", chaos: boolean): Promise<RunWindow> {
+    figures.runs++;
+    const startSeq = (await control.requests({ since: 1e12 })).total;
+    await retry(() =>
+      engineFor(new Worker()).requestRun({ trigger: "http", mode, requestedBy: "chaos" }, runId),
+    );
+    // The coordinator: a failed delivery is delivered again (attempt + 1); a redelivery re-plans.
+    const planned: WorkPart[][] = [];
+    for (let attempt = 0; planned.length === 0 && attempt < MAX_DELIVERIES; attempt++) {
+      try {
+        planned.push((await engineFor(new Worker()).planRun(runId, attempt)).parts);
+      } catch {
+        figures.recoveries++;
+      }
+    }
+    if (chaos && c.coordinatorRedelivery) {
+      if (c.lateSubscription)
+        await control.addJobs({
+          subscriptions: [{ subscriptionId: c.lateSubscription, state: "Enabled" }],
+          jobs: c.lateJobs.map((j) => j.seed),
+        });
+      try {
+        planned.push((await engineFor(new Worker()).planRun(runId, 1)).parts);
+        figures.recoveries++;
+      } catch {
+        // the first plan's messages are queued already
+      }
+    }
+    partsSeen.push(...planned);
+    // Every message either coordinator delivery queued is delivered (the queue cannot take one back).
+    const messages = planned.flat();
+    await Promise.all(messages.map((part) => deliverPart(part, chaos)));
+    const run = await retry(() => storage.runs.get(runId));
+    const endSeq = (await control.requests({ since: 1e12 })).total;
+    return { runId, mode, startSeq, endSeq, run: run as RunRecord | undefined };
+  }
+
+  async function deliverPart(part: WorkPart, chaos: boolean): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (let attempt = 0; attempt < MAX_DELIVERIES; attempt++) {
+      const kill = chaos ? c.kills.find((k) => k.attempt === attempt) : undefined;
+      const worker = new Worker(kill);
+      figures.deliveries++;
+      if (attempt > 0) figures.recoveries++;
+      const sweeping = engineFor(worker).sweepPart(part, {
+        attempt,
+        deadline: new Date(Date.now() + 60_000),
+      });
+      sweeping.catch(() => undefined);
+      if (chaos && attempt === 0 && c.duplicateAfterMs !== undefined) {
+        // The message became visible again while this delivery still works: another worker takes it.
+        await Promise.race([new Promise((r) => setTimeout(r, c.duplicateAfterMs)), worker.died]);
+        figures.deliveries++;
+        const dup = engineFor(new Worker()).sweepPart(part, {
+          attempt: attempt + 1,
+          deadline: new Date(Date.now() + 60_000),
+        });
+        pending.push(dup.catch(() => undefined));
+        attempt++;
+      }
+      const ended = await Promise.race([
+        sweeping.then(
+          () => "done" as const,
+          () => "failed" as const,
+        ),
+        worker.died.then(() => "killed" as const),
+      ]);
+      if (ended === "killed") figures.kills++;
+      await Promise.all(pending);
+      const run = await retry(() => storage.runs.get(part.runId));
+      if (ended === "done" || run?.partsCompleted?.includes(part.index)) {
+        if (run?.partsCompleted?.includes(part.index)) return;
+      }
+    }
+    // Poison: the queue gives up on the message.
+    figures.poisoned++;
+    await retry(() => engineFor(new Worker()).failPart(part, "chaos: too many deliveries"));
+  }
+}
+
+async function retry<T>(f: () => Promise<T>, times = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (i >= times) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

@@ -1,0 +1,509 @@
+// The seeded generator of the fault campaign: one integer seed gives one case (mode, policy, jobs with personal
+// data canaries, ARM faults, storage faults, worker kills, duplicate and coordinator deliveries). Same seed, same
+// case, on any machine: only this small PRNG decides.
+import type { PolicyDocument } from "../../src/domain/policy";
+import type { EmulatorFault } from "../../src/emulator/controlClient";
+import type { EmulatorSeed, SeedJob } from "../../src/emulator/seed";
+
+/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = (seed * 0x9e3779b9) >>> 0 || 1;
+  }
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+  sample<T>(items: readonly T[], n: number): T[] {
+    const copy = [...items];
+    const out: T[] = [];
+    while (out.length < n && copy.length > 0)
+      out.push(copy.splice(Math.floor(this.next() * copy.length), 1)[0]!);
+    return out;
+  }
+}
+
+export type FaultKind =
+  | "429-retry-after"
+  | "429-no-retry-after"
+  | "429-long"
+  | "5xx-burst"
+  | "reset"
+  | "latency"
+  | "timeout"
+  | "drop-response"
+  | "flip-before-act"
+  | "delete-before-act"
+  | "exempt-before-act"
+  | "flip-in-flight"
+  | "delete-in-flight"
+  | "odd-values"
+  | "audit-write-failure"
+  | "audit-outage"
+  | "audit-stored-but-failed"
+  | "run-store-failure"
+  | "lease-store-failure"
+  | "observation-store-failure"
+  | "worker-killed"
+  | "worker-killed-in-flight"
+  | "duplicate-delivery"
+  | "coordinator-redelivery"
+  | "discovery-changed";
+
+/** Storage write failures: which calls (1-based, per store method) fail, and how. */
+export interface StorageFault {
+  store: "audit" | "runs" | "leases" | "observations";
+  method: string;
+  calls: number[];
+  /** `before`: nothing written; `after`: written, then reported as failed (an ambiguous write). */
+  when: "before" | "after";
+}
+
+export interface KillPlan {
+  /** Attempt (delivery) number that dies. */
+  attempt: number;
+  /** Dies at its n-th call into a service (ARM or storage); `action`: when it sends its first delete or cancel. */
+  at: number | "action";
+  /** The call at the kill point reaches the service (in flight) or not. */
+  inFlight: boolean;
+}
+
+/** A job as the oracle knows it: what was seeded and what is served. */
+export interface ChaosJob {
+  seed: SeedJob;
+  /** The body the emulator serves (seed plus wirePatch), as the policy oracle reads evidence. */
+  served: Record<string, unknown>;
+  canaries: string[];
+}
+
+export interface ChaosCase {
+  seed: number;
+  mode: "plan" | "apply";
+  policy: PolicyDocument;
+  subscriptions: NonNullable<EmulatorSeed["subscriptions"]>;
+  jobs: ChaosJob[];
+  /** Jobs added (a new subscription) between a coordinator's first and second delivery. */
+  lateJobs: ChaosJob[];
+  lateSubscription?: string;
+  armFaults: EmulatorFault[];
+  storageFaults: StorageFault[];
+  kills: KillPlan[];
+  /** Another delivery of a part starts this many ms after the first one (visibility timeout ran out). */
+  duplicateAfterMs?: number;
+  coordinatorRedelivery: boolean;
+  subscriptionsPerPart: number;
+  concurrency: number;
+  /** A second, fault-free apply run after the first (recovery by the next run). */
+  nextRun: boolean;
+  kinds: FaultKind[];
+}
+
+const DAY = 86_400_000;
+const STATES = ["Creating", "Shipping", "Received", "Transferring", "Packaging", "Completed", "Closed"];
+const ODD_STATES = [
+  `Completed${"x".repeat(56)}`, // 65 characters
+  "Completed\t",
+  "Creating\u0007",
+  "Com\npleted",
+  "Paused", // a state the service does not document
+  "completed", // other case: the same documented state
+];
+const LENIENT = [
+  "1",
+  "Jan 1",
+  "2020",
+  "2020-01-01T00:00:00",
+  "2020-01-01 00:00:00Z",
+  "  2020-01-01T00:00:00Z",
+];
+
+export function guidOf(n: number): string {
+  return `c4a05000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+function canaryFields(seed: number, n: number) {
+  const c = (field: string) => `CANARY-${seed}-${n}-${field}`;
+  return {
+    returnAddress: {
+      recipientName: c("name"),
+      streetAddress1: c("street"),
+      city: "Redmond",
+      postalCode: "98052",
+      countryOrRegion: "USA",
+      phone: c("phone"),
+      email: `${c("email")}@example.com`,
+    },
+    shippingInformation: {
+      recipientName: c("shipname"),
+      streetAddress1: c("shipstreet"),
+      phone: c("shipphone"),
+      additionalInformation: c("shipinfo"),
+    },
+    driveList: [{ driveId: `D${n}`, bitLockerKey: c("bitlocker"), state: "Specified" as const }],
+    createdBy: `${c("creator")}@example.com`,
+    all: [
+      "name",
+      "street",
+      "phone",
+      "email",
+      "shipname",
+      "shipstreet",
+      "shipphone",
+      "shipinfo",
+      "bitlocker",
+      "creator",
+    ].map(c),
+  };
+}
+
+function makeJob(
+  rng: Rng,
+  seed: number,
+  n: number,
+  sub: string,
+  now: number,
+  kinds: Set<FaultKind>,
+): ChaosJob {
+  const odd = rng.chance(0.12);
+  const state = odd ? rng.pick(ODD_STATES) : rng.pick(STATES);
+  const days = rng.pick([0.5, 3, 8, 12, 20, 35, 45, 70]);
+  const enteredAt = new Date(now - days * DAY).toISOString();
+  const createdAt = new Date(now - (days + rng.int(0, 20)) * DAY).toISOString();
+  const c = canaryFields(seed, n);
+  const rg = rng.pick(["rg-a", "rg-b", "rg-keep-1"]);
+  const name = rng.chance(0.1) ? `keep-${n}` : `job-${n}`;
+  const evidence = rng.pick(["systemData", "systemData", "systemData", "shipDate", "none"] as const);
+  const isCompleted = state.toLowerCase() === "completed";
+  const tags: Record<string, string> = {};
+  if (rng.chance(0.15)) tags.janitor = "exempt";
+  if (rng.chance(0.3)) tags.team = rng.pick(["data", "ops"]);
+  const properties: SeedJob["properties"] = {
+    jobType: rng.chance(0.75) ? "Import" : "Export",
+    state,
+    cancelRequested: rng.chance(0.12),
+    storageAccountId: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/sa${n}`,
+    returnAddress: c.returnAddress,
+    shippingInformation: c.shippingInformation,
+    driveList: c.driveList,
+  };
+  if (rng.chance(0.25))
+    properties.deliveryPackage = { carrierName: "FedEx", trackingNumber: `TRK${seed}${n}`, driveCount: 1 };
+  if (evidence === "shipDate" || (isCompleted && rng.chance(0.3))) {
+    // For Completed the newest of lastModifiedAt and shipDate counts: sometimes the ship date is the newer one.
+    const shipDays = rng.pick([2, 5, days]);
+    properties.returnPackage = {
+      carrierName: "FedEx",
+      trackingNumber: `RET${seed}${n}`,
+      driveCount: 1,
+      shipDate: new Date(now - shipDays * DAY).toISOString(),
+    };
+  }
+  const job: SeedJob = {
+    subscriptionId: sub,
+    resourceGroup: rg,
+    name,
+    location: "West US",
+    ...(Object.keys(tags).length > 0 && { tags }),
+    properties,
+    createdAt: state === "Creating" ? enteredAt : createdAt,
+    stateEnteredAt: enteredAt,
+  };
+  if (evidence === "systemData")
+    job.systemData = {
+      createdAt: state === "Creating" ? enteredAt : createdAt,
+      lastModifiedAt: enteredAt,
+      createdBy: c.createdBy,
+      createdByType: "User",
+    };
+  if (rng.chance(0.12)) {
+    // Lenient timestamps, served as they are: none of them is evidence of age.
+    kinds.add("odd-values");
+    job.wirePatch = {
+      systemData: { createdAt: rng.pick(LENIENT), lastModifiedAt: rng.pick(LENIENT) },
+      ...(rng.chance(0.5) && { properties: { returnPackage: { shipDate: rng.pick(LENIENT) } } }),
+    };
+  }
+  if (odd) kinds.add("odd-values");
+  const served = served_(job);
+  return { seed: job, served, canaries: c.all };
+}
+
+function served_(job: SeedJob): Record<string, unknown> {
+  const base: Record<string, unknown> = { properties: job.properties, tags: job.tags };
+  if (job.systemData) base.systemData = job.systemData;
+  return job.wirePatch ? deepMerge(base, job.wirePatch) : base;
+}
+
+function deepMerge(a: unknown, b: unknown): Record<string, unknown> {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  const out: Record<string, unknown> = isObj(a) ? { ...a } : {};
+  if (!isObj(b)) return out;
+  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+function makePolicy(rng: Rng, subs: string[]): PolicyDocument {
+  const rules: PolicyDocument["rules"] = [
+    { name: "stale-drafts", states: ["Creating"], olderThan: rng.pick(["P7D", "P10D"]), action: "delete" },
+    {
+      name: "completed-retention",
+      states: ["Completed"],
+      olderThan: rng.pick(["P7D", "P30D"]),
+      action: "delete",
+    },
+  ];
+  if (rng.chance(0.5))
+    rules.push({ name: "drives-never-sent", states: ["Shipping"], olderThan: "P10D", action: "cancel" });
+  if (rng.chance(0.3))
+    rules.push({
+      name: "stuck-received",
+      states: ["Received", "Transferring"],
+      olderThan: "P30D",
+      action: "cancel",
+    });
+  if (rng.chance(0.2))
+    rules.unshift({ name: "cancel-drafts", states: ["Creating"], olderThan: "P30D", action: "cancel" });
+  const closed = rng.chance(0.3);
+  if (closed) rules.push({ name: "closed", states: ["Closed"], olderThan: "P7D", action: "delete" });
+  return {
+    version: 1,
+    rules,
+    scope: {
+      subscriptions: ["*"],
+      excludeSubscriptions: rng.chance(0.2) ? [rng.pick(subs)] : [],
+      resourceGroups: ["*"],
+      excludeResourceGroups: rng.chance(0.5) ? ["rg-keep-*"] : [],
+      jobTypes: rng.chance(0.2) ? ["Import"] : ["Import", "Export"],
+    },
+    exemptions: { tags: { janitor: "exempt" }, jobNames: rng.chance(0.5) ? ["keep-*"] : [] },
+    guards: {
+      gracePeriod: rng.chance(0.9) ? "PT0S" : "P1D",
+      skipCreatingWithTrackingNumber: rng.chance(0.8),
+      closedCountsAsCompleted: closed,
+    },
+    limits: {
+      maxActionsPerRun: rng.int(2, 8),
+      maxActionsPerSubscription: rng.int(1, 4),
+      maxEligibleFraction: rng.pick([0.5, 0.8, 1]),
+      minJobsForFraction: rng.pick([5, 10, 20]),
+    },
+  };
+}
+
+const JOB_PATH = (j: SeedJob) =>
+  `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}$`;
+
+export function generateCase(seed: number, now = Date.now()): ChaosCase {
+  const rng = new Rng(seed);
+  const kinds = new Set<FaultKind>();
+  const subCount = rng.int(1, 4);
+  const subIds = Array.from({ length: subCount }, (_, i) => guidOf(seed * 16 + i));
+  const subscriptions = subIds.map((subscriptionId) => ({
+    subscriptionId,
+    displayName: `chaos ${subscriptionId.slice(-4)}`,
+    state: rng.chance(0.12) ? rng.pick(["Disabled", "Warned", "PastDue"] as const) : ("Enabled" as const),
+  }));
+  let n = 0;
+  const jobs: ChaosJob[] = [];
+  for (const sub of subIds) {
+    const count = rng.int(2, 12);
+    for (let i = 0; i < count; i++) jobs.push(makeJob(rng, seed, n++, sub, now, kinds));
+  }
+  const policy = makePolicy(rng, subIds);
+  const mode = rng.chance(0.75) ? "apply" : "plan";
+
+  const armFaults: EmulatorFault[] = [];
+  const some = () => rng.int(1, 3);
+  const faultCount = rng.int(0, 5);
+  const target = () => rng.pick(jobs).seed;
+  for (let i = 0; i < faultCount; i++) {
+    const kind = rng.pick([
+      "429-retry-after",
+      "429-no-retry-after",
+      "429-long",
+      "5xx-burst",
+      "reset",
+      "latency",
+      "timeout",
+      "drop-response",
+      "flip-before-act",
+      "delete-before-act",
+      "exempt-before-act",
+      "flip-in-flight",
+      "delete-in-flight",
+    ] as const);
+    const method = rng.pick(["GET", "GET", "DELETE", "PATCH"]);
+    kinds.add(kind);
+    switch (kind) {
+      case "429-retry-after":
+        armFaults.push({ method, status: 429, retryAfter: rng.int(0, 1), count: some() });
+        break;
+      case "429-no-retry-after":
+        armFaults.push({ method, status: 429, count: some() });
+        break;
+      case "429-long":
+        armFaults.push({ method: rng.pick(["DELETE", "PATCH"]), status: 429, retryAfter: 3600, count: 1 });
+        break;
+      case "5xx-burst":
+        armFaults.push({ method, status: rng.pick([500, 502, 503]), count: some() });
+        break;
+      case "reset":
+        armFaults.push({ method, reset: true, count: some() });
+        break;
+      case "latency":
+        armFaults.push({ method, latencyMs: rng.int(10, 150), count: rng.int(1, 10) });
+        break;
+      case "timeout":
+        // Longer than the ARM timeout: the janitor gives up while the service still serves it later.
+        armFaults.push({ method: rng.pick(["GET", "DELETE", "PATCH"]), latencyMs: 2_500, count: 1 });
+        break;
+      case "drop-response":
+        armFaults.push({ method: rng.pick(["DELETE", "PATCH", "GET"]), dropResponse: true, count: 1 });
+        break;
+      case "flip-before-act":
+        armFaults.push({
+          method: "GET",
+          path: JOB_PATH(target()),
+          mutate: { state: rng.pick([...STATES, "Paused"]) },
+          count: 1,
+        });
+        break;
+      case "delete-before-act":
+        armFaults.push({ method: "GET", path: JOB_PATH(target()), mutate: { remove: true }, count: 1 });
+        break;
+      case "exempt-before-act":
+        armFaults.push({
+          method: "GET",
+          path: JOB_PATH(target()),
+          mutate: rng.chance(0.5) ? { tags: { janitor: "exempt" } } : { cancelRequested: true },
+          count: 1,
+        });
+        break;
+      case "flip-in-flight": {
+        // Only to a state where the action stays allowed: the service decides on what it finds, and a state
+        // that forbids the action after the request left is a race no client can avoid.
+        const j = target();
+        const toDelete = rng.chance(0.6);
+        armFaults.push({
+          method: toDelete ? "DELETE" : "PATCH",
+          path: JOB_PATH(j),
+          latencyMs: rng.int(20, 80),
+          mutate: toDelete
+            ? { state: rng.pick(["Creating", "Completed"]) }
+            : rng.chance(0.5)
+              ? { cancelRequested: true }
+              : { state: rng.pick(["Creating", "Shipping", "Received", "Transferring"]) },
+          count: 1,
+        });
+        break;
+      }
+      case "delete-in-flight":
+        armFaults.push({
+          method: rng.pick(["DELETE", "PATCH"]),
+          path: JOB_PATH(target()),
+          latencyMs: rng.int(20, 80),
+          mutate: { remove: true },
+          count: 1,
+        });
+        break;
+    }
+  }
+
+  const storageFaults: StorageFault[] = [];
+  if (rng.chance(0.35)) {
+    const kind = rng.pick(["audit-write-failure", "audit-outage", "audit-stored-but-failed"] as const);
+    kinds.add(kind);
+    const start = rng.int(1, 12);
+    const calls =
+      kind === "audit-outage" ? Array.from({ length: rng.int(2, 6) }, (_, i) => start + i) : [start];
+    storageFaults.push({
+      store: "audit",
+      method: "append",
+      calls,
+      when: kind === "audit-stored-but-failed" ? "after" : "before",
+    });
+  }
+  if (rng.chance(0.15)) {
+    kinds.add("run-store-failure");
+    storageFaults.push({
+      store: "runs",
+      method: rng.pick(["update", "update", "get"]),
+      calls: [rng.int(2, 8)],
+      when: rng.pick(["before", "after"]),
+    });
+  }
+  if (rng.chance(0.1)) {
+    kinds.add("lease-store-failure");
+    storageFaults.push({
+      store: "leases",
+      method: rng.pick(["acquire", "renew", "release"]),
+      calls: [rng.int(1, 3)],
+      when: "before",
+    });
+  }
+  if (rng.chance(0.1)) {
+    kinds.add("observation-store-failure");
+    storageFaults.push({
+      store: "observations",
+      method: rng.pick(["loadSubscription", "save"]),
+      calls: [rng.int(1, 3)],
+      when: "before",
+    });
+  }
+
+  const kills: KillPlan[] = [];
+  if (rng.chance(0.3)) {
+    const inFlightAction = mode === "apply" && rng.chance(0.4);
+    kinds.add(inFlightAction ? "worker-killed-in-flight" : "worker-killed");
+    kills.push({
+      attempt: 0,
+      at: inFlightAction ? "action" : rng.int(1, 40),
+      inFlight: inFlightAction || rng.chance(0.5),
+    });
+    if (rng.chance(0.25)) kills.push({ attempt: 1, at: rng.int(1, 30), inFlight: rng.chance(0.5) });
+  }
+  const duplicateAfterMs = rng.chance(0.15) ? rng.int(0, 400) : undefined;
+  if (duplicateAfterMs !== undefined) kinds.add("duplicate-delivery");
+  const coordinatorRedelivery = rng.chance(0.2);
+  if (coordinatorRedelivery) kinds.add("coordinator-redelivery");
+  const lateJobs: ChaosJob[] = [];
+  let lateSubscription: string | undefined;
+  if (coordinatorRedelivery && rng.chance(0.5)) {
+    kinds.add("discovery-changed");
+    lateSubscription = guidOf(seed * 16 + 15);
+    for (let i = 0; i < rng.int(1, 4); i++)
+      lateJobs.push(makeJob(rng, seed, n++, lateSubscription, now, kinds));
+  }
+
+  return {
+    seed,
+    mode,
+    policy,
+    subscriptions,
+    jobs,
+    lateJobs,
+    lateSubscription,
+    armFaults,
+    storageFaults,
+    kills,
+    duplicateAfterMs,
+    coordinatorRedelivery,
+    subscriptionsPerPart: rng.int(1, 3),
+    concurrency: rng.int(1, 4),
+    nextRun: rng.chance(0.4),
+    kinds: [...kinds].sort(),
+  };
+}

@@ -1,0 +1,406 @@
+// The invariants the campaign checks after every case, against the emulator's request log (what was really
+// sent, when it arrived, and the job as the service saw it), the audit table as stored (with the table's own
+// Timestamp), the run records, and everything logged. Each violation names its invariant.
+import { createTableClient, parseStorageSettings, tableNames } from "../../src/adapters/storage";
+import { entityToAuditEntry, sameAuditEntry } from "../../src/adapters/storage/auditEntity";
+import type { AuditEntry, RunRecord } from "../../src/domain/records";
+import type { LoggedRequest } from "../../src/emulator/controlClient";
+import type { RunStore } from "../../src/engine/ports";
+import type { WorkPart } from "../../src/engine/janitorEngine";
+import type { CaseFigures } from "./driver";
+import type { ChaosCase, ChaosJob } from "./generate";
+import type { WrittenRecord } from "./services";
+
+export const INVARIANTS = [
+  "forbidden",
+  "policy",
+  "cap-subscription",
+  "cap-run",
+  "intent-before",
+  "one-outcome",
+  "no-double-action",
+  "counts",
+  "outcome-truth",
+  "audit-lost",
+  "canary",
+  "run-final",
+  "parts-fixed",
+  "harness",
+] as const;
+export type Invariant = (typeof INVARIANTS)[number];
+
+export interface Violation {
+  invariant: Invariant;
+  detail: string;
+}
+
+export interface RunWindow {
+  runId: string;
+  mode: "plan" | "apply";
+  /** Request log seqs (startSeq, endSeq] belong to this run. */
+  startSeq: number;
+  endSeq: number;
+  run?: RunRecord;
+}
+
+type Stored = AuditEntry & { storedAt: number };
+
+const JOB_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ImportExport\/jobs\/[^/]+$/i;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const DAY = 86_400_000;
+
+const isoMs = (iso: string): number => {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
+  if (!m) return Date.parse(iso);
+  return Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}${m[3]}`);
+};
+
+function actionOf(r: LoggedRequest): "delete" | "cancel" | undefined {
+  if (!JOB_PATH.test(decodeURIComponent(r.path))) return undefined;
+  return r.method === "DELETE" ? "delete" : r.method === "PATCH" ? "cancel" : undefined;
+}
+/** The service handled it (a 429, an injected 5xx and a connection dropped before serving mean it did not). */
+const handled = (r: LoggedRequest) => r.status !== 0 && r.status !== 429 && r.status < 500;
+const jobKeyOf = (r: LoggedRequest) => decodeURIComponent(r.path).toLowerCase();
+
+function globMatch(patterns: string[] | undefined, value: string): boolean {
+  return (patterns ?? []).some((p) =>
+    new RegExp(
+      `^${p
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    ).test(value),
+  );
+}
+
+function days(duration: string): number {
+  const m = /^P(\d+)D$/.exec(duration);
+  if (!m) throw new Error(`campaign oracle reads PnD only, got ${duration}`);
+  return Number(m[1]);
+}
+
+/**
+ * Whether the policy made `action` eligible for this job on the data the service served at the re-read: rule
+ * state and action, job type, scope, exemptions, the tracking-number and cancel guards, grace; and, when the job
+ * was not changed meanwhile, its age from valid evidence only (never "1", "Jan 1", "2020", no offset).
+ */
+export function oracle(
+  c: ChaosCase,
+  job: ChaosJob,
+  seen: NonNullable<LoggedRequest["job"]>,
+  action: "delete" | "cancel",
+  nowMs: number,
+): string | undefined {
+  const p = c.policy;
+  const j = job.seed;
+  const served = job.served as {
+    properties?: {
+      jobType?: string;
+      deliveryPackage?: { trackingNumber?: string };
+      returnPackage?: { shipDate?: unknown };
+    };
+    systemData?: { createdAt?: unknown; lastModifiedAt?: unknown };
+  };
+  const jobType = served.properties?.jobType ?? "";
+  const state = seen.state ?? "";
+  if (p.scope?.excludeSubscriptions?.some((s) => s.toLowerCase() === j.subscriptionId.toLowerCase()))
+    return "subscription excluded from scope";
+  if (!globMatch(p.scope?.resourceGroups ?? ["*"], j.resourceGroup)) return "resource group out of scope";
+  if (globMatch(p.scope?.excludeResourceGroups, j.resourceGroup)) return "resource group excluded";
+  const types = p.scope?.jobTypes ?? ["Import", "Export"];
+  if (!types.some((t) => t.toLowerCase() === jobType.toLowerCase())) return "job type out of scope";
+  if (seen.tags?.janitor === "exempt") return "exempt by tag";
+  if (globMatch(p.exemptions?.jobNames, j.name)) return "exempt by name";
+  const rule = p.rules.find(
+    (r) =>
+      r.enabled !== false &&
+      r.states.some((s) => s.toLowerCase() === state.toLowerCase()) &&
+      (r.jobTypes ?? ["Import", "Export"]).some((t) => t.toLowerCase() === jobType.toLowerCase()),
+  );
+  if (!rule) return `no rule for state ${JSON.stringify(state)}`;
+  if (rule.action !== action) return `first matching rule ${rule.name} says ${rule.action}`;
+  if (
+    state.toLowerCase() === "creating" &&
+    served.properties?.deliveryPackage?.trackingNumber &&
+    p.guards?.skipCreatingWithTrackingNumber !== false
+  )
+    return "Creating with a tracking number";
+  if (action === "cancel" && seen.cancelRequested === true) return "cancel already requested";
+  if ((p.guards?.gracePeriod ?? "P1D") !== "PT0S")
+    return "within the grace period (first sighting this campaign)";
+  // Age only when the job is as seeded (a change resets its evidence in ways the emulator decides).
+  if (state !== j.properties.state || state.toLowerCase() === "closed") return undefined;
+  const valid = (v: unknown) => (typeof v === "string" && RFC3339.test(v) ? Date.parse(v) : undefined);
+  const evidence =
+    state.toLowerCase() === "creating"
+      ? [valid(served.systemData?.createdAt)]
+      : [
+          valid(served.systemData?.lastModifiedAt),
+          state.toLowerCase() === "completed" ? valid(served.properties?.returnPackage?.shipDate) : undefined,
+        ];
+  const known = evidence.filter((e): e is number => e !== undefined);
+  if (known.length === 0) return "no valid timestamp: its age is unknown (first observed this campaign)";
+  const ageDays = (nowMs - Math.max(...known)) / DAY;
+  if (ageDays < days(rule.olderThan) - 0.01)
+    return `too young: ${ageDays.toFixed(1)} days by the newest valid evidence, rule ${rule.name} needs ${rule.olderThan}`;
+  return undefined;
+}
+
+async function readTable(connection: string, name: string): Promise<Record<string, unknown>[]> {
+  const table = createTableClient(parseStorageSettings({ JANITOR_STORAGE: connection }), name);
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for await (const e of table.listEntities<Record<string, unknown>>()) rows.push(e);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+  return rows;
+}
+
+export async function checkInvariants(input: {
+  c: ChaosCase;
+  log: LoggedRequest[];
+  logDropped: number;
+  windows: RunWindow[];
+  partsSeen: WorkPart[][];
+  written: Map<string, WrittenRecord>;
+  runs: RunStore;
+  azuriteConnection: string;
+  tablePrefix: string;
+  logs: string[];
+  figures: CaseFigures;
+}): Promise<Violation[]> {
+  const { c, log, windows } = input;
+  const out: Violation[] = [];
+  const add = (invariant: Invariant, detail: string) => out.push({ invariant, detail });
+  if (input.logDropped > 0) add("harness", `request log dropped ${input.logDropped} entries`);
+
+  const names = tableNames(input.tablePrefix);
+  const [auditRows = [], runRows = [], observationRows = [], leaseRows = []] = await Promise.all(
+    [names.audit, names.runs, names.observations, names.leases].map((n) =>
+      readTable(input.azuriteConnection, n),
+    ),
+  );
+  const stored: Stored[] = auditRows
+    .filter((r) => String(r.partitionKey).startsWith("r-"))
+    .map((r) => ({ ...entityToAuditEntry(r as never), storedAt: isoMs(String(r.timestamp)) }));
+  const byOrder = (a: Stored, b: Stored) =>
+    a.storedAt - b.storedAt || (a.runId === b.runId ? a.seq - b.seq : 0);
+  stored.sort(byOrder);
+
+  // 1. forbidden
+  for (const r of log.filter((r) => r.forbidden))
+    add("forbidden", `${r.method} ${r.path} answered ${r.status} (${r.rule ?? "?"})`);
+
+  const allJobs = [...c.jobs, ...c.lateJobs];
+  const jobByPath = new Map(
+    allJobs.map((j) => [
+      `/subscriptions/${j.seed.subscriptionId}/resourcegroups/${j.seed.resourceGroup}/providers/microsoft.importexport/jobs/${j.seed.name}`.toLowerCase(),
+      j,
+    ]),
+  );
+  let actions = 0;
+  for (const w of windows) {
+    const reqs = log.filter((r) => r.seq > w.startSeq && r.seq <= w.endSeq);
+    const acts = reqs.filter((r) => actionOf(r) !== undefined);
+    const trail = stored.filter((e) => e.runId === w.runId);
+    if (w.mode === "plan")
+      for (const r of acts) add("policy", `${w.runId}: plan run sent ${r.method} ${r.path}`);
+
+    // 2. policy, on the job as the service served it at the last read before the action
+    for (const r of acts) {
+      const key = jobKeyOf(r);
+      const job = jobByPath.get(key);
+      if (!job) {
+        add("policy", `${w.runId}: ${r.method} ${r.path}: not a seeded job`);
+        continue;
+      }
+      const read = [...reqs]
+        .reverse()
+        .find((g) => g.seq < r.seq && g.method === "GET" && jobKeyOf(g) === key && g.status === 200 && g.job);
+      if (!read?.job) {
+        add("policy", `${w.runId}: ${r.method} ${r.path} (request ${r.seq}) without a fresh read before it`);
+        continue;
+      }
+      const why = oracle(c, job, read.job, actionOf(r)!, Date.parse(r.receivedAt ?? r.at));
+      if (why)
+        add(
+          "policy",
+          `${w.runId}: ${r.method} ${job.seed.name} (state ${JSON.stringify(read.job.state)}): ${why}`,
+        );
+    }
+
+    // 3. caps: distinct jobs the service got an action for
+    const acted = new Map<string, string>();
+    for (const r of acts.filter(handled)) acted.set(jobKeyOf(r), jobKeyOf(r).split("/")[2]!);
+    actions += acted.size;
+    const limits = c.policy.limits!;
+    if (acted.size > limits.maxActionsPerRun!)
+      add("cap-run", `${w.runId}: ${acted.size} jobs acted on, maxActionsPerRun ${limits.maxActionsPerRun}`);
+    const perSub = new Map<string, number>();
+    for (const sub of acted.values()) perSub.set(sub, (perSub.get(sub) ?? 0) + 1);
+    for (const [sub, n] of perSub)
+      if (n > limits.maxActionsPerSubscription!)
+        add(
+          "cap-subscription",
+          `${w.runId}: ${n} jobs acted on in ${sub}, maxActionsPerSubscription ${limits.maxActionsPerSubscription}`,
+        );
+
+    // 4. no action after one the service carried out (a 429, a 5xx, a dropped request did nothing: the engine
+    // re-reads and decides again before it sends again, which is the one retry allowed)
+    const done = new Set<string>();
+    for (const r of acts) {
+      const key = `${jobKeyOf(r)}|${actionOf(r)}`;
+      if (done.has(jobKeyOf(r)))
+        add(
+          "no-double-action",
+          `${w.runId}: ${r.method} ${r.path} (request ${r.seq}) after the job was already acted on`,
+        );
+      if (handled(r) && r.status < 300) done.add(jobKeyOf(r));
+      void key;
+    }
+
+    // 5. intent stored (table Timestamp) and reported written before the request arrived
+    const intents = trail.filter((e) => e.phase === "intent");
+    for (const r of acts) {
+      const received = isoMs(r.receivedAt ?? r.at);
+      const mine = intents.filter((i) => i.jobId?.toLowerCase() === jobKeyOf(r) && i.action === actionOf(r));
+      const before = mine.filter((i) => i.storedAt <= received);
+      const intent = before[before.length - 1];
+      if (!intent) {
+        add(
+          "intent-before",
+          `${w.runId}: ${r.method} ${r.path} (request ${r.seq}) ${mine.length ? `arrived before its intent was stored` : "has no intent"}`,
+        );
+        continue;
+      }
+      const reported = input.written.get(`${intent.runId}#${intent.seq}`);
+      if (!reported || reported.resolvedAt > received)
+        add(
+          "intent-before",
+          `${w.runId}: ${r.method} ${r.path} (request ${r.seq}) sent before the store confirmed its intent (seq ${intent.seq})`,
+        );
+    }
+
+    // 6. exactly one outcome per intent, before that job's next intent
+    for (const intent of intents) {
+      const same = (e: Stored) =>
+        e.jobId?.toLowerCase() === intent.jobId?.toLowerCase() && e.action === intent.action;
+      const from = trail.indexOf(intent);
+      const next = trail.findIndex((e, i) => i > from && e.phase === "intent" && same(e));
+      const outcomes = trail
+        .slice(from + 1, next === -1 ? undefined : next)
+        .filter((e) => e.phase === "outcome" && same(e));
+      if (outcomes.length !== 1)
+        add(
+          "one-outcome",
+          `${w.runId}: intent seq ${intent.seq} (${intent.action} ${intent.jobName}) has ${outcomes.length} outcomes`,
+        );
+    }
+
+    // 7. counts vs the audit log, 8. vs what the service did
+    const run = (await input.runs.get(w.runId).catch(() => undefined)) ?? w.run;
+    if (!run || !["succeeded", "partial", "failed", "paused"].includes(run.status)) {
+      add("run-final", `${w.runId}: status ${run?.status ?? "missing"} after recovery`);
+      continue;
+    }
+    const outcomes = trail.filter((e) => e.phase === "outcome" && e.jobId);
+    const distinct = (pred: (e: Stored) => boolean) =>
+      new Set(outcomes.filter(pred).map((e) => e.jobId!.toLowerCase()));
+    const deleted = distinct((e) => e.outcome === "succeeded" && e.action === "delete");
+    const cancelled = distinct((e) => e.outcome === "succeeded" && e.action === "cancel");
+    const last = new Map<string, Stored>();
+    for (const e of outcomes) last.set(e.jobId!.toLowerCase(), e);
+    const planned = [...last.values()].filter((e) => e.outcome === "planned").length;
+    const countsSay = {
+      deleted: run.counts.deleted,
+      cancelled: run.counts.cancelled,
+      planned: run.counts.planned,
+    };
+    const auditSays = { deleted: deleted.size, cancelled: cancelled.size, planned };
+    if (JSON.stringify(countsSay) !== JSON.stringify(auditSays))
+      add(
+        "counts",
+        `${w.runId}: run counts ${JSON.stringify(countsSay)}, audit outcomes ${JSON.stringify(auditSays)}`,
+      );
+    const serviceDeleted = new Set(
+      acts.filter((r) => r.method === "DELETE" && r.status === 200).map(jobKeyOf),
+    );
+    const serviceCancelled = new Set(
+      acts.filter((r) => r.method === "PATCH" && r.status === 200).map(jobKeyOf),
+    );
+    for (const k of serviceDeleted)
+      if (!deleted.has(k))
+        add(
+          "outcome-truth",
+          `${w.runId}: the service deleted ${k.split("/").pop()}, the audit does not say succeeded`,
+        );
+    for (const k of deleted)
+      if (!serviceDeleted.has(k))
+        add(
+          "outcome-truth",
+          `${w.runId}: audit says ${k.split("/").pop()} deleted, no delete of ours was carried out`,
+        );
+    for (const k of serviceCancelled)
+      if (!cancelled.has(k))
+        add(
+          "outcome-truth",
+          `${w.runId}: the service cancelled ${k.split("/").pop()}, the audit does not say succeeded`,
+        );
+  }
+  input.figures.actions = actions;
+
+  // 9. every entry the store confirmed is stored as it was; copies are complete
+  const storedByKey = new Map(stored.map((e) => [`${e.runId}#${e.seq}`, e]));
+  for (const [key, { entry }] of input.written) {
+    const s = storedByKey.get(key);
+    if (!s)
+      add(
+        "audit-lost",
+        `entry ${key} (${entry.phase} ${entry.outcome ?? ""} ${entry.jobName ?? ""}) reported written, not in the table`,
+      );
+    else if (!sameAuditEntry(s, entry)) add("audit-lost", `entry ${key} stored with other content`);
+  }
+  const rowKeys = (prefix: string) =>
+    new Set(auditRows.filter((r) => String(r.partitionKey).startsWith(prefix)).map((r) => String(r.rowKey)));
+  const timeKeys = rowKeys("t");
+  const runKeys = rowKeys("r-");
+  const jobRows = auditRows.filter((r) => String(r.partitionKey).startsWith("j-")).length;
+  const withJob = stored.filter((e) => e.jobId).length;
+  if (timeKeys.size !== runKeys.size || [...runKeys].some((k) => !timeKeys.has(k)) || jobRows !== withJob)
+    add(
+      "audit-lost",
+      `copies disagree: ${timeKeys.size} time rows, ${runKeys.size} run rows, ${jobRows} job rows for ${withJob} job entries`,
+    );
+
+  // 10. no canary anywhere in storage or logs
+  const haystacks: [string, string][] = [
+    ["audit table", JSON.stringify(auditRows)],
+    ["runs table", JSON.stringify(runRows)],
+    ["observations table", JSON.stringify(observationRows)],
+    ["leases table", JSON.stringify(leaseRows)],
+    ["logs", input.logs.join("\n")],
+  ];
+  const canaries = allJobs.flatMap((j) => j.canaries);
+  for (const [where, text] of haystacks) {
+    if (!text.includes("CANARY-")) continue;
+    const found = canaries.filter((k) => text.includes(k));
+    if (found.length)
+      add("canary", `${where} holds ${found.slice(0, 3).join(", ")}${found.length > 3 ? "..." : ""}`);
+  }
+
+  // 12. a run's parts are fixed once: a coordinator redelivery plans the same parts
+  if (input.partsSeen.length > 1) {
+    const shape = (parts: WorkPart[]) => JSON.stringify(parts.map((p) => [p.index, p.subscriptions]));
+    const mainParts = input.partsSeen.slice(0, c.coordinatorRedelivery ? 2 : 1);
+    if (mainParts.length === 2 && shape(mainParts[0]!) !== shape(mainParts[1]!))
+      add(
+        "parts-fixed",
+        `coordinator redelivery planned other parts: ${shape(mainParts[0]!)} then ${shape(mainParts[1]!)}`,
+      );
+  }
+  return out;
+}
