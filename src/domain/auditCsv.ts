@@ -1,7 +1,7 @@
 // Audit entries as CSV (RFC 4180), shared by the HTTP API (`format=csv`) and the CLI (`--format csv`).
 import type { AuditEntry } from "./records";
 
-/** The fields of an audit entry in the order of PRODUCT.md section 4: the CSV columns. */
+/** The fields of an audit entry in the order of README.md#the-audit-log: the CSV columns. */
 export const AUDIT_FIELDS = [
   "timestamp",
   "runId",

@@ -1,4 +1,4 @@
-// Validation of audit queries (PRODUCT.md section 5, `auditQuery`), shared by the HTTP API and the CLI.
+// Validation of audit queries (README.md#http-api, `auditQuery`), shared by the HTTP API and the CLI.
 // Pure: it only checks and normalizes values; the storage adapter turns the result into a key-range query.
 //
 // Decisions (documented for operators in the API docs):

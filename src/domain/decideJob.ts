@@ -40,7 +40,7 @@ export interface JobDecision {
 }
 
 /**
- * What the policy asks for one job, now (PRODUCT.md sections 2 and 3). Pure. The checks, in order; the first
+ * What the policy asks for one job, now (docs/policy.md#how-a-decision-is-made). Pure. The checks, in order; the first
  * that applies gives the reason:
  *  1. out-of-scope: subscription, resource group or job type outside `scope`;
  *  2. exempt-tag, then exempt-name;
@@ -180,7 +180,7 @@ export type Recheck =
   { proceed: true; decision: JobDecision } | { proceed: false; reason: Reason; decision?: JobDecision };
 
 /**
- * The last look before acting (PRODUCT.md section 1): decide again on a fresh read of the job, carrying the
+ * The last look before acting (README.md, "Safety comes first"; docs/policy.md#how-a-decision-is-made): decide again on a fresh read of the job, carrying the
  * observation the original decision returned, and proceed only when the fresh decision is eligible for the same
  * action in the same state. `fresh` undefined means the job is no longer there.
  */

@@ -1,4 +1,4 @@
-// Case-insensitive `*` / `?` globs for resource group and job name patterns (PRODUCT.md section 2). Azure
+// Case-insensitive `*` / `?` globs for resource group and job name patterns (docs/policy.md#fields). Azure
 // resource names are case-insensitive, so the patterns are too. Nothing else is special: `[`, `.`, `(` and the
 // like match themselves.
 

@@ -3,7 +3,7 @@ import type { JobAction } from "./vocabulary";
 /**
  * What the Import/Export service allows in each job state: the one copy of this table in the code.
  *
- * Source: SERVICE.md section 2, condensed from the REST docs (`Jobs - Delete`: "only when the job is in
+ * Source: docs/service.md#state-rules, condensed from the REST docs (`Jobs - Delete`: "only when the job is in
  * Creating or Completed"; `Jobs - Update`: cancel "only before Packaging"). Closed is not in the documented
  * delete set, so the janitor deletes there only when the policy says Closed counts as Completed. States not
  * listed here (Canceled, anything new) are never acted on.

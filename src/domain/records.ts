@@ -10,7 +10,7 @@ import type {
   Trigger,
 } from "./vocabulary";
 
-/** One row of the audit log (PRODUCT.md section 4). Never personal data from the job, never keys. */
+/** One row of the audit log (README.md#the-audit-log). Never personal data from the job, never keys (docs/service.md#job-data). */
 export interface AuditEntry {
   /** ISO 8601 time the entry was made. */
   timestamp: string;
@@ -88,7 +88,7 @@ export function addCounts(a: RunCounts, b: Partial<RunCounts>): RunCounts {
   return out;
 }
 
-/** A run record (PRODUCT.md section 4). */
+/** A run record (README.md#how-a-run-works). */
 export interface RunRecord {
   runId: string;
   trigger: Trigger;

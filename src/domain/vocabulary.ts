@@ -1,4 +1,4 @@
-// The shared vocabulary of decisions, outcomes and runs (PRODUCT.md section 3 and 4), as data so that
+// The shared vocabulary of decisions, outcomes and runs (docs/policy.md#how-a-decision-is-made, README.md#the-audit-log), as data so that
 // validation (policy, HTTP queries, CLI flags) and the code use one list.
 
 export const ACTIONS = ["delete", "cancel", "none"] as const;
@@ -52,7 +52,7 @@ export type Phase = (typeof PHASES)[number];
 export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "paused"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** How the age of a job in its current state was established (PRODUCT.md section 2). */
+/** How the age of a job in its current state was established (docs/policy.md#how-old-is-a-job). */
 export const AGE_BASES = [
   "systemData.createdAt",
   "systemData.lastModifiedAt",
@@ -61,5 +61,5 @@ export const AGE_BASES = [
 ] as const;
 export type AgeBasis = (typeof AGE_BASES)[number];
 
-/** Subscription states ARM reports (SERVICE.md section 5). */
+/** Subscription states ARM reports (docs/service.md#subscription-discovery). */
 export const SCANNED_SUBSCRIPTION_STATES = ["Enabled", "Warned", "PastDue"] as const;

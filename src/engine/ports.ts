@@ -5,7 +5,7 @@ import type { Action, Outcome } from "../domain/vocabulary";
 
 // ---------------------------------------------------------------- ARM
 
-/** ARM operation types, each with its own throttling bucket (SERVICE.md section 4). */
+/** ARM operation types, each with its own throttling bucket (docs/service.md#arm-throttling). */
 export type ArmOperationKind = "read" | "write" | "delete";
 
 /** `x-ms-ratelimit-remaining-subscription-*` values of the last response, where present. */
@@ -15,7 +15,7 @@ export interface RateLimitRemaining {
   deletes?: number;
 }
 
-/** Why an ARM call did not succeed, reduced to what the engine acts on (SERVICE.md sections 2-3). */
+/** Why an ARM call did not succeed, reduced to what the engine acts on (docs/service.md#state-rules, #sdk-traps). */
 export type ArmFailure =
   /** Any other 4xx on get/cancel/delete: the service says not now. */
   | { kind: "not-allowed"; status: number; code?: string; message?: string }

@@ -1,4 +1,4 @@
-// The app's settings (PRODUCT.md section 7), read and checked once at start. Every bad setting is reported
+// The app's settings (README.md#settings), read and checked once at start. Every bad setting is reported
 // at once, by name, with what is accepted; the app does not start with any of them wrong.
 import { Cron } from "croner";
 import { checkDuration } from "../domain/duration";

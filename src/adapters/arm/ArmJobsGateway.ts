@@ -16,7 +16,7 @@ import { readJob } from "./jobFromWire";
 export const IMPORT_EXPORT_API_VERSION = "2021-01-01";
 /** SDK clients kept for reuse: more than the subscriptions a worker sweeps at once. */
 const MAX_CACHED_CLIENTS = 64;
-/** `$top` is at most 100 (SERVICE.md section 1). */
+/** `$top` is at most 100 (docs/service.md#the-resource). */
 export const MAX_PAGE_SIZE = 100;
 
 export interface ArmJobsGatewayOptions {

@@ -33,7 +33,7 @@ export interface ArmClientOptions extends CommonClientOptions {
 
 /**
  * The SDK's own retry is off (`maxRetries: 0`): the engine paces, backs off and caps Retry-After itself, while
- * the SDK would sleep an uncapped Retry-After and never retries a 429 that lacks one (SERVICE.md section 3).
+ * the SDK would sleep an uncapped Retry-After and never retries a 429 that lacks one (docs/service.md#sdk-traps).
  * The CA is scoped to these clients through `tlsOptions` instead of the process-wide trust store.
  */
 export function armClientOptions(settings: ArmSettings): ArmClientOptions {

@@ -1,5 +1,5 @@
 // Pure readers of an ARM HTTP response: rate-limit headers, Retry-After, the error code, and the mapping of a
-// status to the failure kinds the engine acts on (SERVICE.md sections 2-4).
+// status to the failure kinds the engine acts on (docs/service.md#state-rules, #sdk-traps, #arm-throttling).
 import type { HttpHeaders } from "@azure/core-rest-pipeline";
 
 import type { ArmFailure, RateLimitRemaining } from "../../engine/ports";

@@ -1,4 +1,4 @@
-// Reads and checks the ARM connection settings (PRODUCT.md section 7) once, at start.
+// Reads and checks the ARM connection settings (README.md#settings) once, at start.
 import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";

@@ -1,6 +1,6 @@
 // Builds a JobSnapshot from a job's raw JSON as the service sent it. The SDK's deserializer fills defaults
 // (`state: "Creating"`, `cancelRequested: false`) for missing fields, which for a deleter would turn "unknown"
-// into "deletable", so the janitor never reads jobs through it (SERVICE.md section 3).
+// into "deletable", so the janitor never reads jobs through it (docs/service.md#sdk-traps).
 // Only the fields below are copied: addresses, shipping details, phones, e-mails and keys never leave the body.
 import type { JobSnapshot } from "../../domain/job";
 import { parseRfc3339 } from "../../domain/rfc3339";

@@ -1,4 +1,4 @@
-// The audit log on Azure Table Storage (PRODUCT.md section 4).
+// The audit log on Azure Table Storage (README.md#the-audit-log).
 //
 // Key design (log-tail pattern plus inter-partition copies):
 // - Each entry is stored as up to three copies of one row (same properties) in three partitions:

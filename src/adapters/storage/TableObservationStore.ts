@@ -1,4 +1,4 @@
-// The janitor's memory of jobs between runs (PRODUCT.md section 2) on Azure Table Storage.
+// The janitor's memory of jobs between runs (docs/policy.md#the-janitors-memory-of-a-job) on Azure Table Storage.
 // PartitionKey `s-<subscription id>` (lower-cased), RowKey = the key-encoded, lower-cased job id, so loading a
 // subscription is one partition query and saving is transactions of up to 100 rows.
 // Rows written before marks carried their rule and action have `firstEligibleAt` alone: they load as they are,

@@ -1,4 +1,4 @@
-// Run records on Azure Table Storage (PRODUCT.md section 4).
+// Run records on Azure Table Storage (README.md#how-a-run-works).
 //
 // One partition `run`; RowKey = the run id mirrored so that later ids sort first (tableKeys.descendingKey).
 // Run ids from `newRunId` start with their UTC time, so the partition lists the newest run first and a run is

@@ -1,4 +1,4 @@
-// Where the janitor's tables and queues live (PRODUCT.md section 7, `JANITOR_STORAGE`): a connection string
+// Where the janitor's tables and queues live (README.md#settings, `JANITOR_STORAGE`): a connection string
 // (Azurite, tests, local) or the Functions-style identity-based settings `<NAME>__tableServiceUri`,
 // `__queueServiceUri`, `__blobServiceUri` (or `__accountName`), `__credential=managedidentity`, `__clientId`.
 // Errors name the setting and what is accepted; they never repeat a connection string or key.
@@ -124,7 +124,7 @@ function fromConnectionString(name: string, value: string, need: StorageService[
 
   let connectionString = value;
   if (parts.get("usedevelopmentstorage")?.toLowerCase() === "true") {
-    // Azurite on its default ports (SERVICE.md section 7: on other ports use an explicit connection string).
+    // Azurite on its default ports (docs/service.md#table-storage-and-azurite: on other ports use an explicit connection string).
     connectionString = developmentStorageConnectionString({
       blobPort: 10000,
       queuePort: 10001,

@@ -1,5 +1,5 @@
 // Building blocks of PartitionKey/RowKey values. Keys may not contain `/ \ # ?` or control characters and are
-// limited to 1 KiB (SERVICE.md section 7); every value from outside goes through `encodeKeyPart`.
+// limited to 1 KiB (docs/service.md#table-storage-and-azurite); every value from outside goes through `encodeKeyPart`.
 import { createHash } from "node:crypto";
 
 const KEEP = /^[A-Za-z0-9._-]$/;

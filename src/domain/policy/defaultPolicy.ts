@@ -2,7 +2,7 @@ import { validatePolicy } from "./parsePolicy";
 import type { Policy } from "./schema";
 
 /**
- * The built-in policy (PRODUCT.md section 2): delete drafts left in Creating for 7 days and Completed jobs 30
+ * The built-in policy (README.md#the-policy): delete drafts left in Creating for 7 days and Completed jobs 30
  * days after they finished (the service itself keeps them, with addresses and BitLocker keys, for 90), with
  * every other setting at its default. Parsed through the schema like any document, so it is normalised and
  * validated the same way.

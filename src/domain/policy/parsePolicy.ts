@@ -172,7 +172,7 @@ function rawRules(raw: unknown): unknown[] {
   return isRecord(raw) && Array.isArray(raw.rules) ? raw.rules : [];
 }
 
-/** A rule whose action the service never allows in one of its states is refused (SERVICE.md section 2). */
+/** A rule whose action the service never allows in one of its states is refused (docs/service.md#state-rules). */
 function serviceRuleProblems(raw: unknown): FieldProblem[] {
   const closedCountsAsCompleted =
     isRecord(raw) && isRecord(raw.guards) && raw.guards.closedCountsAsCompleted === true;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkDuration, formatDurationMs } from "../duration";
 import { canonicalState, KNOWN_STATES, type KnownState } from "../jobStates";
 
-// The policy document of PRODUCT.md section 2, as a zod schema. Parsing also normalises it into the *effective*
+// The policy document (docs/policy.md#fields), as a zod schema. Parsing also normalises it into the *effective*
 // policy: defaults filled in, states and job types in their documented spelling, durations in canonical form,
 // subscription ids, tag keys/values and name patterns lower-cased (they all match case-insensitively), and
 // set-like lists de-duplicated and sorted. Two documents that mean the same thing therefore parse to the same

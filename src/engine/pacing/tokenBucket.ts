@@ -1,5 +1,5 @@
 /**
- * A token bucket like ARM's (SERVICE.md section 4): `capacity` tokens, refilled continuously at
+ * A token bucket like ARM's (docs/service.md#arm-throttling): `capacity` tokens, refilled continuously at
  * `refillPerSecond`. The janitor keeps one per subscription and operation kind so it stays under ARM's own
  * buckets instead of learning about them from 429s.
  */

@@ -32,7 +32,7 @@ const sighting = policy
   .chain((p) => fc.tuple(fc.constant(p), fc.oneof(job, targetedJob(p)), now))
   .chain(([p, j, n]) => observationOf(j).map((o) => ({ job: j, policy: p, now: n, observation: o })));
 
-// Independent statements of the rules, written from PRODUCT.md and SERVICE.md rather than from the code.
+// Independent statements of the rules, written from docs/policy.md and docs/service.md#state-rules rather than from the code.
 const DELETE_STATES = ["creating", "completed"];
 const CANCEL_STATES = ["creating", "shipping", "received", "transferring"];
 const lower = (s: string) => s.trim().toLowerCase();

@@ -11,7 +11,7 @@ const plain = { closedCountsAsCompleted: false };
 const closedAsCompleted = { closedCountsAsCompleted: true };
 
 describe("jobStates", () => {
-  it("allows delete only in Creating and Completed (SERVICE.md section 2)", () => {
+  it("allows delete only in Creating and Completed (docs/service.md#state-rules)", () => {
     expect(statesAllowing("delete", plain)).toEqual(["Creating", "Completed"]);
   });
 

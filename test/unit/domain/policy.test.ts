@@ -12,7 +12,8 @@ import {
 import { ValidationError, type FieldProblem } from "../../../src/errors";
 import { policyDocument } from "./policyArbitraries";
 
-// The example of PRODUCT.md section 2, written out in full.
+// A full example: the built-in default (README.md#the-policy) plus a disabled cancel rule, every section of
+// docs/policy.md#fields written out.
 const PRODUCT_EXAMPLE = {
   version: 1,
   rules: [
@@ -59,7 +60,7 @@ const withTop = (patch: Record<string, unknown>) => ({ ...MINIMAL, ...patch });
 const withRule = (rule: Record<string, unknown>) => withTop({ rules: [{ ...MINIMAL.rules[0], ...rule }] });
 
 describe("parsePolicy", () => {
-  it("reads the example of PRODUCT.md section 2 from JSON", () => {
+  it("reads a full example policy (docs/policy.md#fields) from JSON", () => {
     const policy = parsePolicy(JSON.stringify(PRODUCT_EXAMPLE));
     expect(policy.rules.map((r) => [r.name, r.action, r.enabled])).toEqual([
       ["stale-drafts", "delete", true],

@@ -5,7 +5,7 @@ import { newRunId } from "../../../../src/adapters/storage";
 import { descendingKey, encodeKeyPart, invertedMs } from "../../../../src/adapters/storage/tableKeys";
 import { RUN_ID_PATTERN } from "../../../../src/domain/auditFilter";
 
-// Characters the service refuses in keys (SERVICE.md section 7).
+// Characters the service refuses in keys (docs/service.md#table-storage-and-azurite).
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 
