@@ -2,7 +2,8 @@ import type { AuditEntry, RunCounts } from "../domain/records";
 import type { ArmCaller } from "./armCaller";
 import { shortMessage, SEQ_ATTEMPT, SEQ_BLOCK, type AuditTrail } from "./auditTrail";
 import { outcomeCounter } from "./sweep/sweepTally";
-import type { AuditStore, JobsGateway } from "./ports";
+import type { JobSnapshot } from "../domain/job";
+import type { ArmResult, AuditStore, JobsGateway } from "./ports";
 
 /** What earlier deliveries of this run's work left in one subscription's audit trail. */
 export interface EarlierAttempt {
@@ -77,97 +78,113 @@ export async function readEarlierAttempt(
   return { nextAttempt: lastAttempt + 1, dangling, carried, acted, started: intents.length };
 }
 
+interface ClosingDeps {
+  gateway: JobsGateway;
+  arm: ArmCaller;
+  trail: AuditTrail;
+  signal?: AbortSignal;
+  /** How long a request of the dead worker may still be on its way (its ARM timeout, plus a margin). */
+  inFlightMs: number;
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /**
  * Finishes the audit trail of interrupted actions: re-reads each job and records what is now true. A job gone
  * after a delete intent was deleted (by us, almost surely: the re-read came right after); a job still there was
- * not changed, and the listing that follows decides about it afresh. Nothing is sent here.
+ * not changed, and the next run decides about it afresh. Nothing is sent here.
  */
 export async function closeDanglingIntents(
   dangling: AuditEntry[],
-  deps: {
-    gateway: JobsGateway;
-    arm: ArmCaller;
-    trail: AuditTrail;
-    signal?: AbortSignal;
-    /** How long a request of the dead worker may still be on its way (its ARM timeout, plus a margin). */
-    inFlightMs: number;
-    now: () => Date;
-    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  },
+  deps: ClosingDeps,
 ): Promise<Partial<RunCounts>> {
   const counts: Partial<RunCounts> = {};
   for (const intent of dangling) {
     if (!intent.jobId || !intent.resourceGroup || !intent.jobName) continue;
-    const ref = {
-      subscriptionId: intent.subscriptionId,
-      resourceGroup: intent.resourceGroup,
-      name: intent.jobName,
-    };
-    const settled = (r: Awaited<ReturnType<JobsGateway["getJob"]>>) =>
-      intent.action === "delete"
-        ? !r.ok && r.failure.kind === "gone"
-        : r.ok && r.value.cancelRequested === true;
-    // The dead worker's request may still be on its way: until it must have ended, keep re-reading rather than
-    // conclude it never happened (and so act a second time).
-    const inFlightUntil = Date.parse(intent.timestamp) + deps.inFlightMs;
-    let read = await deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), {
-      signal: deps.signal,
-    });
-    while (!settled(read) && deps.now().getTime() < inFlightUntil) {
-      await deps.sleep(Math.min(1_000, inFlightUntil - deps.now().getTime()), deps.signal);
-      read = await deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), {
-        signal: deps.signal,
-      });
-    }
-    const base = {
-      subscriptionId: intent.subscriptionId,
-      resourceGroup: intent.resourceGroup,
-      jobName: intent.jobName,
-      jobId: intent.jobId,
-      jobType: intent.jobType,
-      stateBefore: intent.stateBefore,
-      cancelRequestedBefore: intent.cancelRequestedBefore,
-      ageDays: intent.ageDays,
-      ageBasis: intent.ageBasis,
-      rule: intent.rule,
-      action: intent.action,
-      phase: "outcome" as const,
-    };
-    let entry: AuditEntry;
-    if (!read.ok && read.failure.kind === "gone" && intent.action === "delete") {
-      entry = deps.trail.entry({
-        ...base,
-        outcome: "succeeded",
-        reason: "rule-matched",
-        stateAfter: "Deleted",
-        errorMessage: "the worker stopped before recording this; the job was gone on retry",
-      });
-      counts.deleted = (counts.deleted ?? 0) + 1;
-    } else if (read.ok && intent.action === "cancel" && read.value.cancelRequested === true) {
-      entry = deps.trail.entry({
-        ...base,
-        outcome: "succeeded",
-        reason: "rule-matched",
-        stateAfter: read.value.state,
-        errorMessage: "the worker stopped before recording this; cancelRequested was set on retry",
-      });
-      counts.cancelled = (counts.cancelled ?? 0) + 1;
-    } else {
-      entry = deps.trail.entry({
-        ...base,
-        outcome: "failed",
-        reason: read.ok ? "transient-error" : read.failure.kind === "gone" ? "gone" : "transient-error",
-        stateAfter: read.ok ? read.value.state : undefined,
-        errorMessage: shortMessage(
-          read.ok
-            ? "the worker stopped before the action was confirmed; the job is unchanged and is decided again next run"
-            : `the worker stopped before the action was confirmed; re-read failed (${read.failure.kind})`,
-        ),
-      });
-      counts.failed = (counts.failed ?? 0) + 1;
-    }
-    counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
+    const read = await settledRead(intent, deps);
+    const { entry, counter } = closingEntry(intent, read, deps.trail);
     await deps.trail.write([entry]);
+    counts[counter] = (counts[counter] ?? 0) + 1;
+    counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * Reads the job of an open intent. The dead worker's request may still be on its way: until it must have ended,
+ * keep re-reading rather than conclude it never happened (and so record it as not done).
+ */
+async function settledRead(intent: AuditEntry, deps: ClosingDeps): Promise<ArmResult<JobSnapshot>> {
+  const ref = {
+    subscriptionId: intent.subscriptionId,
+    resourceGroup: intent.resourceGroup!,
+    name: intent.jobName!,
+  };
+  const read = () =>
+    deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), { signal: deps.signal });
+  const settled = (r: ArmResult<JobSnapshot>) =>
+    intent.action === "delete"
+      ? !r.ok && r.failure.kind === "gone"
+      : r.ok && r.value.cancelRequested === true;
+  const inFlightUntil = Date.parse(intent.timestamp) + deps.inFlightMs;
+  let result = await read();
+  while (!settled(result) && deps.now().getTime() < inFlightUntil) {
+    await deps.sleep(Math.min(1_000, inFlightUntil - deps.now().getTime()), deps.signal);
+    result = await read();
+  }
+  return result;
+}
+
+/** The outcome entry that closes an open intent, from what the read shows, and the run counter it adds to. */
+function closingEntry(
+  intent: AuditEntry,
+  read: ArmResult<JobSnapshot>,
+  trail: AuditTrail,
+): { entry: AuditEntry; counter: keyof RunCounts } {
+  const base = {
+    subscriptionId: intent.subscriptionId,
+    resourceGroup: intent.resourceGroup,
+    jobName: intent.jobName,
+    jobId: intent.jobId,
+    jobType: intent.jobType,
+    stateBefore: intent.stateBefore,
+    cancelRequestedBefore: intent.cancelRequestedBefore,
+    ageDays: intent.ageDays,
+    ageBasis: intent.ageBasis,
+    rule: intent.rule,
+    action: intent.action,
+    phase: "outcome" as const,
+  };
+  if (!read.ok && read.failure.kind === "gone" && intent.action === "delete") {
+    const entry = trail.entry({
+      ...base,
+      outcome: "succeeded",
+      reason: "rule-matched",
+      stateAfter: "Deleted",
+      errorMessage: "the worker stopped before recording this; the job was gone on retry",
+    });
+    return { entry, counter: "deleted" };
+  }
+  if (read.ok && intent.action === "cancel" && read.value.cancelRequested === true) {
+    const entry = trail.entry({
+      ...base,
+      outcome: "succeeded",
+      reason: "rule-matched",
+      stateAfter: read.value.state,
+      errorMessage: "the worker stopped before recording this; cancelRequested was set on retry",
+    });
+    return { entry, counter: "cancelled" };
+  }
+  const entry = trail.entry({
+    ...base,
+    outcome: "failed",
+    reason: !read.ok && read.failure.kind === "gone" ? "gone" : "transient-error",
+    stateAfter: read.ok ? read.value.state : undefined,
+    errorMessage: shortMessage(
+      read.ok
+        ? "the worker stopped before the action was confirmed; the job is unchanged and is decided again next run"
+        : `the worker stopped before the action was confirmed; re-read failed (${read.failure.kind})`,
+    ),
+  });
+  return { entry, counter: "failed" };
 }

@@ -103,14 +103,7 @@ export async function sweepSubscription(
 
   let saving: Promise<void> | undefined;
   try {
-    const earlier = await readEarlierAttempt(ctx.audit, ctx.runId, subscriptionId, target.slot);
-    const attempt = Math.max(target.attempt, earlier.nextAttempt);
-    if (attempt >= SEQ_BLOCK / SEQ_ATTEMPT)
-      throw new JanitorError(`no audit seq numbers left after ${attempt} deliveries`);
-    const trail = ctx.trailFor(target.slot, attempt);
-    tally.add(earlier.carried);
-    tally.add(await closeDanglingIntents(earlier.dangling, { ...ctx, trail }));
-
+    const { trail, earlier } = await resumeEarlierDeliveries(ctx, target, tally);
     const notToSweep = await subscriptionStateProblem(ctx, subscriptionId);
     if (!notToSweep) tally.add({ subscriptionsScanned: 1 });
     else {
@@ -161,6 +154,21 @@ export async function sweepSubscription(
     await lease.release();
     ctx.arm.pacer.forget(subscriptionId);
   }
+}
+
+/**
+ * Under the lease: reads what earlier deliveries of the run left in this subscription's trail, picks this
+ * delivery's own seq block after theirs, closes their open intents (by reading the jobs) and carries their counts.
+ */
+async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, tally: SweepTally) {
+  const earlier = await readEarlierAttempt(ctx.audit, ctx.runId, target.subscriptionId, target.slot);
+  const attempt = Math.max(target.attempt, earlier.nextAttempt);
+  if (attempt >= SEQ_BLOCK / SEQ_ATTEMPT)
+    throw new JanitorError(`no audit seq numbers left after ${attempt} deliveries`);
+  const trail = ctx.trailFor(target.slot, attempt);
+  tally.add(earlier.carried);
+  tally.add(await closeDanglingIntents(earlier.dangling, { ...ctx, trail }));
+  return { trail, earlier };
 }
 
 interface StateProblem {
