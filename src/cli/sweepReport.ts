@@ -119,9 +119,9 @@ export function progressLine(subscriptions: number, jobs: number, actions: numbe
   return `progress: ${subscriptions} subscriptions scanned, ${jobs} jobs seen, ${actions} actions`;
 }
 
-/** Counts a newer engine may add; read loosely so the CLI works with either. */
+/** Records stored before the counter existed lack it. */
 function subscriptionsDeferred(c: RunCounts): number {
-  return (c as unknown as Partial<Record<string, number>>).subscriptionsDeferred ?? 0;
+  return c.subscriptionsDeferred ?? 0;
 }
 
 export function renderSummary(run: RunRecord): string {

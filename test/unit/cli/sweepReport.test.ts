@@ -141,7 +141,7 @@ describe("sweepReport", () => {
       [
         runRecord("r", {
           status: "succeeded",
-          counts: { ...ZERO_COUNTS, subscriptionsDeferred: 1 } as RunCounts,
+          counts: { ...ZERO_COUNTS, subscriptionsDeferred: 1 },
         }),
         [],
       ],
