@@ -10,7 +10,15 @@ const count = Number(process.env.CHAOS_SEEDS ?? (long ? 200 : 24));
 const parallel = Number(process.env.CHAOS_PARALLEL ?? 3);
 
 /** Seeds whose violations were found while building the campaign (see the report for the diagnosis). */
-export const REGRESSION_SEEDS: Record<string, number> = {};
+export const REGRESSION_SEEDS: Record<string, number> = {
+  /** A state "Completed\t" read as Completed: deleted, and the service refuses it (forbidden). */
+  "odd-state-acted-on": 36,
+  "odd-state-acted-on-2": 4,
+  /** A duplicate delivery closes an intent from a stale read while the live one records it: two outcomes. */
+  "duplicate-closes-live-intent": 11,
+  /** A cancel the janitor timed out on is carried out later: recorded failed although the service cancelled. */
+  "timed-out-action-lands-later": 29,
+};
 
 const seeds =
   replay !== undefined

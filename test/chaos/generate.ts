@@ -175,24 +175,32 @@ function makeJob(
   sub: string,
   now: number,
   kinds: Set<FaultKind>,
+  oddRate: number,
 ): ChaosJob {
-  const odd = rng.chance(0.12);
+  const odd = rng.chance(oddRate);
   const state = odd ? rng.pick(ODD_STATES) : rng.pick(STATES);
-  const days = rng.pick([0.5, 3, 8, 12, 20, 35, 45, 70]);
+  const days = rng.pick([0.5, 3, 12, 20, 35, 45, 70, 70]);
   const enteredAt = new Date(now - days * DAY).toISOString();
   const createdAt = new Date(now - (days + rng.int(0, 20)) * DAY).toISOString();
   const c = canaryFields(seed, n);
   const rg = rng.pick(["rg-a", "rg-b", "rg-keep-1"]);
-  const name = rng.chance(0.1) ? `keep-${n}` : `job-${n}`;
-  const evidence = rng.pick(["systemData", "systemData", "systemData", "shipDate", "none"] as const);
+  const name = rng.chance(0.06) ? `keep-${n}` : `job-${n}`;
+  const evidence = rng.pick([
+    "systemData",
+    "systemData",
+    "systemData",
+    "systemData",
+    "shipDate",
+    "none",
+  ] as const);
   const isCompleted = state.toLowerCase() === "completed";
   const tags: Record<string, string> = {};
-  if (rng.chance(0.15)) tags.janitor = "exempt";
+  if (rng.chance(0.08)) tags.janitor = "exempt";
   if (rng.chance(0.3)) tags.team = rng.pick(["data", "ops"]);
   const properties: SeedJob["properties"] = {
     jobType: rng.chance(0.75) ? "Import" : "Export",
     state,
-    cancelRequested: rng.chance(0.12),
+    cancelRequested: rng.chance(0.08),
     storageAccountId: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/sa${n}`,
     returnAddress: c.returnAddress,
     shippingInformation: c.shippingInformation,
@@ -227,7 +235,7 @@ function makeJob(
       createdBy: c.createdBy,
       createdByType: "User",
     };
-  if (rng.chance(0.12)) {
+  if (rng.chance(oddRate)) {
     // Lenient timestamps, served as they are: none of them is evidence of age.
     kinds.add("odd-values");
     job.wirePatch = {
@@ -317,13 +325,14 @@ export function generateCase(seed: number, now = Date.now()): ChaosCase {
     state: rng.chance(0.12) ? rng.pick(["Disabled", "Warned", "PastDue"] as const) : ("Enabled" as const),
   }));
   let n = 0;
+  const oddRate = rng.chance(0.4) ? 0.15 : 0;
   const jobs: ChaosJob[] = [];
   for (const sub of subIds) {
     const count = rng.int(2, 12);
-    for (let i = 0; i < count; i++) jobs.push(makeJob(rng, seed, n++, sub, now, kinds));
+    for (let i = 0; i < count; i++) jobs.push(makeJob(rng, seed, n++, sub, now, kinds, oddRate));
   }
   const policy = makePolicy(rng, subIds);
-  const mode = rng.chance(0.75) ? "apply" : "plan";
+  const mode = rng.chance(0.8) ? "apply" : "plan";
 
   const armFaults: EmulatorFault[] = [];
   const some = () => rng.int(1, 3);
@@ -426,7 +435,7 @@ export function generateCase(seed: number, now = Date.now()): ChaosCase {
   if (rng.chance(0.35)) {
     const kind = rng.pick(["audit-write-failure", "audit-outage", "audit-stored-but-failed"] as const);
     kinds.add(kind);
-    const start = rng.int(1, 12);
+    const start = rng.int(1, 4);
     const calls =
       kind === "audit-outage" ? Array.from({ length: rng.int(2, 6) }, (_, i) => start + i) : [start];
     storageFaults.push({
@@ -485,7 +494,7 @@ export function generateCase(seed: number, now = Date.now()): ChaosCase {
     kinds.add("discovery-changed");
     lateSubscription = guidOf(seed * 16 + 15);
     for (let i = 0; i < rng.int(1, 4); i++)
-      lateJobs.push(makeJob(rng, seed, n++, lateSubscription, now, kinds));
+      lateJobs.push(makeJob(rng, seed, n++, lateSubscription, now, kinds, oddRate));
   }
 
   return {

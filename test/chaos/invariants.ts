@@ -37,9 +37,9 @@ export interface Violation {
 export interface RunWindow {
   runId: string;
   mode: "plan" | "apply";
-  /** Request log seqs (startSeq, endSeq] belong to this run. */
-  startSeq: number;
-  endSeq: number;
+  /** Requests that arrived (host clock) in [startMs, endMs] belong to this run. */
+  startMs: number;
+  endMs: number;
   run?: RunRecord;
 }
 
@@ -204,7 +204,10 @@ export async function checkInvariants(input: {
   );
   let actions = 0;
   for (const w of windows) {
-    const reqs = log.filter((r) => r.seq > w.startSeq && r.seq <= w.endSeq);
+    const arrived = (r: LoggedRequest) => isoMs(r.receivedAt ?? r.at);
+    const reqs = log
+      .filter((r) => arrived(r) >= w.startMs && arrived(r) <= w.endMs)
+      .sort((a, b) => arrived(a) - arrived(b) || a.seq - b.seq);
     const acts = reqs.filter((r) => actionOf(r) !== undefined);
     const trail = stored.filter((e) => e.runId === w.runId);
     if (w.mode === "plan")
