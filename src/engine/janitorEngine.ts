@@ -285,7 +285,7 @@ export class JanitorEngine {
         now: this.options.now,
         sleep: this.options.sleep,
       });
-      counts = addCounts(counts, closed);
+      counts = addCounts(counts, closed.counts);
     }
     await this.services.runs.update(part.runId, (r) =>
       mergePart(r, part.index, {

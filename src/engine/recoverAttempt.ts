@@ -16,7 +16,10 @@ export interface EarlierAttempt {
    * again, so their counts carry over. `jobsSeen` counts each such job once.
    */
   carried: Partial<RunCounts>;
-  /** Lower-cased ids of every job with an intent in this run: never acted on twice in one run. */
+  /**
+   * Lower-cased ids of the jobs with an intent in this run that ended with an outcome: never acted on twice in
+   * one run. (A job whose open intent is closed by reading it back unchanged is decided again.)
+   */
   acted: Set<string>;
   /** Intents written so far: they count against `maxActionsPerSubscription` for the rest of the run. */
   started: number;
@@ -97,17 +100,21 @@ interface ClosingDeps {
 export async function closeDanglingIntents(
   dangling: AuditEntry[],
   deps: ClosingDeps,
-): Promise<Partial<RunCounts>> {
+): Promise<{ counts: Partial<RunCounts>; unchanged: string[] }> {
   const counts: Partial<RunCounts> = {};
+  const unchanged: string[] = [];
   for (const intent of dangling) {
     if (!intent.jobId || !intent.resourceGroup || !intent.jobName) continue;
     const read = await settledRead(intent, deps);
     const { entry, counter } = closingEntry(intent, read, deps.trail);
     await deps.trail.write([entry]);
     counts[counter] = (counts[counter] ?? 0) + 1;
-    counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
+    // A job read back unchanged after the in-flight window was not acted on: it is listed and decided again
+    // (and counted as seen there). Any other job counts as seen here.
+    if (counter === "failed" && read.ok) unchanged.push(intent.jobId.toLowerCase());
+    else counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
   }
-  return counts;
+  return { counts, unchanged };
 }
 
 /**

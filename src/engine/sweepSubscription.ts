@@ -167,8 +167,12 @@ async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, t
     throw new JanitorError(`no audit seq numbers left after ${attempt} deliveries`);
   const trail = ctx.trailFor(target.slot, attempt);
   tally.add(earlier.carried);
-  tally.add(await closeDanglingIntents(earlier.dangling, { ...ctx, trail }));
-  return { trail, earlier };
+  const closed = await closeDanglingIntents(earlier.dangling, { ...ctx, trail });
+  tally.add(closed.counts);
+  const acted = new Set(earlier.acted);
+  for (const intent of earlier.dangling) if (intent.jobId) acted.add(intent.jobId.toLowerCase());
+  for (const id of closed.unchanged) acted.delete(id);
+  return { trail, earlier: { ...earlier, acted } };
 }
 
 interface StateProblem {
