@@ -7,16 +7,17 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
-      let moduleTests = 0;
+      let moduleFailures = 0;
       for (const test of mod.children.allTests()) {
-        moduleTests++;
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") moduleFailures++;
         else skipped++;
       }
-      // A file that fails to load has no tests but must still count as a failure.
-      if (moduleTests === 0 && mod.state() === "failed") failed++;
+      // A file that failed with no failed test (it did not load, a setup file or a beforeAll/afterAll hook threw,
+      // its tests then skipped) still counts as one failure.
+      if (moduleFailures === 0 && mod.state() === "failed") moduleFailures = 1;
+      failed += moduleFailures;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
