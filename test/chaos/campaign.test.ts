@@ -18,6 +18,10 @@ export const REGRESSION_SEEDS: Record<string, number> = {
   "duplicate-closes-live-intent": 11,
   /** A cancel the janitor timed out on is carried out later: recorded failed although the service cancelled. */
   "timed-out-action-lands-later": 29,
+  /** An intent left without any outcome and a cancel the service made, not counted, after recovery. */
+  "intent-never-closed": 122,
+  /** A run still `running` after every part was delivered until completed or poisoned. */
+  "run-never-finalized": 101,
 };
 
 const seeds =
