@@ -12,28 +12,25 @@
 //   characters and over-long text are refused. Values are never echoed back in errors.
 import type { AuditQuery } from "../engine/ports";
 import { ValidationError, type FieldProblem } from "../errors";
+import {
+  ACCEPTED_IDS,
+  formatJobResourceId,
+  isJobName,
+  isResourceGroupName,
+  isRunId,
+  isSubscriptionId,
+  JOB_ID_MAX,
+  JOB_NAME_MAX,
+  parseJobResourceId,
+  RESOURCE_GROUP_NAME_MAX,
+  RUN_ID_MAX,
+} from "./armIds";
 import { ACTIONS, OUTCOMES } from "./vocabulary";
 
 export const MAX_AUDIT_RANGE_DAYS = 31;
 export const AUDIT_LIMIT_MAX = 1000;
 export const AUDIT_LIMIT_DEFAULT = 100;
 
-/** Run ids as the janitor makes them (`20261121T232400Z-3f9a1c2b`): key- and URL-safe by construction. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-
-const GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-const GUID_PATTERN = new RegExp(`^${GUID}$`);
-// ARM resource group names: letters (any script), digits, underscores, hyphens, periods and parentheses,
-// 1-90 characters, not ending in a period.
-const RESOURCE_GROUP = "[\\p{L}\\p{N}_\\-.()]{0,89}[\\p{L}\\p{N}_\\-()]";
-const RESOURCE_GROUP_PATTERN = new RegExp(`^${RESOURCE_GROUP}$`, "u");
-// Import/Export job names: the spec sets no pattern; this is the safe character set of ARM names.
-const JOB_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
-const JOB_NAME_PATTERN = new RegExp(`^${JOB_NAME}$`);
-const JOB_ID_PATTERN = new RegExp(
-  `^/subscriptions/(${GUID})/resourceGroups/(${RESOURCE_GROUP})/providers/Microsoft\\.ImportExport/jobs/(${JOB_NAME})$`,
-  "iu",
-);
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
 // C0 and C1 control characters and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
@@ -50,14 +47,11 @@ const ACCEPTED = {
   time:
     "an ISO 8601 date-time with a time zone (e.g. 2026-11-21T00:00:00Z) or a date (2026-11-21, midnight UTC), " +
     `years ${MIN_YEAR}-${MAX_YEAR}`,
-  subscriptionId: "a subscription GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-  resourceGroup: "a resource group name: 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'",
-  jobName: "a job name: 1-128 letters, digits, '-', '_' or '.', starting with a letter or digit",
-  jobId:
-    "an Import/Export job resource id: " +
-    "/subscriptions/{GUID}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}",
-  runId:
-    "a run id as the janitor gives it (e.g. 20261121T232400Z-3f9a1c2b): 1-100 letters, digits, '-', '_' or '.'",
+  subscriptionId: ACCEPTED_IDS.subscriptionId,
+  resourceGroup: ACCEPTED_IDS.resourceGroup,
+  jobName: ACCEPTED_IDS.jobName,
+  jobId: ACCEPTED_IDS.jobId,
+  runId: ACCEPTED_IDS.runId,
   action: `one of: ${ACTIONS.join(", ")}`,
   outcome: `one of: ${OUTCOMES.join(", ")}`,
   limit: `a whole number from 1 to ${AUDIT_LIMIT_MAX} (default ${AUDIT_LIMIT_DEFAULT})`,
@@ -70,10 +64,10 @@ const PARAMS = {
   from: { maxLength: 40 },
   to: { maxLength: 40 },
   subscriptionId: { maxLength: 36 },
-  resourceGroup: { maxLength: 90 },
-  jobName: { maxLength: 128 },
-  jobId: { maxLength: 400 },
-  runId: { maxLength: 100 },
+  resourceGroup: { maxLength: RESOURCE_GROUP_NAME_MAX },
+  jobName: { maxLength: JOB_NAME_MAX },
+  jobId: { maxLength: JOB_ID_MAX },
+  runId: { maxLength: RUN_ID_MAX },
   action: { maxLength: 20 },
   outcome: { maxLength: 20 },
   limit: { maxLength: 10 },
@@ -131,11 +125,12 @@ export function parseAuditQuery(
     { test(v: string): boolean },
     (v: string) => string,
   ][] = [
-    ["subscriptionId", GUID_PATTERN, lower],
-    ["resourceGroup", RESOURCE_GROUP_PATTERN, asIs],
-    ["jobName", JOB_NAME_PATTERN, asIs],
-    ["jobId", JOB_ID_PATTERN, lower], // ARM ids are case-insensitive: the audit log matches them lower-cased
-    ["runId", RUN_ID_PATTERN, asIs],
+    ["subscriptionId", { test: isSubscriptionId }, lower],
+    ["resourceGroup", { test: isResourceGroupName }, asIs],
+    ["jobName", { test: isJobName }, asIs],
+    // ARM ids are case-insensitive: the audit log matches them lower-cased
+    ["jobId", { test: (v) => parseJobResourceId(v) !== undefined }, (v) => canonicalJobId(v).toLowerCase()],
+    ["runId", { test: isRunId }, asIs],
     ["action", oneOf(ACTIONS), asIs],
     ["outcome", oneOf(OUTCOMES), asIs],
     ["cursor", CURSOR_PATTERN, asIs],
@@ -233,6 +228,12 @@ function singleText(param: Param, value: unknown): string | { problem: string } 
   }
   if (!isPlainText(value)) return { problem: "must not contain control characters or broken Unicode" };
   return value;
+}
+
+/** A job resource id spelled the one way the audit log stores it (leading `/`, no trailing `/`). */
+function canonicalJobId(value: string): string {
+  const ref = parseJobResourceId(value);
+  return ref ? formatJobResourceId(ref) : value;
 }
 
 /** No control characters and no lone UTF-16 surrogates (which would turn into U+FFFD and collide). */

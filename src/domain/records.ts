@@ -10,7 +10,10 @@ import type {
   Trigger,
 } from "./vocabulary";
 
-/** One row of the audit log (README.md#the-audit-log). Never personal data from the job, never keys (docs/service.md#job-data). */
+/**
+ * One row of the audit log (README.md#the-audit-log). Never personal data from the job, never keys
+ * (docs/service.md#job-data).
+ */
 export interface AuditEntry {
   /** ISO 8601 time the entry was made. */
   timestamp: string;

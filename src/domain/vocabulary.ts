@@ -1,5 +1,6 @@
-// The shared vocabulary of decisions, outcomes and runs (docs/policy.md#how-a-decision-is-made, README.md#the-audit-log), as data so that
-// validation (policy, HTTP queries, CLI flags) and the code use one list.
+// The shared vocabulary of decisions, outcomes and runs (docs/policy.md#how-a-decision-is-made,
+// README.md#the-audit-log), as data so that validation (policy, HTTP queries, CLI flags) and the code use one
+// list.
 
 export const ACTIONS = ["delete", "cancel", "none"] as const;
 export type Action = (typeof ACTIONS)[number];

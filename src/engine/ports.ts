@@ -15,7 +15,10 @@ export interface RateLimitRemaining {
   deletes?: number;
 }
 
-/** Why an ARM call did not succeed, reduced to what the engine acts on (docs/service.md#state-rules, #sdk-traps). */
+/**
+ * Why an ARM call did not succeed, reduced to what the engine acts on (docs/service.md#state-rules,
+ * #sdk-traps).
+ */
 export type ArmFailure =
   /** Any other 4xx on get/cancel/delete: the service says not now. */
   | { kind: "not-allowed"; status: number; code?: string; message?: string }
@@ -122,6 +125,30 @@ export interface RunStore {
    */
   saveParts(runId: string, planId: string, parts: WorkPart[]): Promise<void>;
   loadParts(runId: string, planId: string): Promise<WorkPart[]>;
+  /**
+   * Records that one subscription of a part was swept to the end, with its result, written under the
+   * subscription's lease before it is released; a later or duplicate delivery of the part then carries the result
+   * instead of sweeping the subscription again.
+   */
+  saveSweptSubscription(
+    runId: string,
+    partIndex: number,
+    slot: number,
+    result: SweptSubscription,
+  ): Promise<void>;
+  loadSweptSubscription(
+    runId: string,
+    partIndex: number,
+    slot: number,
+  ): Promise<SweptSubscription | undefined>;
+}
+
+/** What one subscription's sweep contributed to its part. */
+export interface SweptSubscription {
+  subscriptionId: string;
+  counts: Partial<RunCounts>;
+  reasons: Record<string, number>;
+  error?: string;
 }
 
 export interface ObservationStore {

@@ -1,5 +1,6 @@
 import type { QueueClient } from "@azure/storage-queue";
 import { createQueueClient, type StorageConnection } from "../adapters/storage";
+import { isRunId, isSubscriptionId } from "../domain/armIds";
 import type { WorkPart } from "../engine/janitorEngine";
 import { ValidationError } from "../errors";
 
@@ -45,14 +46,11 @@ function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64");
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
-
 /** Queue triggers hand us the decoded message; we still check its shape (a stray message must not act). */
 export function readRunMessage(raw: unknown): RunMessage {
   const body = typeof raw === "string" ? safeJson(raw) : raw;
   const runId = (body as { runId?: unknown })?.runId;
-  if (typeof runId !== "string" || !RUN_ID.test(runId))
+  if (!isRunId(runId))
     throw new ValidationError([{ field: "runId", message: 'queue message must be {"runId": "..."}' }]);
   return { runId };
 }
@@ -61,14 +59,10 @@ export function readPartMessage(raw: unknown): WorkPart {
   const body = (typeof raw === "string" ? safeJson(raw) : raw) as Partial<WorkPart> | undefined;
   const ok =
     body &&
-    typeof body.runId === "string" &&
-    RUN_ID.test(body.runId) &&
+    isRunId(body.runId) &&
     Number.isInteger(body.index) &&
     Array.isArray(body.subscriptions) &&
-    body.subscriptions.every(
-      (s) =>
-        s && typeof s.subscriptionId === "string" && GUID.test(s.subscriptionId) && Number.isInteger(s.slot),
-    );
+    body.subscriptions.every((s) => s && isSubscriptionId(s.subscriptionId) && Number.isInteger(s.slot));
   if (!ok)
     throw new ValidationError([
       {

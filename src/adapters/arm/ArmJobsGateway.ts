@@ -4,9 +4,10 @@ import { StorageImportExport } from "@azure/arm-storageimportexport";
 import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
+import { ACCEPTED_IDS, isJobName, isResourceGroupName, isSubscriptionId } from "../../domain/armIds";
 import type { JobRef, JobSnapshot } from "../../domain/job";
 import type { ArmFailure, ArmResult, JobPage, JobsGateway, MalformedJob } from "../../engine/ports";
-import { ValidationError } from "../../errors";
+import { ValidationError, type FieldProblem } from "../../errors";
 import type { ArmClientOptions } from "./armConnection";
 import { failureForStatus, isObject, parseJson } from "./armResponse";
 import { callArm, type ArmCallOutcome, type RawArmResponse } from "./callArm";
@@ -48,7 +49,7 @@ export class ArmJobsGateway implements JobsGateway {
     nextLink: string | undefined,
     options: { pageSize?: number; signal?: AbortSignal } = {},
   ): Promise<ArmResult<JobPage>> {
-    checkSegment("subscriptionId", subscriptionId);
+    checkSubscriptionId(subscriptionId);
     const top = pageSizeOf(options.pageSize);
     if (nextLink !== undefined && this.sameOriginLink(nextLink) === undefined) {
       throw new ValidationError([
@@ -237,23 +238,23 @@ function pageSizeOf(pageSize: number | undefined): number {
   return pageSize;
 }
 
-/** Refuses names that the URL layer would turn into another path (empty, `.`, `..`, or holding `/`). */
-function checkSegment(field: string, value: string): void {
-  if (
-    typeof value !== "string" ||
-    value.trim() === "" ||
-    value === "." ||
-    value === ".." ||
-    /[/\\?#]/.test(value)
-  ) {
+/**
+ * Refuses ids and names outside the domain's rules (src/domain/armIds.ts) before they reach a URL: none of them
+ * can be turned by the URL layer into another path (empty, `.`, `..`, or holding `/ \\ ? #`).
+ */
+function checkSubscriptionId(subscriptionId: string): void {
+  if (!isSubscriptionId(subscriptionId))
     throw new ValidationError([
-      { field, message: "must be a non-empty ARM name without / \\ ? # and not . or .." },
+      { field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` },
     ]);
-  }
 }
 
 function checkRef(ref: JobRef): void {
-  checkSegment("subscriptionId", ref.subscriptionId);
-  checkSegment("resourceGroup", ref.resourceGroup);
-  checkSegment("name", ref.name);
+  const problems: FieldProblem[] = [];
+  if (!isSubscriptionId(ref.subscriptionId))
+    problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
+  if (!isResourceGroupName(ref.resourceGroup))
+    problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED_IDS.resourceGroup}` });
+  if (!isJobName(ref.name)) problems.push({ field: "name", message: `must be ${ACCEPTED_IDS.jobName}` });
+  if (problems.length > 0) throw new ValidationError(problems);
 }

@@ -1,4 +1,5 @@
-// SubscriptionDiscovery over @azure/arm-resources-subscriptions (`GET /subscriptions`, docs/service.md#subscription-discovery).
+// SubscriptionDiscovery over @azure/arm-resources-subscriptions (`GET /subscriptions`,
+// docs/service.md#subscription-discovery).
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { isIP } from "node:net";
 
+import { isGuid } from "../../domain/armIds";
 import { SettingsError, type FieldProblem } from "../../errors";
 
 export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
@@ -20,8 +21,6 @@ export interface ArmSettings {
   managedIdentityClientId?: string;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Reads the ARM settings from the environment; throws one SettingsError naming every bad setting. */
 export function parseArmSettings(env: Record<string, string | undefined>): ArmSettings {
   const problems: FieldProblem[] = [];
@@ -32,7 +31,7 @@ export function parseArmSettings(env: Record<string, string | undefined>): ArmSe
   let managedIdentityClientId: string | undefined;
   const clientId = env.AZURE_CLIENT_ID?.trim();
   if (clientId) {
-    if (GUID.test(clientId)) managedIdentityClientId = clientId;
+    if (isGuid(clientId)) managedIdentityClientId = clientId;
     else
       problems.push({
         field: "AZURE_CLIENT_ID",

@@ -2,34 +2,14 @@
 // (`state: "Creating"`, `cancelRequested: false`) for missing fields, which for a deleter would turn "unknown"
 // into "deletable", so the janitor never reads jobs through it (docs/service.md#sdk-traps).
 // Only the fields below are copied: addresses, shipping details, phones, e-mails and keys never leave the body.
+import { parseJobResourceId } from "../../domain/armIds";
 import type { JobSnapshot } from "../../domain/job";
 import { parseRfc3339 } from "../../domain/rfc3339";
 import type { MalformedJob } from "../../engine/ports";
 import { isObject } from "./armResponse";
 
-export interface JobResourceId {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-}
-
-/** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ImportExport/jobs/{name}` (case-insensitive). */
-export function parseJobResourceId(id: string): JobResourceId | undefined {
-  const segments = id.split("/");
-  if (segments[0] === "") segments.shift();
-  if (segments[segments.length - 1] === "") segments.pop();
-  if (segments.length !== 8) return undefined;
-  const [subscriptions, subscriptionId, resourceGroups, resourceGroup, providers, namespace, jobs, name] =
-    segments;
-  const matches =
-    subscriptions?.toLowerCase() === "subscriptions" &&
-    resourceGroups?.toLowerCase() === "resourcegroups" &&
-    providers?.toLowerCase() === "providers" &&
-    namespace?.toLowerCase() === "microsoft.importexport" &&
-    jobs?.toLowerCase() === "jobs";
-  if (!matches || !subscriptionId || !resourceGroup || !name) return undefined;
-  return { subscriptionId, resourceGroup, name };
-}
+// Kept for src/cli/commands/explain.ts until it imports the domain module itself.
+export { parseJobResourceId, type JobResourceId } from "../../domain/armIds";
 
 export type WireJob = { ok: true; job: JobSnapshot } | { ok: false; malformed: MalformedJob };
 

@@ -10,9 +10,9 @@
 // and never applied twice.
 import { randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
-import { RUN_ID_PATTERN } from "../../domain/auditFilter";
+import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
 import { addCounts, type RunCounts, type RunRecord } from "../../domain/records";
-import type { Page, RunStore, WorkPart } from "../../engine/ports";
+import type { Page, RunStore, SweptSubscription, WorkPart } from "../../engine/ports";
 import { ConcurrencyError, JanitorError, NotFoundError, ValidationError } from "../../errors";
 import { decodeCursor, encodeCursor } from "./pageCursor";
 import {
@@ -166,6 +166,41 @@ export class TableRunStore extends TableStore implements RunStore {
     return parts.sort((a, b) => a.index - b.index);
   }
 
+  async saveSweptSubscription(
+    runId: string,
+    partIndex: number,
+    slot: number,
+    result: SweptSubscription,
+  ): Promise<void> {
+    checkRunId(runId);
+    await this.ready();
+    const entity = {
+      partitionKey: partsPartition(runId),
+      rowKey: sweptRowKey(partIndex, slot),
+      result: JSON.stringify(result),
+    };
+    await withRetry(() => this.table.submitTransaction([["upsert", entity, "Replace"]]), this.retry);
+  }
+
+  async loadSweptSubscription(
+    runId: string,
+    partIndex: number,
+    slot: number,
+  ): Promise<SweptSubscription | undefined> {
+    checkRunId(runId);
+    await this.ready();
+    try {
+      const row = await withRetry(
+        () => this.table.getEntity(partsPartition(runId), sweptRowKey(partIndex, slot)),
+        this.retry,
+      );
+      return JSON.parse(String(row.result)) as SweptSubscription;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   private async read(
     runId: string,
   ): Promise<{ run: RunRecord; etag: string; entity: StoredEntity } | undefined> {
@@ -180,12 +215,13 @@ export class TableRunStore extends TableStore implements RunStore {
 }
 
 function checkRunId(runId: string): void {
-  if (typeof runId !== "string" || !RUN_ID_PATTERN.test(runId)) {
-    throw new ValidationError([
-      { field: "runId", message: "must be 1-100 letters, digits, '-', '_' or '.'" },
-    ]);
+  if (!isRunId(runId)) {
+    throw new ValidationError([{ field: "runId", message: `must be ${ACCEPTED_IDS.runId}` }]);
   }
 }
+
+const sweptRowKey = (partIndex: number, slot: number) =>
+  `swept-${String(partIndex).padStart(6, "0")}-${String(slot).padStart(9, "0")}`;
 
 function checkPlanId(planId: string): void {
   if (typeof planId !== "string" || !PLAN_ID_PATTERN.test(planId)) {

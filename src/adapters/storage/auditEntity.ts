@@ -3,7 +3,8 @@
 import { createHash } from "node:crypto";
 import { AUDIT_FIELDS } from "../../domain/auditCsv";
 import { AUDIT_TEXT_LIMITS, auditSafe } from "../../domain/auditText";
-import { isPlainText, RUN_ID_PATTERN } from "../../domain/auditFilter";
+import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
+import { isPlainText } from "../../domain/auditFilter";
 import type { AuditEntry } from "../../domain/records";
 import { ACTIONS, AGE_BASES, MODES, OUTCOMES, PHASES, REASONS, TRIGGERS } from "../../domain/vocabulary";
 import { AuditWriteError } from "../../errors";
@@ -91,7 +92,7 @@ export function toAuditRows(input: AuditEntry): AuditRows {
   const entry = normalizeEntry(input);
   const problems = checkEntry(entry);
   if (problems.length > 0) {
-    const where = `run ${RUN_ID_PATTERN.test(String(entry.runId)) ? entry.runId : "?"} seq ${Number.isSafeInteger(entry.seq) ? entry.seq : "?"}`;
+    const where = `run ${isRunId(entry.runId) ? entry.runId : "?"} seq ${Number.isSafeInteger(entry.seq) ? entry.seq : "?"}`;
     throw new AuditWriteError(`audit entry (${where}) refused: ${problems.join("; ")}`);
   }
   const ms = Date.parse(entry.timestamp);
@@ -128,8 +129,8 @@ function checkEntry(entry: AuditEntry): string[] {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(String(entry.timestamp)) || !(ms >= MIN_MS && ms <= MAX_MS)) {
     problems.push("timestamp: must be an ISO 8601 date-time in the years 2000-2199");
   }
-  if (entry.runId !== undefined && (typeof entry.runId !== "string" || !RUN_ID_PATTERN.test(entry.runId))) {
-    problems.push("runId: must be 1-100 letters, digits, '-', '_' or '.'");
+  if (entry.runId !== undefined && !isRunId(entry.runId)) {
+    problems.push(`runId: must be ${ACCEPTED_IDS.runId}`);
   }
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 0 || entry.seq > SEQ_MAX) {
     problems.push(`seq: must be a whole number from 0 to ${SEQ_MAX}`);

@@ -5,6 +5,7 @@
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { QueueClient, type StoragePipelineOptions } from "@azure/storage-queue";
+import { isGuid } from "../../domain/armIds";
 import { SettingsError, type FieldProblem } from "../../errors";
 import { DEV_ACCOUNT, developmentStorageConnectionString } from "./developmentStorage";
 
@@ -38,7 +39,6 @@ export interface IdentityStorage extends ConnectionBase {
 export type StorageConnection = ConnectionStringStorage | IdentityStorage;
 
 const SETTINGS = ["JANITOR_STORAGE", "AzureWebJobsStorage"] as const;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 const ACCEPTED_VALUE =
   "a storage connection string (DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...[;TableEndpoint=...;QueueEndpoint=...]), " +
@@ -124,7 +124,8 @@ function fromConnectionString(name: string, value: string, need: StorageService[
 
   let connectionString = value;
   if (parts.get("usedevelopmentstorage")?.toLowerCase() === "true") {
-    // Azurite on its default ports (docs/service.md#table-storage-and-azurite: on other ports use an explicit connection string).
+    // Azurite on its default ports (docs/service.md#table-storage-and-azurite: on other ports use an explicit
+    // connection string).
     connectionString = developmentStorageConnectionString({
       blobPort: 10000,
       queuePort: 10001,
@@ -245,7 +246,7 @@ function fromIdentitySettings(
   }
   const clientIdSetting = get("clientId") !== undefined ? `${name}__clientId` : "AZURE_CLIENT_ID";
   const clientId = get("clientId") ?? (env.AZURE_CLIENT_ID?.trim() || undefined);
-  if (clientId !== undefined && !GUID.test(clientId)) {
+  if (clientId !== undefined && !isGuid(clientId)) {
     problems.push({
       field: clientIdSetting,
       message: "must be the client id (a GUID) of a user-assigned managed identity",

@@ -28,7 +28,10 @@ export interface TableLike {
   submitTransaction(actions: TransactionAction[]): Promise<TableTransactionResponse>;
 }
 
-/** A transaction holds at most 100 operations, all on one PartitionKey (docs/service.md#table-storage-and-azurite). */
+/**
+ * A transaction holds at most 100 operations, all on one PartitionKey
+ * (docs/service.md#table-storage-and-azurite).
+ */
 export const MAX_BATCH = 100;
 /** The service returns at most 1,000 entities per page. */
 export const MAX_PAGE = 1000;
@@ -127,8 +130,8 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
 
 /**
  * Reads a query page by page, following continuation tokens even through short or empty pages (the real
- * service returns those; docs/service.md#table-storage-and-azurite), until `visit` returns false or the results end. Each page
- * request is retried on transient errors, resuming from the last token.
+ * service returns those; docs/service.md#table-storage-and-azurite), until `visit` returns false or the results
+ * end. Each page request is retried on transient errors, resuming from the last token.
  */
 export async function forEachPage(
   table: TableLike,

@@ -1,5 +1,6 @@
 // Building blocks of PartitionKey/RowKey values. Keys may not contain `/ \ # ?` or control characters and are
-// limited to 1 KiB (docs/service.md#table-storage-and-azurite); every value from outside goes through `encodeKeyPart`.
+// limited to 1 KiB (docs/service.md#table-storage-and-azurite); every value from outside goes through
+// `encodeKeyPart`.
 import { createHash } from "node:crypto";
 
 const KEEP = /^[A-Za-z0-9._-]$/;
@@ -38,7 +39,8 @@ export function invertedCount(n: number, width: number): string {
   return String(10 ** width - 1 - n).padStart(width, "0");
 }
 
-// Run ids use only these characters (RUN_ID_PATTERN); listed in code-unit order.
+// A superset of the run id characters (src/domain/armIds.ts: letters, digits, `-`), listed in code-unit order.
+// Do not change it: the RowKeys of stored runs are spelled with it.
 const RUN_ID_ALPHABET = "-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSubscriptionId } from "../armIds";
 import { checkDuration, formatDurationMs } from "../duration";
 import { canonicalState, KNOWN_STATES, type KnownState } from "../jobStates";
 
@@ -13,7 +14,6 @@ export const JOB_TYPES = ["Import", "Export"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const RULE_ACTIONS = ["delete", "cancel"] as const;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function sortedUnique<T>(values: readonly T[], order?: readonly T[]): T[] {
@@ -71,7 +71,7 @@ const duration = z
 const subscriptionId = z
   .string({ error: 'must be a subscription id (GUID) or "*"' })
   .trim()
-  .refine((v) => v === "*" || GUID.test(v), { error: 'must be a subscription id (GUID) or "*"' })
+  .refine((v) => v === "*" || isSubscriptionId(v), { error: 'must be a subscription id (GUID) or "*"' })
   .transform((v) => v.toLowerCase());
 
 const namePattern = z

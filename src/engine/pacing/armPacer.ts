@@ -9,8 +9,8 @@ export interface BucketShape {
 export type PacingLimits = Record<ArmOperationKind, BucketShape>;
 
 /**
- * ARM's per-subscription, per-principal buckets (docs/service.md#arm-throttling), less a small margin so that clock skew
- * and the service's own rounding never push us into a 429.
+ * ARM's per-subscription, per-principal buckets (docs/service.md#arm-throttling), less a small margin so that
+ * clock skew and the service's own rounding never push us into a 429.
  */
 export const ARM_LIMITS: PacingLimits = {
   read: { capacity: 240, refillPerSecond: 24 },

@@ -1,4 +1,11 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import {
+  ACCEPTED_IDS,
+  formatJobResourceId,
+  isJobName,
+  isResourceGroupName,
+  isSubscriptionId,
+} from "../../domain/armIds";
 import { auditEntriesToCsv } from "../../domain/auditCsv";
 import { parseAuditQuery } from "../../domain/auditFilter";
 import { ValidationError, type FieldProblem } from "../../errors";
@@ -34,25 +41,15 @@ export async function auditQuery(app: AppContext, request: HttpRequest): Promise
   return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// ARM's rules: resource groups 1-90 of letters, digits, _ - . ( ) not ending in '.'; job names 2-64 of
-// letters, digits and '-'.
-const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/u;
-const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/;
-
 /** GET /api/jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision: reads the job live, decides, acts on nothing. */
 export async function jobDecision(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const { subscriptionId = "", resourceGroup = "", jobName = "" } = request.params;
   const problems: FieldProblem[] = [];
-  if (!GUID.test(subscriptionId))
-    problems.push({ field: "subscriptionId", message: "must be a subscription id (GUID)" });
-  if (!RESOURCE_GROUP.test(resourceGroup))
-    problems.push({
-      field: "resourceGroup",
-      message: "must be a resource group name (1-90 letters, digits, _ - . ( ))",
-    });
-  if (!JOB_NAME.test(jobName))
-    problems.push({ field: "jobName", message: "must be a job name (2-64 letters, digits and '-')" });
+  if (!isSubscriptionId(subscriptionId))
+    problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
+  if (!isResourceGroupName(resourceGroup))
+    problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED_IDS.resourceGroup}` });
+  if (!isJobName(jobName)) problems.push({ field: "jobName", message: `must be ${ACCEPTED_IDS.jobName}` });
   if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
   const { decision, failure } = await janitor.engine.explain({
@@ -62,7 +59,7 @@ export async function jobDecision(app: AppContext, request: HttpRequest): Promis
   });
   const { observation: _observation, ...shown } = decision;
   return json(failure ? 502 : 200, {
-    jobId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ImportExport/jobs/${jobName}`,
+    jobId: formatJobResourceId({ subscriptionId, resourceGroup, name: jobName }),
     policyHash: janitor.policy.hash,
     mode: app.settings.core.mode,
     paused: app.settings.core.paused,

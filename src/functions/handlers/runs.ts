@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
+import { ACCEPTED_IDS, isRunId, SUBSCRIPTION_ID_PATTERN } from "../../domain/armIds";
 import { ValidationError, type FieldProblem } from "../../errors";
 import { zodProblems } from "../../validation/zodProblems";
 import { queueNewRun, type AppContext } from "../appContext";
@@ -7,12 +8,10 @@ import type { Caller } from "../http/caller";
 import { queryRecord, readJsonBody } from "../http/handle";
 import { json, problem } from "../http/problem";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const runRequestSchema = z.strictObject({
   mode: z.enum(["plan", "apply"], { error: 'must be "plan" or "apply"' }),
   subscriptions: z
-    .array(z.string().regex(GUID, { error: "must be a subscription id (GUID)" }), {
+    .array(z.string().regex(SUBSCRIPTION_ID_PATTERN, { error: "must be a subscription id (GUID)" }), {
       error: "must be a list of subscription ids (GUIDs)",
     })
     .min(1, { error: "must name at least one subscription, or be left out for all" })
@@ -53,15 +52,11 @@ export async function runsCreate(
   return { ...json(202, { runId, status: run.status, statusUrl }), headers: { location: statusUrl } };
 }
 
-const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
-
 /** GET /api/runs/{runId} */
 export async function runsGet(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const runId = request.params.runId ?? "";
-  if (!RUN_ID.test(runId))
-    throw new ValidationError([
-      { field: "runId", message: "must be a run id (letters, digits and '-', at most 64)" },
-    ]);
+  if (!isRunId(runId))
+    throw new ValidationError([{ field: "runId", message: `must be ${ACCEPTED_IDS.runId}` }]);
   const run = await (await app.janitor()).storage.runs.get(runId);
   return run ? json(200, run) : problem(404, "Not found", `no run ${runId}`);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { entryRowKey, timePartition } from "../../../../src/adapters/storage/auditEntity";
 import { newRunId } from "../../../../src/adapters/storage";
 import { descendingKey, encodeKeyPart, invertedMs } from "../../../../src/adapters/storage/tableKeys";
-import { RUN_ID_PATTERN } from "../../../../src/domain/auditFilter";
+import { RUN_ID_PATTERN } from "../../../../src/domain/armIds";
 
 // Characters the service refuses in keys (docs/service.md#table-storage-and-azurite).
 // eslint-disable-next-line no-control-regex
