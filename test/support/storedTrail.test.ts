@@ -91,6 +91,17 @@ describe("trailViolations (the checks behind expectSafe)", () => {
       outcome(6, 6, { jobId: other, jobName: "job-002" }),
     ];
     expect(trailViolations([], good)).toEqual([]);
+    // A redelivery closes an interrupted intent (failed), then decides the job again (capped): a new decision.
+    expect(
+      trailViolations(
+        [],
+        [
+          intent(0, 1),
+          outcome(10, 2, { outcome: "failed" }),
+          outcome(20, 3, { outcome: "deferred", reason: "cap-subscription" }),
+        ],
+      ),
+    ).toEqual([]);
     // Both outcomes after the second intent: the first intent has none, the second two.
     const bad = [intent(0, 1), intent(20, 3), outcome(30, 2, { outcome: "failed" }), outcome(31, 4)];
     expect(trailViolations([], bad)).toEqual([

@@ -76,6 +76,9 @@ function actionOf(
   return { action: "other", jobId };
 }
 
+/** Outcomes that say an action was done, refused or failed: only an intent's result can say that. */
+const ACTED: ReadonlySet<string> = new Set(["succeeded", "refused", "failed"]);
+
 /** The service handled it (an injected fault, a dropped connection and a 429 mean it did not act). */
 const reachedService = (r: LoggedRequest) => !r.fault && r.status !== 0 && r.status !== 429 && r.status < 500;
 
@@ -89,7 +92,9 @@ export interface TrailCheckOptions {
  * - every delete or cancel request came after an intent for that job and action was stored;
  * - no intent led to two requests the service handled (an action is sent at most once);
  * - every intent has exactly one outcome for the same run, job and action, stored after it and before that
- *   job's next intent in the run;
+ *   job's next intent in the run: the first such outcome closes it, and no other in that window may say the
+ *   action was done, refused or failed (a later `deferred` or `skipped` entry is a new decision about the job,
+ *   e.g. a redelivery that found an interrupted action undone and then capped the job);
  * - every acted outcome (succeeded, refused, failed) follows an intent;
  * - the janitor sends no other write (no PUT, no write outside a job).
  * Times are compared in milliseconds; a request in the same millisecond as its intent's storage counts as after.
@@ -150,15 +155,16 @@ export function trailViolations(
     const next = entries.findIndex((e, i) => i > from && e.phase === "intent" && same(e));
     const window = entries.slice(from + 1, next === -1 ? undefined : next);
     const outcomes = window.filter((e) => e.phase === "outcome" && same(e));
-    if (outcomes.length !== 1)
+    const results = outcomes.filter((e, i) => i === 0 || ACTED.has(e.outcome ?? ""));
+    if (results.length !== 1)
       violations.push(
-        `intent for ${intent.action} of ${intent.jobId} (run ${intent.runId}, seq ${intent.seq}, stored ${intent.storedAt}) has ${outcomes.length} outcomes, expected exactly 1`,
+        `intent for ${intent.action} of ${intent.jobId} (run ${intent.runId}, seq ${intent.seq}, stored ${intent.storedAt}) has ${results.length} outcomes, expected exactly 1`,
       );
   }
 
   for (const outcome of entries) {
     if (outcome.phase !== "outcome" || !outcome.jobId) continue;
-    if (!["succeeded", "refused", "failed"].includes(outcome.outcome ?? "")) continue;
+    if (!ACTED.has(outcome.outcome ?? "")) continue;
     if (outcome.action !== "delete" && outcome.action !== "cancel") continue;
     const at = entries.indexOf(outcome);
     const intent = entries.find(
