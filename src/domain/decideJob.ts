@@ -233,7 +233,7 @@ function firstMatchingRule(job: JobSnapshot, state: string, policy: Policy): Pol
 }
 
 function sameJobType(types: readonly string[], jobType: string): boolean {
-  const wanted = jobType.trim().toLowerCase();
+  const wanted = jobType.toLowerCase();
   return types.some((t) => t.toLowerCase() === wanted);
 }
 

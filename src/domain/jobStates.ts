@@ -35,7 +35,9 @@ const BY_LOWER = new Map<string, KnownState>(KNOWN_STATES.map((s) => [s.toLowerC
 
 /** The documented spelling of a state, matched case-insensitively (the wire value is free text). */
 export function canonicalState(raw: string | undefined): KnownState | undefined {
-  return raw === undefined ? undefined : BY_LOWER.get(raw.trim().toLowerCase());
+  // Exact names, case-insensitive only: "Completed\t" or " Completed" is not a documented state, and the service
+  // (which applies its rules to the state as it stored it) could refuse an action the janitor thought allowed.
+  return raw === undefined ? undefined : BY_LOWER.get(raw.toLowerCase());
 }
 
 /**

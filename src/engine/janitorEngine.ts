@@ -106,6 +106,11 @@ export interface SweepPartOptions {
    * a subscription disabled meanwhile is skipped. The CLI, which has just discovered them, turns it off.
    */
   checkSubscriptions?: boolean;
+  /**
+   * Record each subscription swept to the end (default true), so a duplicate or later delivery of the part never
+   * sweeps it again. The CLI, the only worker of its run, turns it off.
+   */
+  recordProgress?: boolean;
 }
 
 /** A part that stopped with its audit trail open (an audit write failed): it must be delivered again. */
@@ -322,7 +327,13 @@ export class JanitorEngine {
       const budget = new LocalBudget(cap);
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.sweepPart(all, { checkSubscriptions: false, ...options, budget, attempt });
+          return await this.sweepPart(all, {
+            checkSubscriptions: false,
+            recordProgress: false,
+            ...options,
+            budget,
+            attempt,
+          });
         } catch (err) {
           if (!(err instanceof PartIncompleteError)) throw err;
           if (attempt + 1 >= CLI_DELIVERIES) return await this.failPart(all, err.message, true);
@@ -416,6 +427,9 @@ export class JanitorEngine {
       sleep: this.options.sleep,
       signal,
       onDecision: options.onDecision,
+      ...(options.recordProgress !== false && {
+        progress: { runs: this.services.runs, partIndex: part.index },
+      }),
       ...(options.checkSubscriptions !== false && { subscriptions: this.services.subscriptions }),
     };
   }

@@ -16,10 +16,7 @@ export interface EarlierAttempt {
    * again, so their counts carry over. `jobsSeen` counts each such job once.
    */
   carried: Partial<RunCounts>;
-  /**
-   * Lower-cased ids of the jobs with an intent in this run that ended with an outcome: never acted on twice in
-   * one run. (A job whose open intent is closed by reading it back unchanged is decided again.)
-   */
+  /** Lower-cased ids of every job with an intent in this run: never acted on twice in one run. */
   acted: Set<string>;
   /** Intents written so far: they count against `maxActionsPerSubscription` for the rest of the run. */
   started: number;
@@ -109,10 +106,9 @@ export async function closeDanglingIntents(
     const { entry, counter } = closingEntry(intent, read, deps.trail);
     await deps.trail.write([entry]);
     counts[counter] = (counts[counter] ?? 0) + 1;
-    // A job read back unchanged after the in-flight window was not acted on: it is listed and decided again
-    // (and counted as seen there). Any other job counts as seen here.
+    // A job read back unchanged after the in-flight window was not acted on: the next run decides it afresh.
     if (counter === "failed" && read.ok) unchanged.push(intent.jobId.toLowerCase());
-    else counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
+    counts.jobsSeen = (counts.jobsSeen ?? 0) + 1;
   }
   return { counts, unchanged };
 }

@@ -1,13 +1,20 @@
 import { breakerTrips } from "../domain/actionLimits";
 import type { Policy } from "../domain/policy";
-import type { RunCounts } from "../domain/records";
+import { ZERO_COUNTS, type Observation, type RunCounts } from "../domain/records";
 import { matchesSubscriptionScope } from "../domain/subscriptionScope";
 import { SCANNED_SUBSCRIPTION_STATES, type Mode, type Reason } from "../domain/vocabulary";
 import { AuditWriteError, JanitorError } from "../errors";
 import type { ActionBudget } from "./actionBudget";
 import type { ArmCaller } from "./armCaller";
 import { SEQ_ATTEMPT, SEQ_BLOCK, shortMessage, type AuditTrail } from "./auditTrail";
-import type { AuditStore, JobsGateway, LeaseStore, ObservationStore, SubscriptionDiscovery } from "./ports";
+import type {
+  AuditStore,
+  JobsGateway,
+  LeaseStore,
+  ObservationStore,
+  RunStore,
+  SubscriptionDiscovery,
+} from "./ports";
 import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
 import { actOnCandidates, LEFT_FOR_LATER } from "./sweep/actOnCandidates";
 import { failureCode, failureText } from "./sweep/armFailures";
@@ -46,6 +53,14 @@ export interface SweepContext {
   onDecision?: (report: DecisionReport) => void;
   /** Set for queued work: the subscription's state is read again before it is swept. */
   subscriptions?: SubscriptionDiscovery;
+  /**
+   * Where a part's swept subscriptions are recorded, so no delivery of the part sweeps one twice. Queue workers
+   * set it (a part may be delivered twice at once); the CLI, the only worker of its run, does not.
+   */
+  progress?: {
+    runs: RunStore;
+    partIndex: number;
+  };
 }
 
 export interface SweepTarget {
@@ -61,6 +76,8 @@ export interface SubscriptionSweepResult {
   counts: RunCounts;
   reasons: Record<string, number>;
   error?: string;
+  /** "before": an earlier delivery of the part swept it to the end; this is its recorded result. */
+  swept?: "before";
 }
 
 /**
@@ -103,6 +120,43 @@ export async function sweepSubscription(
 
   let saving: Promise<void> | undefined;
   try {
+    // Swept to the end by another delivery of this part (a duplicate, or one whose part merge failed): its
+    // result stands, and nothing is listed or sent again.
+    const progress = ctx.progress;
+    const done = await progress?.runs.loadSweptSubscription(ctx.runId, progress.partIndex, target.slot);
+    if (done)
+      return { ...done, counts: { ...ZERO_COUNTS, ...done.counts }, reasons: done.reasons, swept: "before" };
+    const finished = await sweepUnderLease(ctx, target, tally, lease, loading, (s) => (saving = s));
+    await progress?.runs.saveSweptSubscription(ctx.runId, progress.partIndex, target.slot, finished);
+    return finished;
+  } catch (err) {
+    if (err instanceof AuditWriteError) throw err;
+    tally.add({ subscriptionsFailed: 1 });
+    return result(`sweep stopped: ${shortMessage(errorWords(err))}`);
+  } finally {
+    await saving?.catch(() => undefined);
+    await lease.release();
+    ctx.arm.pacer.forget(subscriptionId);
+  }
+}
+
+/** The sweep proper, once the lease is held and no earlier delivery finished the subscription. */
+async function sweepUnderLease(
+  ctx: SweepContext,
+  target: SweepTarget,
+  tally: SweepTally,
+  lease: SubscriptionLease,
+  loading: Promise<Map<string, Observation>>,
+  onSaving: (saving: Promise<void>) => void,
+): Promise<SubscriptionSweepResult> {
+  const { subscriptionId } = target;
+  const result = (error?: string): SubscriptionSweepResult => ({
+    subscriptionId,
+    counts: tally.counts,
+    reasons: tally.reasons,
+    ...(error && { error }),
+  });
+  {
     const { trail, earlier } = await resumeEarlierDeliveries(ctx, target, tally);
     const notToSweep = await subscriptionStateProblem(ctx, subscriptionId);
     if (!notToSweep) tally.add({ subscriptionsScanned: 1 });
@@ -118,8 +172,12 @@ export async function sweepSubscription(
     const stored = await loading;
     const listing = await listAndDecide(ctx, lease, trail, tally, subscriptionId, stored, earlier.acted);
     // Saved while the actions go on; awaited before the lease is released.
-    saving = ctx.observations.save(subscriptionId, { upserts: listing.upserts, removals: listing.removals });
+    const saving = ctx.observations.save(subscriptionId, {
+      upserts: listing.upserts,
+      removals: listing.removals,
+    });
     saving.catch(() => undefined);
+    onSaving(saving);
 
     const stopped = listing.problem
       ? await failClosed(trail, tally, subscriptionId, listing)
@@ -145,14 +203,6 @@ export async function sweepSubscription(
       return result("deferred: some actions were left for a later run (time, throttling or lease)");
     }
     return result();
-  } catch (err) {
-    if (err instanceof AuditWriteError) throw err;
-    tally.add({ subscriptionsFailed: 1 });
-    return result(`sweep stopped: ${shortMessage(errorWords(err))}`);
-  } finally {
-    await saving?.catch(() => undefined);
-    await lease.release();
-    ctx.arm.pacer.forget(subscriptionId);
   }
 }
 
@@ -169,9 +219,10 @@ async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, t
   tally.add(earlier.carried);
   const closed = await closeDanglingIntents(earlier.dangling, { ...ctx, trail });
   tally.add(closed.counts);
+  // Every job with an intent in this run now has its one outcome: none is decided or acted on again this run
+  // (one read back unchanged is decided afresh by the next run).
   const acted = new Set(earlier.acted);
   for (const intent of earlier.dangling) if (intent.jobId) acted.add(intent.jobId.toLowerCase());
-  for (const id of closed.unchanged) acted.delete(id);
   return { trail, earlier: { ...earlier, acted } };
 }
 

@@ -18,6 +18,8 @@ export interface ActingContext {
   arm: ArmCaller;
   budget: ActionBudget;
   actionMarginMs: number;
+  inFlightMs: number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => Date;
   /** Aborted when another subscription of the part could not write its audit entries. */
   signal?: AbortSignal;

@@ -14,6 +14,9 @@ export interface ActContext {
   arm: ArmCaller;
   /** An action is started only with at least half this margin left: a request and its check must fit. */
   actionMarginMs: number;
+  /** How long a request may still be carried out after we stopped waiting for its answer (ARM timeout + margin). */
+  inFlightMs: number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => Date;
 }
 
@@ -81,6 +84,7 @@ async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOut
       return { outcome: "deferred", reason: "deadline", stateAfter: fresh.value.state };
 
     const once = { retryTransient: false, retryThrottled: false };
+    const sentAt = Date.now();
     const sent =
       candidate.decision.action === "cancel"
         ? await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), once)
@@ -91,8 +95,8 @@ async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOut
       return failureOutcome(sent.failure, "action");
     }
     return candidate.decision.action === "cancel"
-      ? checkCancel(ctx, candidate.job, sent as ArmResult<JobSnapshot>)
-      : checkDelete(ctx, candidate.job, sent as ArmResult<void>);
+      ? checkCancel(ctx, candidate.job, sent as ArmResult<JobSnapshot>, sentAt)
+      : checkDelete(ctx, candidate.job, sent as ArmResult<void>, sentAt);
   }
 }
 
@@ -114,12 +118,13 @@ async function checkCancel(
   ctx: ActContext,
   job: JobSnapshot,
   sent: ArmResult<JobSnapshot>,
+  sentAt: number,
 ): Promise<ActOutcome> {
   if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
   const httpStatus = sent.ok ? sent.status : sent.failure.status;
   if (sent.ok && sent.value.cancelRequested === true)
     return { outcome: "succeeded", reason: "rule-matched", httpStatus, stateAfter: sent.value.state };
-  const after = await readJob(ctx, job);
+  const after = await checkRead(ctx, job, sent, sentAt, (r) => r.ok && r.value.cancelRequested === true);
   if (after.ok && after.value.cancelRequested === true)
     return {
       outcome: "succeeded",
@@ -139,10 +144,15 @@ async function checkCancel(
 }
 
 /** After a delete answered 200, or anything unclear (202, 204, a timeout, an unreadable reply), the job must be gone. */
-async function checkDelete(ctx: ActContext, job: JobSnapshot, sent: ArmResult<void>): Promise<ActOutcome> {
+async function checkDelete(
+  ctx: ActContext,
+  job: JobSnapshot,
+  sent: ArmResult<void>,
+  sentAt: number,
+): Promise<ActOutcome> {
   if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
   const httpStatus = sent.ok ? sent.status : sent.failure.status;
-  const after = await readJob(ctx, job);
+  const after = await checkRead(ctx, job, sent, sentAt, (r) => !r.ok && r.failure.kind === "gone");
   if (!after.ok && after.failure.kind === "gone")
     return {
       outcome: "succeeded",
@@ -152,6 +162,28 @@ async function checkDelete(ctx: ActContext, job: JobSnapshot, sent: ArmResult<vo
       ...(!sent.ok && { errorMessage: `${failureText(sent.failure)}; a read afterwards shows the job gone` }),
     };
   return unconfirmed(sent, after, httpStatus, "the job is still there after the delete");
+}
+
+/**
+ * Reads the job to check an action. After a clear answer (2xx) one read tells. After no usable answer (a
+ * timeout, a dropped connection) the request may still be carried out: keep reading until it shows the action
+ * done or the request can no longer be under way, so it is never recorded as not done while it is in flight.
+ */
+async function checkRead(
+  ctx: ActContext,
+  job: JobSnapshot,
+  sent: ArmResult<unknown>,
+  sentAt: number,
+  done: (read: ArmResult<JobSnapshot>) => boolean,
+): Promise<ArmResult<JobSnapshot>> {
+  let read = await readJob(ctx, job);
+  if (sent.ok || sent.failure.kind !== "transient") return read;
+  const until = sentAt + ctx.inFlightMs;
+  while (!done(read) && Date.now() < until) {
+    await ctx.sleep(Math.min(1_000, Math.max(1, until - Date.now())));
+    read = await readJob(ctx, job);
+  }
+  return read;
 }
 
 /** What the check read showed when it did not confirm the action. */

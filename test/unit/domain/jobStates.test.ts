@@ -33,7 +33,10 @@ describe("jobStates", () => {
 
   it("matches states case-insensitively and gives their documented spelling", () => {
     expect(canonicalState("cOMPLETED")).toBe("Completed");
-    expect(canonicalState(" creating ")).toBe("Creating");
+    // Exact names only: whitespace or control characters make a state the service does not document, which
+    // the janitor never acts in (the service applies its rules to the state as it stored it).
+    expect(canonicalState(" creating ")).toBeUndefined();
+    expect(canonicalState("Completed\t")).toBeUndefined();
     expect(serviceAllows("delete", "COMPLETED", plain)).toBe(true);
     expect(serviceAllows("cancel", "shipping", plain)).toBe(true);
   });
