@@ -33,6 +33,7 @@ import type {
 import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
 import { failureText } from "./sweep/armFailures";
 import {
+  PartBusyError,
   sweepSubscription,
   type DecisionReport,
   type SubscriptionSweepResult,
@@ -242,7 +243,7 @@ export class JanitorEngine {
     const ctx = this.sweepContext(run, part, options, abort.signal, attempt);
 
     const merged: PartResult = { counts: { ...ZERO_COUNTS }, reasons: {}, errors: [] };
-    let auditFailure: Error | undefined;
+    let auditFailure: JanitorError | undefined;
     const queue = [...part.subscriptions];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -252,7 +253,9 @@ export class JanitorEngine {
           addPartResult(merged, result);
           options.onSubscriptionDone?.(result);
         } catch (err) {
-          if (!(err instanceof AuditWriteError)) throw err; // sweepSubscription fails only on the audit log
+          // sweepSubscription throws only when the part must not be finished by this delivery: the audit log
+          // failed, or another delivery of the part still holds one of its subscriptions.
+          if (!(err instanceof AuditWriteError) && !(err instanceof PartBusyError)) throw err;
           auditFailure = err;
           abort.abort(err);
         }
@@ -260,12 +263,18 @@ export class JanitorEngine {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
     if (auditFailure) {
-      const message = `part ${part.index} delivery ${attempt + 1}: audit log write failed, acting stopped; the next delivery finishes it`;
+      const why =
+        auditFailure instanceof PartBusyError
+          ? "another delivery still holds a subscription"
+          : "audit log write failed";
+      const message = `part ${part.index} delivery ${attempt + 1}: ${why}, acting stopped; the next delivery finishes it`;
       await this.services.runs.update(run.runId, (r) => noteError(r, message)).catch(() => undefined);
       throw new PartIncompleteError(message, { cause: auditFailure });
     }
-    await this.services.runs.update(run.runId, (r) => mergePart(r, part.index, merged));
-    return this.finishIfDone(run.runId);
+    // Merged and, when it was the last part, finished in one write: no gap where the run is done but "running".
+    return this.services.runs.update(run.runId, (r) =>
+      finishIfDone(mergePart(r, part.index, merged), this.nowIso()),
+    );
   }
 
   /**

@@ -63,6 +63,9 @@ export interface SweepContext {
   };
 }
 
+/** Another delivery of the same part still holds a subscription: this delivery stops and is retried later. */
+export class PartBusyError extends JanitorError {}
+
 export interface SweepTarget {
   subscriptionId: string;
   /** The subscription's seq block in the run. */
@@ -110,7 +113,9 @@ export async function sweepSubscription(
     maxWaitMs: () => ctx.arm.timeLeftMs() - ctx.actionMarginMs,
     sleep: ctx.sleep,
   });
-  if (!lease) {
+  if (lease === "held-by-this-part")
+    throw new PartBusyError(`subscription ${subscriptionId} is still held by another delivery of this part`);
+  if (lease === "held-by-another-run") {
     tally.add({ subscriptionsDeferred: 1 });
     tally.reason("lease-held");
     const trail = ctx.trailFor(target.slot, target.attempt);

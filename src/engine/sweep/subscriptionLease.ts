@@ -32,18 +32,20 @@ export class SubscriptionLease {
   static async acquire(
     subscriptionId: string,
     options: LeaseOptions,
-  ): Promise<SubscriptionLease | undefined> {
+  ): Promise<SubscriptionLease | "held-by-another-run" | "held-by-this-part"> {
     const key = `subscription:${subscriptionId}`;
     const { leases, holder, ttlMs } = options;
     let lease = await leases.acquire(key, holder, ttlMs);
-    if (!lease && (await leases.holderOf(key))?.startsWith(options.partPrefix)) {
-      const until = Date.now() + Math.min(ttlMs + 1_000, options.maxWaitMs());
-      while (!lease && Date.now() < until) {
-        await options.sleep(Math.min(1_000, Math.max(1, until - Date.now())));
-        lease = await leases.acquire(key, holder, ttlMs);
-      }
+    if (lease) return new SubscriptionLease(lease, options);
+    if (!(await leases.holderOf(key))?.startsWith(options.partPrefix)) return "held-by-another-run";
+    const until = Date.now() + Math.min(ttlMs + 1_000, options.maxWaitMs());
+    while (!lease && Date.now() < until) {
+      await options.sleep(Math.min(1_000, Math.max(1, until - Date.now())));
+      lease = await leases.acquire(key, holder, ttlMs);
     }
-    return lease ? new SubscriptionLease(lease, options) : undefined;
+    // Still held by a delivery of this part: its audit trail may be open, so this delivery must not finish the
+    // part; it stops and is delivered again later.
+    return lease ? new SubscriptionLease(lease, options) : "held-by-this-part";
   }
 
   /** False once the lease is found lost: nothing more may be started under it. */
