@@ -18,11 +18,21 @@ export interface LeaseOptions {
  */
 export class SubscriptionLease {
   private renewedAt = Date.now();
+  private lost = false;
+  private renewing: Promise<boolean> | undefined;
+  /** Renews in the background too: one action (a slow request and its check reads) may outlast the lease. */
+  private readonly heartbeat: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly lease: Lease,
     private readonly options: LeaseOptions,
-  ) {}
+  ) {
+    this.heartbeat = setInterval(
+      () => void this.renew().catch(() => undefined),
+      Math.max(50, options.ttlMs / 3),
+    );
+    this.heartbeat.unref?.();
+  }
 
   /**
    * Takes the subscription's lease. Held by an earlier delivery of this same part (a worker that died, or one
@@ -50,13 +60,27 @@ export class SubscriptionLease {
 
   /** False once the lease is found lost: nothing more may be started under it. */
   async stillHeld(): Promise<boolean> {
+    if (this.lost) return false;
     if (Date.now() - this.renewedAt < this.options.ttlMs / 3) return true;
-    if (!(await this.options.leases.renew(this.lease, this.options.ttlMs))) return false;
-    this.renewedAt = Date.now();
-    return true;
+    return this.renew();
   }
 
   async release(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.renewing?.catch(() => undefined);
     await this.options.leases.release(this.lease).catch(() => undefined);
+  }
+
+  private renew(): Promise<boolean> {
+    if (this.lost) return Promise.resolve(false);
+    this.renewing ??= this.options.leases
+      .renew(this.lease, this.options.ttlMs)
+      .then((held) => {
+        if (held) this.renewedAt = Date.now();
+        else this.lost = true;
+        return held;
+      })
+      .finally(() => (this.renewing = undefined));
+    return this.renewing;
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { PolicyDocument } from "../../../src/domain/policy";
 import type { Mode } from "../../../src/domain/vocabulary";
 import { PartIncompleteError } from "../../../src/engine/janitorEngine";
-import type { JobsGateway, WorkPart } from "../../../src/engine/ports";
+import type { JobsGateway, LeaseStore, WorkPart } from "../../../src/engine/ports";
 import { AuditWriteError } from "../../../src/errors";
 import { expectSafe, withScenarios, type Scenario } from "../../support/janitorHarness";
 import { guid, seedJob, subscription } from "../../support/jobFactory";
@@ -62,11 +62,23 @@ describe("redelivered work", () => {
       // The re-read before the third action never returns: the worker is gone.
       getJob: (ref, s) => (++reads === 5 ? new Promise(() => undefined) : real.getJob(ref, s)),
     };
-    (sc.janitor.engine.services as { jobs: JobsGateway }).jobs = dying;
+    // A dead worker renews no lease either: its renewals never return.
+    const services = sc.janitor.engine.services as { jobs: JobsGateway; leases: LeaseStore };
+    const leases = services.leases;
+    let dead = false;
+    services.leases = {
+      acquire: (...a) => leases.acquire(...a),
+      release: (...a) => leases.release(...a),
+      holderOf: (...a) => leases.holderOf(...a),
+      renew: (...a) => (dead ? new Promise(() => undefined) : leases.renew(...a)),
+    };
+    services.jobs = dying;
     const { runId, parts } = await queuedRun(sc, "apply");
     void sc.janitor.engine.sweepPart(parts[0]!, { attempt: 0, deadline: deadline() });
     await waitFor(async () => (await sc.trail()).filter((e) => e.phase === "intent").length === 3);
-    (sc.janitor.engine.services as { jobs: JobsGateway }).jobs = real;
+    dead = true;
+    services.jobs = real;
+    services.leases = leases;
 
     // Act: the queue delivers the part again.
     const run = await sc.janitor.engine.sweepPart(parts[0]!, { attempt: 1, deadline: deadline() });
