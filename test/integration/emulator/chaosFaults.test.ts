@@ -32,7 +32,7 @@ describe("emulator: campaign fault kinds", () => {
       count: 1,
     });
     const job = await jobs().get("a", RG);
-    expect(job.properties.state).toBe("Packaging");
+    expect(job.properties?.state).toBe("Packaging");
     expect(job.tags).toEqual({ janitor: "exempt" });
     const [logged] = (await fx.control.requests()).items;
     expect(logged).toMatchObject({
@@ -67,7 +67,7 @@ describe("emulator: campaign fault kinds", () => {
       count: 1,
     });
     const job = await jobs().update("a", RG, { cancelRequested: true });
-    expect(job.properties.cancelRequested).toBe(true);
+    expect(job.properties?.cancelRequested).toBe(true);
     const [logged] = (await fx.control.requests()).items;
     expect(logged).toMatchObject({
       method: "PATCH",
@@ -109,12 +109,12 @@ describe("emulator: campaign fault kinds", () => {
       ],
     });
     const got = await jobs().get("odd", RG);
-    expect(got.properties.state).toBe("Completed\t");
+    expect(got.properties?.state).toBe("Completed\t");
     const raw = (await fx.control.jobs(SUB)).find((j) => j.name === "odd")!;
     expect(raw.job).toMatchObject({ systemData: { createdAt: "Jan 1", lastModifiedAt: "1" } });
     const listed = [];
     for await (const j of jobs().listBySubscription()) listed.push(j);
-    expect(listed.find((j) => j.name === "odd")?.properties.state).toBe("Completed\t");
+    expect(listed.find((j) => j.name === "odd")?.properties?.state).toBe("Completed\t");
     // The emulator still decides by the stored state (Completed): the delete is allowed, not forbidden.
     await jobs().delete("odd", RG);
     const logged = (await fx.control.requests()).items.find((r) => r.method === "DELETE");

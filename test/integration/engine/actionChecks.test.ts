@@ -92,6 +92,7 @@ describe("checking what an action did", () => {
     expect(odd).toMatchObject({ outcome: "skipped", reason: "unknown-state" });
     expect(odd!.stateBefore).not.toMatch(/\t/);
     expect(odd!.stateBefore!.length).toBeLessThanOrEqual(64);
+    // eslint-disable-next-line no-control-regex
     for (const e of audit) expect(e.actor).not.toMatch(/[\u0000-\u001f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
