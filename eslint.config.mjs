@@ -1,6 +1,16 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Import direction: edges (functions, cli, localHost) -> engine -> domain; adapters implement the engine's ports.
+// An arrow back up, or from the product into the development tools, fails `npm run lint`.
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    "no-restricted-imports": ["error", { patterns: forbidden.map((group) => ({ group: [group], message })) }],
+  },
+});
+const TOOLS = ["**/emulator/**", "**/localHost/**", "**/tools/**"];
+
 export default tseslint.config(
   { ignores: ["dist/**", "dist-bundle/**", "node_modules/**", ".azurite/**", ".janitor/**"] },
   js.configs.recommended,
@@ -28,4 +38,39 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
     },
   },
+  layer(
+    ["src/domain/**/*.ts"],
+    [
+      "**/engine/**",
+      "**/adapters/**",
+      "**/functions/**",
+      "**/cli/**",
+      "**/settings/**",
+      "@azure/*",
+      ...TOOLS,
+    ],
+    "the domain is pure: it imports no engine, adapter, edge, SDK or tool",
+  ),
+  layer(
+    ["src/engine/**/*.ts"],
+    ["**/adapters/**", "**/functions/**", "**/cli/**", "**/composition", "@azure/*", ...TOOLS],
+    "the engine depends on its ports, never on adapters, edges, SDKs or tools",
+  ),
+  layer(
+    ["src/adapters/**/*.ts"],
+    [
+      "**/functions/**",
+      "**/cli/**",
+      "**/composition",
+      "**/engine/janitorEngine",
+      "**/engine/sweep*",
+      ...TOOLS,
+    ],
+    "adapters implement the engine's ports; they import no edge, engine internals or tool",
+  ),
+  layer(
+    ["src/functions/**/*.ts"],
+    ["**/cli/**", ...TOOLS],
+    "the Functions edge imports no CLI and no development tool",
+  ),
 );

@@ -10,7 +10,7 @@
 //   `format` (handled by the caller) and `code` (the Functions key, which may travel in the query string).
 // - Every value must be one non-empty string (numbers are accepted for `limit`); lists, objects, null, control
 //   characters and over-long text are refused. Values are never echoed back in errors.
-import type { AuditQuery } from "../engine/ports";
+import type { AuditQuery } from "./records";
 import { ValidationError, type FieldProblem } from "../errors";
 import {
   ACCEPTED_IDS,

@@ -10,6 +10,21 @@ import type {
   Trigger,
 } from "./vocabulary";
 
+/** A query of the audit log: a time range or a run or job, narrowed by the other filters, paged by cursor. */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  jobName?: string;
+  jobId?: string;
+  runId?: string;
+  action?: Action;
+  outcome?: Outcome;
+  limit?: number;
+  cursor?: string;
+}
+
 /**
  * One row of the audit log (README.md#the-audit-log). Never personal data from the job, never keys
  * (docs/service.md#job-data).

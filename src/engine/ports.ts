@@ -1,7 +1,6 @@
 // The interfaces the engine depends on. Adapters (src/adapters) implement them over Azure; tests may fake them.
 import type { JobRef, JobSnapshot, SubscriptionInfo } from "../domain/job";
 import type { AuditEntry, Observation, RunCounts, RunRecord } from "../domain/records";
-import type { Action, Outcome } from "../domain/vocabulary";
 
 // ---------------------------------------------------------------- ARM
 
@@ -75,19 +74,9 @@ export interface SubscriptionDiscovery {
 
 // ---------------------------------------------------------------- storage
 
-export interface AuditQuery {
-  from?: string;
-  to?: string;
-  subscriptionId?: string;
-  resourceGroup?: string;
-  jobName?: string;
-  jobId?: string;
-  runId?: string;
-  action?: Action;
-  outcome?: Outcome;
-  limit?: number;
-  cursor?: string;
-}
+/** The audit log's query (its fields are the HTTP API's and the CLI's filters); defined with the audit filter. */
+export type { AuditQuery } from "../domain/records";
+import type { AuditQuery } from "../domain/records";
 
 export interface Page<T> {
   items: T[];
