@@ -105,7 +105,7 @@ describe("ie-janitor audit", () => {
     expect(io.err).toMatch(/--from: must be an ISO 8601/);
     expect(io.err).toMatch(/--action: must be one of: delete, cancel, none/);
     expect(io.err).toMatch(/--limit: must be a whole number from 1 to 1000/);
-    expect(io.err).toMatch(/--subscription: must be a subscription GUID/);
+    expect(io.err).toMatch(/--subscription: must be a subscription id \(GUID/);
     expect(store.queries).toEqual([]);
   });
 
