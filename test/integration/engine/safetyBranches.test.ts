@@ -339,6 +339,37 @@ describe("safety branches of a sweep", () => {
     await expectSafe(sc.control, audit);
   });
 
+  it("a job that stops being eligible between listing and acting (exempted by a tag meanwhile) is not acted on", async () => {
+    const jobs = [
+      seedJob({ sub: SUB, name: "exempted-meanwhile", state: "Creating", days: 10, systemData: true }),
+      seedJob({ sub: SUB, name: "still-eligible", state: "Creating", days: 10, systemData: true }),
+    ];
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs },
+      policy: POLICY,
+      // The re-read before acting shows the tag someone added after the listing.
+      wrapGateway: (gateway) => ({
+        listJobsPage: (...args) => gateway.listJobsPage(...args),
+        cancelJob: (...args) => gateway.cancelJob(...args),
+        deleteJob: (...args) => gateway.deleteJob(...args),
+        async getJob(ref, signal) {
+          const read = await gateway.getJob(ref, signal);
+          if (!read.ok || ref.name !== "exempted-meanwhile") return read;
+          return { ...read, value: { ...read.value, tags: { ...read.value.tags, janitor: "exempt" } } };
+        },
+      }),
+    });
+    const { run, decisions, audit } = await sc.run("apply");
+    expect(decisions.find((d) => d.jobName === "exempted-meanwhile")).toMatchObject({
+      outcome: "skipped",
+      reason: "exempt-tag",
+    });
+    expect(run.counts.deleted).toBe(1);
+    const deletes = deletesIn(await requestLog(sc), SUB);
+    expect(deletes.map((r) => r.path.split("/").pop())).toEqual(["still-eligible"]);
+    await expectSafe(sc.control, audit);
+  });
+
   describe("the breaker's minimum number of jobs", () => {
     const limits = { maxActionsPerRun: 1000, maxActionsPerSubscription: 1000, maxEligibleFraction: 0.5 };
 
