@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { buildUi } from "./buildUi.mjs";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -108,6 +109,8 @@ export async function bundleApp(options = {}) {
   if (!fs.existsSync(hostJson))
     throw new Error(`${hostJson} is missing: the Functions host needs it next to the bundle.`);
   fs.copyFileSync(hostJson, path.join(outDir, "host.json"));
+  // The dashboard's files, served from ui/ next to index.js (src/functions/handlers/dashboard.ts).
+  if (fs.existsSync(path.join(appRoot, "ui/src/main.tsx"))) await buildUi(path.join(outDir, "ui"));
 
   return {
     outDir,

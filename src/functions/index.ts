@@ -3,6 +3,7 @@
 import { app, type HttpMethod } from "@azure/functions";
 import { AUDIT_QUERY_PARAMETERS } from "../domain/auditFilter";
 import { appContext } from "./appContext";
+import { registerDashboard } from "./dashboard";
 import { guarded, type HttpHandler } from "./http/handle";
 import { methodNotAllowed, problem } from "./http/problem";
 import { auditQuery, health, jobDecision, policyGet } from "./handlers/reads";
@@ -100,6 +101,8 @@ for (const fn of api) {
     handler: fn.handler,
   });
 }
+// The dashboard (GET /api/ui): the page, and these same handlers for it under /api/ui/data/.
+registerDashboard(ctx, api);
 
 // The Functions host answers a wrong method or an unknown route with an empty 404. These answer as the API
 // does: a 405 problem naming the allowed methods, and a 404 problem. They run no janitor code and reveal only
