@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { createStorage, parseStorageSettings, type Storage } from "../src/adapters/storage";
 import type { AuditEntry } from "../src/domain/records";
-import { startAzurite } from "../src/localHost/azuriteProcess";
+import { startAzurite } from "../tools/local-functions-host/src/azuriteProcess";
 
 const WRITES = 10_000;
 const TOTAL = 100_000;

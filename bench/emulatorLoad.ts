@@ -4,9 +4,9 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { StorageImportExport } from "@azure/arm-storageimportexport";
-import { EmulatorControlClient } from "../src/emulator/controlClient";
-import type { SeedJob } from "../src/emulator/seed";
-import { startEmulator } from "../src/emulator/server";
+import { EmulatorControlClient } from "../tools/emulator/src/controlClient";
+import type { SeedJob } from "../tools/emulator/src/seed";
+import { startEmulator } from "../tools/emulator/src/server";
 
 const SUBSCRIPTIONS = 1_000;
 const JOBS_PER_SUBSCRIPTION = 100;

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createJanitor } from "../src/composition";
 import type { Mode } from "../src/domain/vocabulary";
-import { EmulatorControlClient } from "../src/emulator/controlClient";
-import type { SeedJob } from "../src/emulator/seed";
+import { EmulatorControlClient } from "../tools/emulator/src/controlClient";
+import type { SeedJob } from "../tools/emulator/src/seed";
 import { ARM_LIMITS } from "../src/engine/pacing/armPacer";
-import { startAzurite } from "../src/localHost/azuriteProcess";
+import { startAzurite } from "../tools/local-functions-host/src/azuriteProcess";
 
 const DAY = 86_400_000;
 

@@ -5,8 +5,9 @@
 //   node scripts/bundle.mjs [--app DIR] [--entry FILE] [--out DIR] [--minify]
 //
 // Entry: --entry, else <app>/src/functions/index.ts, else the files package.json `main` names (globs allowed).
-// `@azure/functions-core` stays external: the Functions host provides it at runtime. The local host (src/localHost)
-// provides its own only in development, and the build fails if any of it ends up in the bundle.
+// `@azure/functions-core` stays external: the Functions host provides it at runtime. The local host
+// (tools/local-functions-host) provides its own only in development, and the build fails if any of the development
+// tools (tools/*) or Azurite ends up in the bundle.
 import { build } from "esbuild";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -18,7 +19,7 @@ import { buildUi } from "./buildUi.mjs";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Loads one of our TypeScript modules (e.g. src/localHost/appEntryFiles.ts) without a tsc build. */
+/** Loads one of our TypeScript modules (e.g. tools/local-functions-host/src/appEntryFiles.ts) without a tsc build. */
 export async function loadTypeScriptModule(file) {
   const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ts-module-")), "module.cjs");
   await build({
@@ -44,7 +45,7 @@ export async function appEntryFiles(appRoot, entry) {
   const functionsIndex = path.join(appRoot, "src/functions/index.ts");
   if (fs.existsSync(functionsIndex)) return [functionsIndex];
   const { resolveAppEntryFiles } = await loadTypeScriptModule(
-    path.join(repoRoot, "src/localHost/appEntryFiles.ts"),
+    path.join(repoRoot, "tools/local-functions-host/src/appEntryFiles.ts"),
   );
   return resolveAppEntryFiles(appRoot);
 }
@@ -133,7 +134,9 @@ function checkNoDevelopmentCode(metafile) {
     .filter(([, info]) => info.bytesInOutput > 0)
     .map(([input]) => input);
   const forbidden = kept.filter(
-    (input) => /node_modules\/azurite\//.test(input) || /(^|\/)src\/(localHost|emulator)\//.test(input),
+    (input) =>
+      /node_modules\/(azurite|@importexport-janitor)\//.test(input) ||
+      /(^|\/)tools\/[^/]+\/src\//.test(input),
   );
   if (forbidden.length > 0) {
     throw new Error(

@@ -79,7 +79,7 @@ export async function compareImportTime(options = {}) {
   if (!fs.existsSync(bundleFile)) await bundleApp({ appRoot, outDir: bundleDir });
 
   const { resolveAppEntryFiles } = await loadTypeScriptModule(
-    path.join(repoRoot, "src/localHost/appEntryFiles.ts"),
+    path.join(repoRoot, "tools/local-functions-host/src/appEntryFiles.ts"),
   );
   const unbundledFiles = resolveAppEntryFiles(appRoot);
 
@@ -87,7 +87,7 @@ export async function compareImportTime(options = {}) {
   const shimDir = fs.mkdtempSync(path.join(os.tmpdir(), "functions-core-shim-"));
   const shim = path.join(shimDir, "functionsCore.cjs");
   await build({
-    entryPoints: [path.join(repoRoot, "src/localHost/functionsCore.ts")],
+    entryPoints: [path.join(repoRoot, "tools/local-functions-host/src/functionsCore.ts")],
     bundle: true,
     platform: "node",
     format: "cjs",

@@ -1,6 +1,7 @@
 // `--emulator`: a private emulator (demo seed) and a private in-memory Azurite for one command, so a newcomer can
 // try every command with no Azure and no settings. Development only; loaded lazily.
 import type { Env } from "../settings/settings";
+import { loadEmulator, loadLocalHost } from "./devTools";
 
 export interface LocalServices {
   env: Env;
@@ -8,9 +9,8 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(baseEnv: Env): Promise<LocalServices> {
-  const { startEmulator } = await import("../emulator/server");
-  const { startAzurite } = await import("../localHost/azuriteProcess");
-  const { DEMO_POLICY_JSON } = await import("../emulator/demoPolicy");
+  const { startEmulator, DEMO_POLICY_JSON } = await loadEmulator();
+  const { startAzurite } = await loadLocalHost();
   const started = await Promise.allSettled([startEmulator({ seed: "demo" }), startAzurite()]);
   const [emulatorResult, azuriteResult] = started;
   if (emulatorResult.status === "rejected" || azuriteResult.status === "rejected") {

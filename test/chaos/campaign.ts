@@ -1,8 +1,8 @@
 // The campaign: seeds run a few at a time, each on its own emulator (its request log is the evidence), one
 // Azurite for all (each case in its own tables). Figures and every violation with the seed that replays it.
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
-import { startAzurite } from "../../src/localHost/azuriteProcess";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
+import { startAzurite } from "../../tools/local-functions-host/src/azuriteProcess";
 import { runCase, type CaseResult } from "./driver";
 import { generateCase, type FaultKind } from "./generate";
 import { INVARIANTS, type Invariant } from "./invariants";

@@ -6,8 +6,8 @@ import { createArmAdapters, parseArmSettings } from "../../src/adapters/arm";
 import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
 import { validatePolicy, policyHash } from "../../src/domain/policy";
 import type { RunRecord } from "../../src/domain/records";
-import type { EmulatorControlClient } from "../../src/emulator/controlClient";
-import type { RunningEmulator } from "../../src/emulator/server";
+import type { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import type { RunningEmulator } from "../../tools/emulator/src/server";
 import {
   JanitorEngine,
   type EngineOptions,

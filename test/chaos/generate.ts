@@ -2,8 +2,8 @@
 // data canaries, ARM faults, storage faults, worker kills, duplicate and coordinator deliveries). Same seed, same
 // case, on any machine: only this small PRNG decides.
 import type { PolicyDocument } from "../../src/domain/policy";
-import type { EmulatorFault } from "../../src/emulator/controlClient";
-import type { EmulatorSeed, SeedJob } from "../../src/emulator/seed";
+import type { EmulatorFault } from "../../tools/emulator/src/controlClient";
+import type { EmulatorSeed, SeedJob } from "../../tools/emulator/src/seed";
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG. */
 export class Rng {

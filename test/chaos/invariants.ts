@@ -4,7 +4,7 @@
 import { createTableClient, parseStorageSettings, tableNames } from "../../src/adapters/storage";
 import { entityToAuditEntry, sameAuditEntry } from "../../src/adapters/storage/auditEntity";
 import type { AuditEntry, RunRecord } from "../../src/domain/records";
-import type { LoggedRequest } from "../../src/emulator/controlClient";
+import type { LoggedRequest } from "../../tools/emulator/src/controlClient";
 import type { RunStore } from "../../src/engine/ports";
 import type { WorkPart } from "../../src/engine/janitorEngine";
 import type { CaseFigures } from "./driver";

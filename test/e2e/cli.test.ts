@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import { DEMO_POLICY_JSON } from "../../src/emulator/demoPolicy";
-import { DEMO_SUBSCRIPTIONS } from "../../src/emulator/demoSeed";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
-import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import { DEMO_POLICY_JSON } from "../../tools/emulator/src/demoPolicy";
+import { DEMO_SUBSCRIPTIONS } from "../../tools/emulator/src/demoSeed";
+import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
+import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
 
 const root = path.resolve(__dirname, "../..");
 const entry = path.join(root, "dist/src/cli/main.js");

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
-import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
+import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
 import { appBuilt, repoRoot, waitForRun, withAppStack } from "../support/appStack";
 import { guid, seedJob, subscription } from "../support/jobFactory";
 
@@ -135,7 +135,7 @@ describe.skipIf(!appBuilt)("a worker that dies mid-message", () => {
   /** The app on the local host in its own process, so it can be killed like a crashed instance. */
   function startHostProcess(): Promise<{ api: string; child: ChildProcess }> {
     const script = `
-      const { startLocalHost } = require(${JSON.stringify(path.join(repoRoot, "dist/src/localHost/host.js"))});
+      const { startLocalHost } = require(${JSON.stringify(path.join(repoRoot, "dist/tools/local-functions-host/src/host.js"))});
       startLocalHost({ appRoot: ${JSON.stringify(repoRoot)}, port: 0, queuePollMs: 100, queueLeaseSeconds: 2, log: () => {} })
         .then((h) => console.log("URL " + h.url));`;
     const child = spawn(process.execPath, ["-e", script], {

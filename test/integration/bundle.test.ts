@@ -4,10 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type AzuriteProcess } from "../../../src/localHost/azuriteProcess";
-import { startLocalHost } from "../../../src/localHost/host";
+import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
+import { startLocalHost } from "../../tools/local-functions-host/src/host";
 
-const repoRoot = path.resolve(__dirname, "../../..");
+const repoRoot = path.resolve(__dirname, "../..");
 const appRoot = path.join(repoRoot, "test/fixtures/functionsApp");
 
 interface ImportTimeReport {

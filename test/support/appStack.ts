@@ -2,11 +2,11 @@
 // Functions host, with a real Azurite and the Import/Export emulator. HTTP calls go over real sockets.
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import type { EmulatorSeed } from "../../src/emulator/seed";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
-import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
-import { startLocalHost, type LocalHost } from "../../src/localHost/host";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import type { EmulatorSeed } from "../../tools/emulator/src/seed";
+import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
+import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
+import { startLocalHost, type LocalHost } from "../../tools/local-functions-host/src/host";
 import { ensureBuilt } from "./build";
 
 export const repoRoot = path.resolve(__dirname, "../..");

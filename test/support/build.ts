@@ -8,7 +8,7 @@ import path from "node:path";
 
 const repoRoot = path.resolve(__dirname, "../..");
 /** The folders tsconfig.build.json compiles. */
-const SOURCE_DIRS = ["src", "bench"];
+const SOURCE_DIRS = ["src", "tools/emulator/src", "tools/local-functions-host/src", "bench"];
 const paths = (root: string) => {
   const dist = path.join(root, "dist");
   return { dist, lock: path.join(dist, ".build-lock"), failed: path.join(dist, ".build-failed") };

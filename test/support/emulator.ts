@@ -6,9 +6,9 @@ import { StorageImportExport } from "@azure/arm-storageimportexport";
 import https from "node:https";
 import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, expect } from "vitest";
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import type { SeedJob } from "../../src/emulator/seed";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import type { SeedJob } from "../../tools/emulator/src/seed";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../tools/emulator/src/server";
 
 /** The emulator takes any bearer token; this credential hands out a fixed one, as the app does on loopback. */
 export const devCredential: TokenCredential = {

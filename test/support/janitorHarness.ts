@@ -8,11 +8,11 @@ import type { Mode } from "../../src/domain/vocabulary";
 import type { EngineOptions } from "../../src/engine/janitorEngine";
 import type { JobsGateway } from "../../src/engine/ports";
 import type { DecisionReport } from "../../src/engine/sweepSubscription";
-import { EmulatorControlClient } from "../../src/emulator/controlClient";
-import type { EmulatorSeed } from "../../src/emulator/seed";
-import type { EmulatorSettings } from "../../src/emulator/settings";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
-import { startAzurite, type AzuriteProcess } from "../../src/localHost/azuriteProcess";
+import { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
+import type { EmulatorSeed } from "../../tools/emulator/src/seed";
+import type { EmulatorSettings } from "../../tools/emulator/src/settings";
+import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
+import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
 import {
   readStoredTrail,
   trailViolations,

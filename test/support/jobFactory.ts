@@ -1,6 +1,6 @@
 // Seed jobs for scenario tests, described by what matters to a decision. Personal data in them is fake and is
 // there so tests can check it never reaches the audit log.
-import type { SeedJob } from "../../src/emulator/seed";
+import type { SeedJob } from "../../tools/emulator/src/seed";
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
 // The checks behind expectSafe, on planted trails: each kind of bad trail is caught, a good one passes.
 import { describe, expect, it } from "vitest";
-import type { LoggedRequest } from "../../src/emulator/controlClient";
+import type { LoggedRequest } from "../../tools/emulator/src/controlClient";
 import { fullEntry, jobIdOf, SUB_A } from "./auditEntries";
 import { isoMs, trailViolations, type StoredAuditEntry } from "./storedTrail";
 

@@ -5,7 +5,7 @@ import { odata } from "@azure/data-tables";
 import { createTableClient, parseStorageSettings, tableNames } from "../../src/adapters/storage";
 import { entityToAuditEntry, runPartition } from "../../src/adapters/storage/auditEntity";
 import type { AuditEntry } from "../../src/domain/records";
-import type { LoggedRequest } from "../../src/emulator/controlClient";
+import type { LoggedRequest } from "../../tools/emulator/src/controlClient";
 
 /** An audit entry with the time the table stored it (the entity's `Timestamp`, set by the service). */
 export type StoredAuditEntry = AuditEntry & { storedAt: string };

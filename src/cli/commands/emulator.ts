@@ -1,10 +1,9 @@
-// `ie-janitor emulator [--port N] [--seed FILE|demo]` (src/emulator/README.md): runs the local Import/Export
+// `ie-janitor emulator [--port N] [--seed FILE|demo]` (tools/emulator/README.md): runs the local Import/Export
 // emulator, prints one JSON line `{"endpoint","caCertPath","controlUrl"}` on stdout, and runs until SIGINT or
 // SIGTERM. Development tool.
 import { readFile } from "node:fs/promises";
 import { ValidationError } from "../../errors";
-import { parseSeed, type EmulatorSeed } from "../../emulator/seed";
-import { startEmulator } from "../../emulator/server";
+import { loadEmulator, type EmulatorSeed } from "../devTools";
 import { EXIT, type CliIO } from "../io";
 
 export interface EmulatorCommandFlags {
@@ -22,6 +21,7 @@ function parsePort(text: string | undefined): number | string {
 
 async function loadSeed(
   text: string | undefined,
+  parseSeed: (input: unknown) => EmulatorSeed,
 ): Promise<EmulatorSeed | "demo" | undefined | { error: string }> {
   if (text === undefined || text === "demo") return text;
   let raw: string;
@@ -76,7 +76,8 @@ export async function runEmulatorCommand(
     io.stderr(`${port}\n`);
     return EXIT.usage;
   }
-  const seed = await loadSeed(flags.seed);
+  const { parseSeed, startEmulator } = await loadEmulator();
+  const seed = await loadSeed(flags.seed, parseSeed);
   if (seed !== undefined && seed !== "demo" && "error" in seed) {
     io.stderr(`${seed.error}\n`);
     return EXIT.usage;

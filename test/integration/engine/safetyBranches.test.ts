@@ -5,7 +5,7 @@
 // a count of internal calls.
 import { describe, expect, it } from "vitest";
 import type { PolicyDocument } from "../../../src/domain/policy";
-import type { LoggedRequest } from "../../../src/emulator/controlClient";
+import type { LoggedRequest } from "../../../tools/emulator/src/controlClient";
 import { AuditWriteError } from "../../../src/errors";
 import type { JobsGateway, Lease, LeaseStore } from "../../../src/engine/ports";
 import { expectSafe, withScenarios, type Scenario } from "../../support/janitorHarness";

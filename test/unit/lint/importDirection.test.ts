@@ -28,7 +28,16 @@ describe("import direction", () => {
       await problems("src/engine/planted.ts", 'import { x } from "../functions/appContext";\n'),
     ).toHaveLength(1);
     expect(
-      await problems("src/functions/planted.ts", 'import { x } from "../emulator/server";\n'),
+      await problems("src/functions/planted.ts", 'import { x } from "../../tools/emulator/src/server";\n'),
+    ).toHaveLength(1);
+    expect(
+      await problems(
+        "src/cli/planted.ts",
+        'import { x } from "../../tools/local-functions-host/src/host";\n',
+      ),
+    ).toHaveLength(1);
+    expect(
+      await problems("src/cli/commands/planted.ts", 'import { x } from "@importexport-janitor/emulator";\n'),
     ).toHaveLength(1);
     expect(
       await problems("src/adapters/planted.ts", 'import { x } from "../engine/janitorEngine";\n'),

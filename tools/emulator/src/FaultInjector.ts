@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ValidationError } from "../errors";
-import { zodProblems } from "../validation/zodProblems";
+import { ValidationError } from "../../../src/errors";
+import { zodProblems } from "../../../src/validation/zodProblems";
 
 /**
  * A change to the job named by the request path, made as if by someone else at the moment the fault applies

@@ -5,7 +5,7 @@ import { jobDetailsSchema, tagsSchema, type JobDetails } from "./seed";
 import type { EmulatorSettings } from "./settings";
 import type { OperationKind } from "./ThrottleBuckets";
 import { errorBody, jobResponse, subscriptionResponse, type ErrorBody } from "./wireFormat";
-import { zodProblems } from "../validation/zodProblems";
+import { zodProblems } from "../../../src/validation/zodProblems";
 
 // The ARM API the emulator serves (SERVICE.md section 1, and GET /subscriptions of section 5), as pure request
 // -> reply functions over the JobStore. Transport (TLS, auth, throttling, faults, logging) is in server.ts.

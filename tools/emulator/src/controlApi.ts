@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { checkDuration } from "../domain/duration";
-import { ValidationError, type FieldProblem } from "../errors";
+import { checkDuration } from "../../../src/domain/duration";
+import { ValidationError, type FieldProblem } from "../../../src/errors";
 import type { EmulatorState, SeedInput } from "./EmulatorState";
 import { parseFaults } from "./FaultInjector";
 import type { StoredJob } from "./JobStore";
 import { parseSeed } from "./seed";
 import { jobResponse } from "./wireFormat";
-import { zodProblems } from "../validation/zodProblems";
+import { zodProblems } from "../../../src/validation/zodProblems";
 
 // The control API under /_emulator (PRODUCT.md section 8): tests, benchmarks and the local host steer the
 // emulator with it. No auth, no throttling, not in the ARM request log. Every body is validated first; a bad one

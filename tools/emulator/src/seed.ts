@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ValidationError, type FieldProblem } from "../errors";
-import { zodProblems } from "../validation/zodProblems";
+import { ValidationError, type FieldProblem } from "../../../src/errors";
+import { zodProblems } from "../../../src/validation/zodProblems";
 
 // The seed: the subscriptions and jobs the emulator starts with (PRODUCT.md section 8). Job `properties` follow
 // the spec's JobDetails shape; the fields the spec marks required (e.g. every ReturnAddress line) are required

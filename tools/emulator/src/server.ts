@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ValidationError } from "../errors";
+import { ValidationError } from "../../../src/errors";
 import { handleArm, matchRoute, type ArmReply, type ArmRoute } from "./armApi";
 import { createCertificate } from "./certificate";
 import { handleControl } from "./controlApi";

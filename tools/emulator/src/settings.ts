@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { checkDuration } from "../domain/duration";
-import { ValidationError } from "../errors";
-import { zodProblems } from "../validation/zodProblems";
+import { checkDuration } from "../../../src/domain/duration";
+import { ValidationError } from "../../../src/errors";
+import { zodProblems } from "../../../src/validation/zodProblems";
 
 /** One ARM token bucket: how many requests it holds and how fast it refills (real time, not the emulator clock). */
 export interface BucketSettings {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { developmentStorageConnectionString } from "../adapters/storage/developmentStorage";
+import { developmentStorageConnectionString } from "../../../src/adapters/storage/developmentStorage";
 
 /** A running Azurite (Blob, Queue, Table) child process on free loopback ports. */
 export interface AzuriteProcess {

@@ -5,11 +5,11 @@ import { parseArgs } from "node:util";
 import { startLocalHost, type LocalHost } from "./host";
 
 // Our stand-in for `func start`: serves the Functions app in the current folder with the local host.
-// Usage: node dist/src/localHost/cli.js [--port N] [--verbose]
+// Usage: node dist/tools/local-functions-host/src/cli.js [--port N] [--verbose]
 // Like Core Tools, it reads `Values` from local.settings.json (the environment wins) and its port from
 // `Host.LocalHttpPort` when --port is not given.
 
-const USAGE = "usage: node dist/src/localHost/cli.js [--port N] [--verbose]";
+const USAGE = "usage: node dist/tools/local-functions-host/src/cli.js [--port N] [--verbose]";
 
 export interface CliRun {
   host: LocalHost;

@@ -7,8 +7,8 @@ export interface LocalServices {
   armCaCertPath: string;
 }
 
-import { DEMO_POLICY_JSON } from "../emulator/demoPolicy";
-import { MAX_BODY_BYTES } from "../functions/http/handle";
+import { DEMO_POLICY_JSON } from "../../emulator/src/demoPolicy";
+import { MAX_BODY_BYTES } from "../../../src/functions/http/handle";
 
 /** The default schedule of the settings table in the README: 03:00 UTC daily. */
 export const DEFAULT_LOCAL_SCHEDULE = "0 0 3 * * *";
@@ -33,6 +33,8 @@ export function localAppSettings(
     JANITOR_SCHEDULE: shell.JANITOR_SCHEDULE ?? DEFAULT_LOCAL_SCHEDULE,
     // The host refuses a body over the app's own limit from its content-length, before reading it.
     FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(MAX_BODY_BYTES),
+    // The dashboard (GET /api/ui) is open on this loopback-only host; the app honours it only off App Service.
+    JANITOR_UI_LOCAL: shell.JANITOR_UI_LOCAL ?? "open",
     // The demo policy (no grace period) unless the shell names one: with the default P1D grace period the first
     // sweep on a fresh store could only report `grace-period`.
     ...(!shell.JANITOR_POLICY && !shell.JANITOR_POLICY_PATH && { JANITOR_POLICY: DEMO_POLICY_JSON }),

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { startEmulator, type RunningEmulator } from "../emulator/server";
+import { startEmulator, type RunningEmulator } from "../../emulator/src/server";
 import { startAzurite, type AzuriteProcess } from "./azuriteProcess";
 import { startLocalHost, type LocalHost } from "./host";
 import { localAppSettings } from "./localAppSettings";
@@ -103,6 +103,7 @@ export function banner(stack: LocalStack): string {
     "",
     "importexport-janitor is running locally",
     `  Functions  ${api}  (${stack.host.registrations.length} functions; function keys are not checked locally)`,
+    `  Dashboard  ${api}/ui  (open on loopback, JANITOR_UI_LOCAL=${s.JANITOR_UI_LOCAL ?? "off"})`,
     `  Azurite    queue 127.0.0.1:${stack.azurite.queuePort}, table 127.0.0.1:${stack.azurite.tablePort}, blob 127.0.0.1:${stack.azurite.blobPort}`,
     `  Emulator   ${stack.emulator.endpoint} (Import/Export ARM API, demo seed; control API ${stack.emulator.controlUrl})`,
     `  Mode ${s.JANITOR_MODE}, schedule "${s.JANITOR_SCHEDULE}" (UTC); a first sweep starts in a moment.`,

@@ -8,8 +8,8 @@ import {
   type ArmSettings,
 } from "../../../../src/adapters/arm";
 import type { JobSnapshot } from "../../../../src/domain/job";
-import type { EmulatorSeed } from "../../../../src/emulator/server";
-import { DEFAULT_THROTTLING } from "../../../../src/emulator/settings";
+import type { EmulatorSeed } from "../../../../tools/emulator/src/server";
+import { DEFAULT_THROTTLING } from "../../../../tools/emulator/src/settings";
 import { withEmulator } from "../../../support/emulator";
 
 const SUB = "6a1b7c2d-0000-4000-8000-00000000a001";

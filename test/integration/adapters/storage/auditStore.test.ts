@@ -3,7 +3,7 @@ import type { Storage } from "../../../../src/adapters/storage";
 import type { AuditEntry } from "../../../../src/domain/records";
 import type { AuditQuery } from "../../../../src/engine/ports";
 import { AuditWriteError, ValidationError } from "../../../../src/errors";
-import { startAzurite, type AzuriteProcess } from "../../../../src/localHost/azuriteProcess";
+import { startAzurite, type AzuriteProcess } from "../../../../tools/local-functions-host/src/azuriteProcess";
 import { testStorage } from "../../../support/testStorage";
 import { fullEntry, jobIdOf, minimalEntry, SUB_A, SUB_B } from "../../../support/auditEntries";
 

@@ -10,7 +10,7 @@ import type { JobSnapshot } from "../../../../src/domain/job";
 import { validatePolicy } from "../../../../src/domain/policy";
 import type { Observation } from "../../../../src/domain/records";
 import { ValidationError } from "../../../../src/errors";
-import { startAzurite, type AzuriteProcess } from "../../../../src/localHost/azuriteProcess";
+import { startAzurite, type AzuriteProcess } from "../../../../tools/local-functions-host/src/azuriteProcess";
 import { jobIdOf, SUB_A } from "../../../support/auditEntries";
 
 let azurite: AzuriteProcess;

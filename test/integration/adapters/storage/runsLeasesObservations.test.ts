@@ -7,7 +7,7 @@ import {
 } from "../../../../src/adapters/storage";
 import type { Observation } from "../../../../src/domain/records";
 import { ConcurrencyError, NotFoundError, ValidationError } from "../../../../src/errors";
-import { startAzurite, type AzuriteProcess } from "../../../../src/localHost/azuriteProcess";
+import { startAzurite, type AzuriteProcess } from "../../../../tools/local-functions-host/src/azuriteProcess";
 import { testStorage } from "../../../support/testStorage";
 import { jobIdOf, runRecord, SUB_A, SUB_B } from "../../../support/auditEntries";
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { EmulatorControlError } from "../../../src/emulator/controlClient";
-import { makeJob, sdkRejection, withEmulator } from "../../support/emulator";
+import { EmulatorControlError } from "../../src/controlClient";
+import { makeJob, sdkRejection, withEmulator } from "../../../../test/support/emulator";
 
 // The fault kinds the randomized fault campaign draws: a job changed by someone else (before a read, or while a
 // delete is in flight), an answer lost after the change was made, odd values in served bodies, and the request

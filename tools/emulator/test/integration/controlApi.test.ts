@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { EmulatorControlError } from "../../../src/emulator/controlClient";
-import { DEMO_SUBSCRIPTIONS } from "../../../src/emulator/demoSeed";
-import { armRequest, makeJob, withEmulator } from "../../support/emulator";
+import { EmulatorControlError } from "../../src/controlClient";
+import { DEMO_SUBSCRIPTIONS } from "../../src/demoSeed";
+import { armRequest, makeJob, withEmulator } from "../../../../test/support/emulator";
 
 const SUB = "ffffffff-1111-4000-8000-000000000001";
 const RG = "rg-control";

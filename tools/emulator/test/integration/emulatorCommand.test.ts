@@ -6,11 +6,11 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runEmulatorCommand } from "../../../src/cli/commands/emulator";
-import type { CliIO } from "../../../src/cli/io";
-import { DEMO_SUBSCRIPTIONS } from "../../../src/emulator/demoSeed";
+import { runEmulatorCommand } from "../../../../src/cli/commands/emulator";
+import type { CliIO } from "../../../../src/cli/io";
+import { DEMO_SUBSCRIPTIONS } from "../../src/demoSeed";
 
-const repoRoot = path.resolve(__dirname, "../../..");
+const repoRoot = path.resolve(__dirname, "../../../..");
 
 function captureIO(): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];

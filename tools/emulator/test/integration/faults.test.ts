@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { makeJob, sdkRejection, withEmulator } from "../../support/emulator";
+import { makeJob, sdkRejection, withEmulator } from "../../../../test/support/emulator";
 
 // Injected faults (POST /_emulator/faults): a status with an ErrorResponse, added latency, a dropped connection.
 

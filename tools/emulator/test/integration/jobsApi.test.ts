@@ -6,7 +6,7 @@ import {
   makeJob,
   sdkRejection as rejection,
   withEmulator,
-} from "../../support/emulator";
+} from "../../../../test/support/emulator";
 
 const SUB = "aaaaaaaa-0000-4000-8000-000000000001";
 const OTHER_SUB = "aaaaaaaa-0000-4000-8000-000000000002";

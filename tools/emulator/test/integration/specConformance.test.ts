@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_SUBSCRIPTIONS } from "../../../src/emulator/demoSeed";
-import { armRequest, withEmulator, type RawResponse } from "../../support/emulator";
+import { DEMO_SUBSCRIPTIONS } from "../../src/demoSeed";
+import { armRequest, withEmulator, type RawResponse } from "../../../../test/support/emulator";
 
 // Every response body the janitor reads from the emulator must conform to the official specs in shared/specs
 // (beside the repository, as CI clones it). Besides the plain schema, each body is also checked in a "closed"
 // form (additionalProperties: false on every declared object), so the emulator invents no field the spec lacks.
 
-const repoRoot = path.resolve(__dirname, "../../..");
+const repoRoot = path.resolve(__dirname, "../../../..");
 const specsDir = path.resolve(repoRoot, "../shared/specs");
 const haveSpecs = existsSync(path.join(specsDir, "importexport-2021-01-01/storageimportexport.json"));
 /** Said in every test name when the specs are missing, so a skipped run says why. */

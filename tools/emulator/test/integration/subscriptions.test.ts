@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEMO_SUBSCRIPTIONS } from "../../../src/emulator/demoSeed";
-import { withEmulator } from "../../support/emulator";
+import { DEMO_SUBSCRIPTIONS } from "../../src/demoSeed";
+import { withEmulator } from "../../../../test/support/emulator";
 
 // GET /subscriptions (api-version 2022-12-01) for discovery, through the real SubscriptionClient.
 

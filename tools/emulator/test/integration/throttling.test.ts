@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { armRequest, headerCapture, makeJob, sdkRejection, withEmulator } from "../../support/emulator";
+import {
+  armRequest,
+  headerCapture,
+  makeJob,
+  sdkRejection,
+  withEmulator,
+} from "../../../../test/support/emulator";
 
 // ARM token buckets per subscription and operation kind (SERVICE.md section 4). Small buckets with a slow refill
 // make the test deterministic without waiting.

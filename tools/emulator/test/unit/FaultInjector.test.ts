@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors";
-import { FaultInjector, parseFaults } from "../../../src/emulator/FaultInjector";
+import { ValidationError } from "../../../../src/errors";
+import { FaultInjector, parseFaults } from "../../src/FaultInjector";
 
 describe("FaultInjector", () => {
   it("applies the first matching fault with uses left, by method and path pattern", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { EmulatorClock } from "../../../src/emulator/EmulatorClock";
-import { JobStore } from "../../../src/emulator/JobStore";
-import type { SeedJob } from "../../../src/emulator/seed";
-import { DEFAULT_SETTINGS } from "../../../src/emulator/settings";
+import { EmulatorClock } from "../../src/EmulatorClock";
+import { JobStore } from "../../src/JobStore";
+import type { SeedJob } from "../../src/seed";
+import { DEFAULT_SETTINGS } from "../../src/settings";
 
 const DAY = 86_400_000;
 const job = (

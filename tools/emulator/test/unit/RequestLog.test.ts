@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RequestLog } from "../../../src/emulator/RequestLog";
+import { RequestLog } from "../../src/RequestLog";
 
 const entry = (path: string, forbidden = false) => ({
   method: "GET",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ThrottleBuckets } from "../../../src/emulator/ThrottleBuckets";
+import { ThrottleBuckets } from "../../src/ThrottleBuckets";
 
 const bucket = { capacity: 3, refillPerSecond: 0.5 };
 const settings = { reads: bucket, writes: bucket, deletes: { capacity: 1, refillPerSecond: 2 } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchRoute } from "../../../src/emulator/armApi";
+import { matchRoute } from "../../src/armApi";
 
 const JOB = "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ImportExport/jobs/j1";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildDemoSeed, DEMO_SUBSCRIPTIONS, personalDataIn } from "../../../src/emulator/demoSeed";
-import { parseSeed } from "../../../src/emulator/seed";
+import { buildDemoSeed, DEMO_SUBSCRIPTIONS, personalDataIn } from "../../src/demoSeed";
+import { parseSeed } from "../../src/seed";
 
 const NOW = Date.parse("2030-06-01T12:00:00Z");
 const DAY = 86_400_000;

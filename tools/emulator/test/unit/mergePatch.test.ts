@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergePatch } from "../../../src/emulator/wireFormat";
+import { mergePatch } from "../../src/wireFormat";
 
 describe("mergePatch (RFC 7386, for seed wirePatch)", () => {
   it("merges objects, replaces other values, removes on null, and leaves the target unchanged", () => {

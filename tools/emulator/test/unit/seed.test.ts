@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors";
-import { parseSeed } from "../../../src/emulator/seed";
+import { ValidationError } from "../../../../src/errors";
+import { parseSeed } from "../../src/seed";
 
 const job = (extra: Record<string, unknown> = {}, properties: Record<string, unknown> = {}) => ({
   subscriptionId: "sub",

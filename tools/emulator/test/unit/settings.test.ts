@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors";
-import { applySettings, DEFAULT_SETTINGS, DEFAULT_THROTTLING } from "../../../src/emulator/settings";
+import { ValidationError } from "../../../../src/errors";
+import { applySettings, DEFAULT_SETTINGS, DEFAULT_THROTTLING } from "../../src/settings";
 
 describe("emulator settings", () => {
   it("defaults to the documented rules and ARM's buckets", () => {

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type AzuriteProcess } from "../../../src/localHost/azuriteProcess";
-import { runLocalHostCli } from "../../../src/localHost/cli";
+import { startAzurite, type AzuriteProcess } from "../../src/azuriteProcess";
+import { runLocalHostCli } from "../../src/cli";
 
-const appRoot = path.resolve(__dirname, "../../fixtures/functionsApp");
+const appRoot = path.resolve(__dirname, "../../../../test/fixtures/functionsApp");
 const settingsFile = path.join(appRoot, "local.settings.json");
 
 describe("local host CLI (the func start stand-in)", () => {

@@ -1,11 +1,11 @@
 import path from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawRequest } from "../../support/rawHttp";
-import { startAzurite, type AzuriteProcess } from "../../../src/localHost/azuriteProcess";
-import { startLocalHost, type HostLogEntry, type LocalHost } from "../../../src/localHost/host";
+import { rawRequest } from "../../../../test/support/rawHttp";
+import { startAzurite, type AzuriteProcess } from "../../src/azuriteProcess";
+import { startLocalHost, type HostLogEntry, type LocalHost } from "../../src/host";
 
-const appRoot = path.resolve(__dirname, "../../fixtures/functionsApp");
+const appRoot = path.resolve(__dirname, "../../../../test/fixtures/functionsApp");
 const WORK_QUEUE = "fixture-work";
 
 interface FixtureEvents {

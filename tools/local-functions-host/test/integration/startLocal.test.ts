@@ -5,8 +5,8 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const repoRoot = path.resolve(__dirname, "../../..");
-const entry = path.join(repoRoot, "dist/src/localHost/startLocal.js");
+const repoRoot = path.resolve(__dirname, "../../../..");
+const entry = path.join(repoRoot, "dist/tools/local-functions-host/src/startLocal.js");
 
 function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -19,7 +19,7 @@ function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
-describe("npm start (dist/src/localHost/startLocal.js)", () => {
+describe("npm start (dist/tools/local-functions-host/src/startLocal.js)", () => {
   let child: ChildProcess;
   let stdout = "";
   let stderr = "";

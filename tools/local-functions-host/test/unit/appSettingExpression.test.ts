@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveAppSettingExpression } from "../../../src/localHost/appSettingExpression";
+import { resolveAppSettingExpression } from "../../src/appSettingExpression";
 
 describe("appSettingExpression", () => {
   const settings: Record<string, string> = { JANITOR_SCHEDULE: "0 0 3 * * *", Q: "runs" };

@@ -4,14 +4,14 @@ import fs from "node:fs";
 import Module, { createRequire } from "node:module";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RpcHttpData, RpcInvocationResponse } from "../../../src/localHost/coreTypes";
+import type { RpcHttpData, RpcInvocationResponse } from "../../src/coreTypes";
 import {
   createFunctionsCore,
   installFunctionsCore,
   type CoreLogEntry,
   type FunctionsCore,
-} from "../../../src/localHost/functionsCore";
-import { fromTypedData, runInvocation } from "../../../src/localHost/runInvocation";
+} from "../../src/functionsCore";
+import { fromTypedData, runInvocation } from "../../src/runInvocation";
 
 type FunctionsLibrary = typeof import("@azure/functions");
 
@@ -51,7 +51,9 @@ describe("@azure/functions version", () => {
       version: string;
     };
     expect(pkg.version).toBe("4.16.5");
-    const rootPkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8")) as {
+    const rootPkg = JSON.parse(
+      fs.readFileSync(path.resolve(__dirname, "../../../../package.json"), "utf8"),
+    ) as {
       dependencies: Record<string, string>;
     };
     expect(rootPkg.dependencies["@azure/functions"]).toBe("4.16.5");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyHostJsonOverrides, parseHostJson } from "../../../src/localHost/hostJson";
+import { applyHostJsonOverrides, parseHostJson } from "../../src/hostJson";
 
 describe("hostJson", () => {
   it("uses the host's defaults for what is not set", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeQueueMessage, encodeQueueMessage } from "../../../src/localHost/queueMessageEncoding";
+import { decodeQueueMessage, encodeQueueMessage } from "../../src/queueMessageEncoding";
 
 describe("queueMessageEncoding", () => {
   it("round-trips base64 text, unicode included", () => {

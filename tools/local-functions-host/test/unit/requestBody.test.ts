@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BODY_LIMIT, requestBodyLimit } from "../../../src/localHost/requestBody";
+import { DEFAULT_BODY_LIMIT, requestBodyLimit } from "../../src/requestBody";
 
 describe("requestBodyLimit", () => {
   it("reads FUNCTIONS_REQUEST_BODY_SIZE_LIMIT in bytes", () => {

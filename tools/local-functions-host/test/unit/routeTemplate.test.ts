@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchRoute, parseRouteTemplate, unsupportedConstraints } from "../../../src/localHost/routeTemplate";
+import { matchRoute, parseRouteTemplate, unsupportedConstraints } from "../../src/routeTemplate";
 
 const match = (template: string, path: string) => matchRoute(parseRouteTemplate(template), path);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTimerSchedule } from "../../../src/localHost/timerSchedule";
+import { parseTimerSchedule } from "../../src/timerSchedule";
 
 describe("timerSchedule", () => {
   it("reads six-field NCRONTAB with seconds, in UTC", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTimerSchedule } from "../../../src/localHost/timerSchedule";
-import { TimerTriggerRunner, type TimerTriggerInput } from "../../../src/localHost/timerTriggerRunner";
+import { parseTimerSchedule } from "../../src/timerSchedule";
+import { TimerTriggerRunner, type TimerTriggerInput } from "../../src/timerTriggerRunner";
 
 describe("TimerTriggerRunner", () => {
   it("runs one invocation at a time and fires a missed occurrence late with isPastDue", async () => {
