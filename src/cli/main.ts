@@ -137,6 +137,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .description("run the local Import/Export emulator (development tool)")
     .option("--port <n>", "port (0 or none = a free port)")
     .option("--seed <file|demo>", "seed file, or demo")
+    .option("--cert-dir <dir>", "where its CA certificate ca.pem is written (default .janitor/emulator)")
     .action(async (flags) => {
       const { runEmulatorCommand } = await import("./commands/emulator");
       exitCode = await runEmulatorCommand(flags, io);

@@ -1,6 +1,8 @@
-// `ie-janitor emulator [--port N] [--seed FILE|demo]` (tools/emulator/README.md): runs the local Import/Export
-// emulator, prints one JSON line `{"endpoint","caCertPath","controlUrl"}` on stdout, and runs until SIGINT or
-// SIGTERM. Development tool.
+// `ie-janitor emulator [--port N] [--seed FILE|demo] [--cert-dir DIR]` (tools/emulator/README.md): runs the local
+// Import/Export emulator, prints one JSON line `{"endpoint","caCertPath","controlUrl"}` on stdout, and runs until
+// SIGINT or SIGTERM. Development tool. Its CA goes to a fixed place (default `.janitor/emulator/ca.pem`, which
+// local.settings.example.json names), so `func start` needs no edit after each start.
+import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { ValidationError } from "../../errors";
 import { loadEmulator, type EmulatorSeed } from "../devTools";
@@ -9,7 +11,11 @@ import { EXIT, type CliIO } from "../io";
 export interface EmulatorCommandFlags {
   port?: string;
   seed?: string;
+  /** Where `ca.pem` is written, relative to the working directory. */
+  certDir?: string;
 }
+
+export const DEFAULT_CERT_DIR = path.join(".janitor", "emulator");
 
 function parsePort(text: string | undefined): number | string {
   if (text === undefined) return 0;
@@ -84,7 +90,11 @@ export async function runEmulatorCommand(
   }
   let emulator;
   try {
-    emulator = await startEmulator({ port, seed: seed as EmulatorSeed | "demo" | undefined });
+    emulator = await startEmulator({
+      port,
+      seed: seed as EmulatorSeed | "demo" | undefined,
+      certDir: path.resolve(flags.certDir ?? DEFAULT_CERT_DIR),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES") {

@@ -323,7 +323,7 @@ export class JobStore {
       this.touch(job, at);
     }
     const state = lower(job.properties.state);
-    // SERVICE.md section 2: the service deletes a Creating job after about two weeks unless it has a tracking
+    // docs/service.md#state-rules: the service deletes a Creating job after about two weeks unless it has a tracking
     // number, and a Completed or Closed job 90 days after it got there.
     if (state === "creating" && !job.properties.deliveryPackage?.trackingNumber) {
       return now - job.createdAtMs < expiries.creatingMs;

@@ -1,6 +1,6 @@
 import type { BucketSettings, ThrottlingSettings } from "./settings";
 
-/** ARM's operation kinds for throttling (SERVICE.md section 4): GET/list, PUT/PATCH/POST, DELETE. */
+/** ARM's operation kinds for throttling (docs/service.md#arm-throttling): GET/list, PUT/PATCH/POST, DELETE. */
 export type OperationKind = "reads" | "writes" | "deletes";
 
 export type ThrottleResult =

@@ -7,7 +7,7 @@ import type { OperationKind } from "./ThrottleBuckets";
 import { errorBody, jobResponse, subscriptionResponse, type ErrorBody } from "./wireFormat";
 import { zodProblems } from "../../../src/validation/zodProblems";
 
-// The ARM API the emulator serves (SERVICE.md section 1, and GET /subscriptions of section 5), as pure request
+// The ARM API the emulator serves (docs/service.md#the-resource, and GET /subscriptions of #subscription-discovery), as pure request
 // -> reply functions over the JobStore. Transport (TLS, auth, throttling, faults, logging) is in server.ts.
 
 export const JOBS_API_VERSION = "2021-01-01";
@@ -199,7 +199,7 @@ function nextLink(request: ArmRequest, top: number | undefined, afterSeq: number
   const filter = request.query.get("$filter");
   if (filter !== null) query.set("$filter", filter);
   query.set("$skiptoken", encodeSkipToken(afterSeq));
-  // The SDK follows nextLink verbatim and re-adds nothing (SERVICE.md section 3), so it carries everything.
+  // The SDK follows nextLink verbatim and re-adds nothing (docs/service.md#sdk-traps), so it carries everything.
   return `${request.origin}${request.path}?${query.toString().replace(/%24/g, "$")}`;
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { generate } from "selfsigned";
@@ -15,7 +15,7 @@ export interface EmulatorCertificate {
 
 /**
  * A fresh self-signed certificate for 127.0.0.1 and localhost, written as `ca.pem` to `certDir` (default a new
- * temp folder). The SDK sends bearer tokens only over https (SERVICE.md section 3), hence TLS at all; nothing is
+ * temp folder). The SDK sends bearer tokens only over https (docs/service.md#sdk-traps), hence TLS at all; nothing is
  * committed and the key never leaves memory.
  */
 export async function createCertificate(certDir?: string): Promise<EmulatorCertificate> {
@@ -47,4 +47,17 @@ export async function createCertificate(certDir?: string): Promise<EmulatorCerti
   const caCertPath = path.join(dir, "ca.pem");
   await writeFile(caCertPath, pems.cert, "utf8");
   return { certPem: pems.cert, keyPem: pems.private, caCertPath, ownsDir, dir };
+}
+
+/**
+ * Removes what `createCertificate` wrote: its own temp folder, or in a given `certDir` only `ca.pem`, and only while
+ * it is still this certificate (another emulator started on the same folder since then keeps its own).
+ */
+export async function removeCertificate(certificate: EmulatorCertificate): Promise<void> {
+  if (certificate.ownsDir) {
+    await rm(certificate.dir, { recursive: true, force: true });
+    return;
+  }
+  const current = await readFile(certificate.caCertPath, "utf8").catch(() => undefined);
+  if (current === certificate.certPem) await rm(certificate.caCertPath, { force: true });
 }

@@ -8,7 +8,7 @@ import { parseSeed } from "./seed";
 import { jobResponse } from "./wireFormat";
 import { zodProblems } from "../../../src/validation/zodProblems";
 
-// The control API under /_emulator (PRODUCT.md section 8): tests, benchmarks and the local host steer the
+// The control API under /_emulator (README.md#control-api): tests, benchmarks and the local host steer the
 // emulator with it. No auth, no throttling, not in the ARM request log. Every body is validated first; a bad one
 // answers 400 `{"error":{"code":"InvalidRequest","message":"<field>: <problem>"}}` and changes nothing.
 
@@ -191,7 +191,7 @@ function reset(body: unknown, state: EmulatorState): ControlReply {
     !Array.isArray(body) &&
     ("subscriptions" in body || "jobs" in body)
   ) {
-    // PRODUCT.md: "POST /reset (optional seed body)": a bare seed is accepted too.
+    // `POST /reset` takes an optional seed body (README.md#control-api): a bare seed is accepted too.
     seed = body as SeedInput;
   } else {
     const parsed = resetBody.safeParse(body);

@@ -36,7 +36,7 @@ export interface EmulatorControlOptions {
 }
 
 /**
- * A small typed client of the emulator's control API (PRODUCT.md section 8), over node:https with the emulator's
+ * A small typed client of the emulator's control API (README.md#control-api), over node:https with the emulator's
  * certificate as CA (Node 20's fetch cannot take a custom CA without undici).
  */
 export class EmulatorControlClient {

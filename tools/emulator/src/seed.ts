@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ValidationError, type FieldProblem } from "../../../src/errors";
 import { zodProblems } from "../../../src/validation/zodProblems";
 
-// The seed: the subscriptions and jobs the emulator starts with (PRODUCT.md section 8). Job `properties` follow
+// The seed: the subscriptions and jobs the emulator starts with (README.md). Job `properties` follow
 // the spec's JobDetails shape; the fields the spec marks required (e.g. every ReturnAddress line) are required
 // here too, so whatever the emulator serves conforms to the spec. Unknown fields inside `properties` are kept and
 // served as they are, as the real service's free-form JSON would be.
@@ -39,7 +39,7 @@ export interface PackageDetails {
 export interface JobDetails {
   storageAccountId?: string;
   jobType?: string;
-  /** Free text on the wire; a job seeded without a state is served without one (SERVICE.md section 3). */
+  /** Free text on the wire; a job seeded without a state is served without one (docs/service.md#sdk-traps). */
   state?: string;
   cancelRequested?: boolean;
   provisioningState?: string;

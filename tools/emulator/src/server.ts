@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ValidationError } from "../../../src/errors";
 import { handleArm, matchRoute, type ArmReply, type ArmRoute } from "./armApi";
-import { createCertificate } from "./certificate";
+import { createCertificate, removeCertificate } from "./certificate";
 import { handleControl } from "./controlApi";
 import { EmulatorState, type SeedInput } from "./EmulatorState";
 import type { EmulatorFault, JobMutation } from "./FaultInjector";
@@ -24,7 +23,7 @@ export interface EmulatorOptions {
   seed?: EmulatorSeed | "demo";
   /** Any subset of EmulatorSettings (a Partial<EmulatorSettings> fits); validated like the control API's. */
   settings?: EmulatorSettingsPatch;
-  /** Where `ca.pem` is written; default a fresh temp folder, removed on close. */
+  /** Where `ca.pem` is written (and removed from on close); default a fresh temp folder, removed on close. */
   certDir?: string;
 }
 
@@ -347,7 +346,7 @@ function checkPort(port: number | undefined): number {
 }
 
 /**
- * Starts the Import/Export emulator over https on 127.0.0.1 (PRODUCT.md section 8). Options are validated first:
+ * Starts the Import/Export emulator over https on 127.0.0.1 (README.md). Options are validated first:
  * a bad port, seed or setting throws ValidationError naming the field, before anything starts.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -370,7 +369,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       });
     });
   } catch (error) {
-    if (certificate.ownsDir) await rm(certificate.dir, { recursive: true, force: true });
+    await removeCertificate(certificate);
     throw error;
   }
   const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -386,7 +385,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        if (certificate.ownsDir) await rm(certificate.dir, { recursive: true, force: true });
+        await removeCertificate(certificate);
       })();
       return closing;
     },

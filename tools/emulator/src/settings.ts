@@ -15,7 +15,7 @@ export interface ThrottlingSettings {
   deletes: BucketSettings;
 }
 
-/** How the emulator behaves; every rule whose real behaviour is unknown (SERVICE.md section 2) is a setting. */
+/** How the emulator behaves; every rule whose real behaviour is unknown (docs/service.md#state-rules) is a setting. */
 export interface EmulatorSettings {
   /** States in which DELETE is allowed (case-insensitive). */
   deleteStates: string[];
@@ -42,7 +42,7 @@ export type EmulatorSettingsPatch = Partial<Omit<EmulatorSettings, "throttling">
   throttling?: boolean | Partial<ThrottlingSettings>;
 };
 
-// The documented rules and ARM figures of SERVICE.md sections 2 and 4.
+// The documented rules and ARM figures of docs/service.md#state-rules and #arm-throttling.
 export const DEFAULT_THROTTLING: ThrottlingSettings = {
   reads: { capacity: 250, refillPerSecond: 25 },
   writes: { capacity: 200, refillPerSecond: 10 },

@@ -1,7 +1,7 @@
 // The shapes `@azure/functions` (the programming-model library) exchanges with `@azure/functions-core` (the module
 // the Functions Node worker injects at runtime). The library does not ship these types, so we declare the subset
 // the local host relies on, written from the library's own use of them (src/InvocationModel.ts, converters/).
-// test/unit/localHost/functionsCoreContract.test.ts pins the library version and checks these shapes.
+// tools/local-functions-host/test/unit/functionsCoreContract.test.ts pins the library version and checks these shapes.
 
 export type RpcLogLevel = "trace" | "debug" | "information" | "warning" | "error" | "critical" | "none";
 export type RpcLogCategory = "user" | "system" | "customMetric";

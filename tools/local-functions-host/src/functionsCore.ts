@@ -12,7 +12,7 @@ import type {
 // Our stand-in for `@azure/functions-core`, the module the Azure Functions Node worker injects at runtime. The
 // `@azure/functions` library `require`s it lazily; when it is missing the library drops every registration ("test
 // mode"). Providing it before the app loads lets the local host collect the app's real registrations.
-// It is only ever installed by the local host (src/localHost) and never bundled: the real host provides its own.
+// It is only ever installed by the local host (tools/local-functions-host) and never bundled: the real host provides its own.
 
 export const CORE_MODULE_NAME = "@azure/functions-core";
 

@@ -85,6 +85,18 @@ describe("ie-janitor emulator (runEmulatorCommand)", () => {
     expect(ids).toEqual(Object.values(DEMO_SUBSCRIPTIONS));
   });
 
+  it("writes its CA where --cert-dir says (default .janitor/emulator), and removes it when stopped", async () => {
+    const io = captureIO();
+    const stop = new AbortController();
+    const running = runEmulatorCommand({ certDir: path.join(dir, "certs") }, io, stop.signal);
+    const announced = JSON.parse(await waitFor(() => io.out[0], "the JSON line")) as Announcement;
+    expect(announced.caCertPath).toBe(path.join(dir, "certs", "ca.pem"));
+    expect(await listSubscriptionIds(announced)).toEqual([]);
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(existsSync(announced.caCertPath)).toBe(false);
+  });
+
   it("loads a seed file", async () => {
     const file = path.join(dir, "seed.json");
     await writeFile(
@@ -160,6 +172,14 @@ describe("ie-janitor emulator (runEmulatorCommand)", () => {
         });
         const announced = JSON.parse(line) as Announcement;
         expect(await listSubscriptionIds(announced)).toEqual(Object.values(DEMO_SUBSCRIPTIONS));
+        // The CA at the fixed place local.settings.example.json names, so `func start` needs no edit.
+        const example = JSON.parse(
+          await readFile(path.join(repoRoot, "local.settings.example.json"), "utf8"),
+        ) as {
+          Values: Record<string, string>;
+        };
+        expect(announced.caCertPath).toBe(path.resolve(repoRoot, example.Values.JANITOR_ARM_CA_CERT!));
+        expect(example.Values.JANITOR_ARM_ENDPOINT).toBe("https://127.0.0.1:8443");
         const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
         child.kill("SIGTERM");
         expect(await exited).toBe(0);

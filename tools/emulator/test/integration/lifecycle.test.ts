@@ -2,7 +2,7 @@ import type { JobResponse } from "@azure/arm-storageimportexport";
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeJob, sdkRejection, withEmulator } from "../../../../test/support/emulator";
 
-// The service's own expiries (SERVICE.md section 2), on the emulator clock: a Creating job without a tracking
+// The service's own expiries (docs/service.md#state-rules), on the emulator clock: a Creating job without a tracking
 // number goes after 14 days from creation; Completed and Closed jobs 90 days after entering the state.
 
 const SUB = "cccccccc-0000-4000-8000-000000000001";

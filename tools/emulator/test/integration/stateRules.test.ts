@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { makeJob, sdkRejection, withEmulator } from "../../../../test/support/emulator";
 
-// SERVICE.md section 2: delete only in Creating or Completed; cancel only before Packaging. The emulator refuses
+// docs/service.md#state-rules: delete only in Creating or Completed; cancel only before Packaging. The emulator refuses
 // everything else (409 by default) and flags it in its request log, where tests of the janitor look for it.
 
 const SUB = "bbbbbbbb-0000-4000-8000-000000000001";

@@ -7,7 +7,7 @@ import {
   withEmulator,
 } from "../../../../test/support/emulator";
 
-// ARM token buckets per subscription and operation kind (SERVICE.md section 4). Small buckets with a slow refill
+// ARM token buckets per subscription and operation kind (docs/service.md#arm-throttling). Small buckets with a slow refill
 // make the test deterministic without waiting.
 
 const SUB = "dddddddd-0000-4000-8000-000000000001";
