@@ -12,11 +12,14 @@ import { loadPolicySync, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
 import { SettingsError, ValidationError } from "./errors";
+import { createNotifier, type QueueNotifier } from "./adapters/notify";
+import { parseNotifySettings, type NotifySettings } from "./settings/notifySettings";
 
 export interface JanitorSettings {
   core: CoreSettings;
   arm: ArmSettings;
   storage: StorageConnection;
+  notify: NotifySettings;
 }
 
 /** Every setting checked at once; throws SettingsError naming each bad one. */
@@ -25,6 +28,7 @@ export function readSettings(env: Env): JanitorSettings {
     core: () => parseCoreSettings(env),
     arm: () => parseArmSettings(env),
     storage: () => parseStorageSettings(env),
+    notify: () => parseNotifySettings(env),
   });
 }
 
@@ -50,6 +54,8 @@ export interface Janitor {
   policy: LoadedPolicy;
   storage: Storage;
   engine: JanitorEngine;
+  /** Set when `JANITOR_NOTIFY` names targets: the engine's events go to the `janitor-notify` queue. */
+  notifier?: QueueNotifier;
 }
 
 /** Builds the janitor from settings. Creates no Azure resource until used, except the tables (ensureReady). */
@@ -68,6 +74,9 @@ export async function createJanitor(
   const arm = createArmAdapters(settings.arm, { timeoutMs: settings.core.armTimeoutMs });
   const storage = createStorage(settings.storage, { tablePrefix: options.tablePrefix });
   await storage.ensureReady();
+  const notifier = await createNotifier(settings.storage, settings.notify, {
+    tablePrefix: options.tablePrefix,
+  });
   const engine = new JanitorEngine(
     {
       jobs: arm.jobs,
@@ -76,6 +85,7 @@ export async function createJanitor(
       runs: storage.runs,
       observations: storage.observations,
       leases: storage.leases,
+      ...(notifier && { events: notifier }),
     },
     policy.policy,
     policy.hash,
@@ -89,5 +99,5 @@ export async function createJanitor(
     },
     settings.core.paused,
   );
-  return { settings, policy, storage, engine };
+  return { settings, policy, storage, engine, ...(notifier && { notifier }) };
 }

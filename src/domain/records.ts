@@ -141,6 +141,9 @@ export interface RunRecord {
   partsPlanId?: string;
   /** Jobs per decision reason (no-rule, too-young, ...), which are counted rather than written one by one. */
   reasons?: Record<string, number>;
+  /** Notifications about this run that could not be delivered (retries spent or target refused), and the last why. */
+  notificationsFailed?: number;
+  notificationError?: string;
 }
 
 /**

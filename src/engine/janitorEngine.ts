@@ -20,9 +20,12 @@ import { LocalBudget, RunRecordBudget, type ActionBudget } from "./actionBudget"
 import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./armCaller";
 import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
 import { ArmPacer, ARM_LIMITS, realSleep, type PacingLimits, type Sleep } from "./pacing/armPacer";
+import { emitSafely } from "./engineEvents";
+import { runSummary } from "../domain/notifications/events";
 import type {
   ArmFailure,
   AuditStore,
+  EngineEvents,
   JobsGateway,
   LeaseStore,
   ObservationStore,
@@ -50,6 +53,8 @@ export interface EngineServices {
   runs: RunStore;
   observations: ObservationStore;
   leases: LeaseStore;
+  /** Notifications and telemetry (optional): told of upcoming actions, finished runs, breakers, failures. */
+  events?: EngineEvents;
 }
 
 export interface EngineOptions {
@@ -177,7 +182,7 @@ export class JanitorEngine {
     const trail = this.trail(run, 0, attempt);
     if (this.paused) {
       await trail.write([this.runWideEntry(trail, "paused")]);
-      const final = await this.services.runs.update(runId, (r) =>
+      const final = await this.updateAndAnnounce(runId, (r) =>
         pauseRun(r, "JANITOR_PAUSED is set: nothing was scanned or changed", this.nowIso()),
       );
       return { run: final, parts: [] };
@@ -272,7 +277,7 @@ export class JanitorEngine {
       throw new PartIncompleteError(message, { cause: auditFailure });
     }
     // Merged and, when it was the last part, finished in one write: no gap where the run is done but "running".
-    return this.services.runs.update(run.runId, (r) =>
+    return this.updateAndAnnounce(run.runId, (r) =>
       finishIfDone(mergePart(r, part.index, merged), this.nowIso()),
     );
   }
@@ -440,6 +445,7 @@ export class JanitorEngine {
         progress: { runs: this.services.runs, partIndex: part.index },
       }),
       ...(options.checkSubscriptions !== false && { subscriptions: this.services.subscriptions }),
+      events: this.services.events,
     };
   }
 
@@ -458,7 +464,7 @@ export class JanitorEngine {
       const trail = this.trail(run, s.slot, attempt);
       await trail.write([{ ...this.runWideEntry(trail, "paused"), subscriptionId: s.subscriptionId }]);
     }
-    const paused = await this.services.runs.update(run.runId, (r) =>
+    const paused = await this.updateAndAnnounce(run.runId, (r) =>
       pauseRun(
         mergePart(r, part.index, { counts: { subscriptionsSkipped: part.subscriptions.length } }),
         "JANITOR_PAUSED is set: the rest of the run was not swept",
@@ -548,11 +554,30 @@ export class JanitorEngine {
   }
 
   private finalizeFailed(runId: string, message: string): Promise<RunRecord> {
-    return this.services.runs.update(runId, (r) => failRun(r, message, this.nowIso()));
+    return this.updateAndAnnounce(runId, (r) => failRun(r, message, this.nowIso()));
   }
 
   private finishIfDone(runId: string): Promise<RunRecord> {
-    return this.services.runs.update(runId, (r) => finishIfDone(r, this.nowIso()));
+    return this.updateAndAnnounce(runId, (r) => finishIfDone(r, this.nowIso()));
+  }
+
+  /**
+   * A run record change that may finish the run: when this write is the one that made it final, `run-finished`
+   * (or `run-failed`) is emitted, once, whichever path got there.
+   */
+  private async updateAndAnnounce(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {
+    let finishedHere = false;
+    const stored = await this.services.runs.update(runId, (r) => {
+      const next = change(r);
+      finishedHere = !isFinal(r) && isFinal(next);
+      return next;
+    });
+    if (finishedHere)
+      emitSafely(this.services.events, {
+        type: stored.status === "failed" ? "run-failed" : "run-finished",
+        run: runSummary(stored),
+      });
+    return stored;
   }
 }
 

@@ -162,3 +162,16 @@ export interface LeaseStore {
   /** Who holds the lease now (undefined when free or expired). */
   holderOf(key: string): Promise<string | undefined>;
 }
+
+// ---------------------------------------------------------------- notifications
+
+import type { JanitorEvent } from "../domain/notifications/events";
+
+/**
+ * Where the engine reports what happened (upcoming actions, finished runs, tripped breakers, failed actions):
+ * notifications and telemetry listen here. `emit` must return at once and never throw; the engine still guards
+ * every call (emitSafely), so a broken listener can never block, slow or fail a sweep.
+ */
+export interface EngineEvents {
+  emit(event: JanitorEvent): void;
+}

@@ -7,8 +7,10 @@ import { AuditWriteError, JanitorError } from "../errors";
 import type { ActionBudget } from "./actionBudget";
 import type { ArmCaller } from "./armCaller";
 import { SEQ_ATTEMPT, SEQ_BLOCK, shortMessage, type AuditTrail } from "./auditTrail";
+import { emitSafely } from "./engineEvents";
 import type {
   AuditStore,
+  EngineEvents,
   JobsGateway,
   LeaseStore,
   ObservationStore,
@@ -61,6 +63,8 @@ export interface SweepContext {
     runs: RunStore;
     partIndex: number;
   };
+  /** Notifications and telemetry: upcoming actions, tripped breakers, failed actions. */
+  events?: EngineEvents;
 }
 
 /** Another delivery of the same part still holds a subscription: this delivery stops and is retried later. */
@@ -183,10 +187,12 @@ async function sweepUnderLease(
     });
     saving.catch(() => undefined);
     onSaving(saving);
+    if (listing.marked.length > 0)
+      emitSafely(ctx.events, { type: "upcoming", runId: ctx.runId, mode: ctx.mode, jobs: listing.marked });
 
     const stopped = listing.problem
       ? await failClosed(trail, tally, subscriptionId, listing)
-      : await tripBreaker(ctx.policy, trail, tally, subscriptionId, listing);
+      : await tripBreaker(ctx, trail, tally, subscriptionId, listing);
     if (stopped) {
       await saving;
       return result(stopped);
@@ -316,7 +322,7 @@ async function failClosed(
 
 /** The breaker: a suspicious share of eligible jobs stops the whole subscription. */
 async function tripBreaker(
-  policy: Policy,
+  ctx: Pick<SweepContext, "policy" | "runId" | "events">,
   trail: AuditTrail,
   tally: SweepTally,
   subscriptionId: string,
@@ -324,8 +330,9 @@ async function tripBreaker(
 ): Promise<string | undefined> {
   const eligible = listing.candidates.length;
   const jobsSeen = tally.counts.jobsSeen;
-  if (!breakerTrips(eligible, jobsSeen, policy.limits)) return undefined;
+  if (!breakerTrips(eligible, jobsSeen, ctx.policy.limits)) return undefined;
   tally.add({ breakersTripped: 1 });
+  emitSafely(ctx.events, { type: "breaker-tripped", runId: ctx.runId, subscriptionId, eligible, jobsSeen });
   const message = `breaker tripped: ${eligible} of ${jobsSeen} jobs eligible`;
   const entries = [
     subscriptionEntry(trail, subscriptionId, "skipped", "breaker-tripped", { errorMessage: message }),

@@ -17,6 +17,8 @@ import {
   scheduledSweep,
 } from "./handlers/work";
 import { PARTS_QUEUE, RUNS_QUEUE } from "./workQueues";
+import { NOTIFY_QUEUE } from "../adapters/notify";
+import { notifyDelivery, notifyPoison } from "./handlers/notify";
 
 // Settings are checked here, when the host loads the app: a bad one stops it with a message naming it.
 const ctx = appContext();
@@ -148,4 +150,17 @@ app.storageQueue("partPoison", {
   queueName: `${PARTS_QUEUE}-poison`,
   connection: STORAGE,
   handler: (message, context) => partPoison(ctx, message, context),
+});
+
+// Notifications (docs/operations.md#notifications): deliveries, retried by the queue, then recorded as failed.
+app.storageQueue("notifyDelivery", {
+  queueName: NOTIFY_QUEUE,
+  connection: STORAGE,
+  handler: (message, context) => notifyDelivery(ctx, message, context),
+});
+
+app.storageQueue("notifyPoison", {
+  queueName: `${NOTIFY_QUEUE}-poison`,
+  connection: STORAGE,
+  handler: (message, context) => notifyPoison(ctx, message, context),
 });

@@ -5,7 +5,8 @@ import type { Mode, Reason } from "../../domain/vocabulary";
 import type { ActionBudget } from "../actionBudget";
 import type { ArmCaller } from "../armCaller";
 import type { AuditTrail } from "../auditTrail";
-import type { JobsGateway } from "../ports";
+import { emitSafely } from "../engineEvents";
+import type { EngineEvents, JobsGateway } from "../ports";
 import { actOnJob } from "./actOnJob";
 import { jobDecisionEntry } from "./decisionEntries";
 import type { Candidate } from "./listAndDecide";
@@ -23,6 +24,9 @@ export interface ActingContext {
   now: () => Date;
   /** Aborted when another subscription of the part could not write its audit entries. */
   signal?: AbortSignal;
+  /** Told of each action that failed or was refused (notifications, telemetry). */
+  events?: EngineEvents;
+  runId?: string;
 }
 
 /** Reasons that leave work for a later run for want of time, lease or audit log (not by the policy's caps). */
@@ -71,6 +75,20 @@ export async function actOnCandidates(
       const acted = await actOnJob(ctx, trail, c, waiting);
       waiting.push(acted.entry);
       tally.decided(c.job, c.decision, acted.outcome.outcome, acted.outcome.reason);
+      const { outcome, reason } = acted.outcome;
+      if (outcome === "failed" || outcome === "refused")
+        emitSafely(ctx.events, {
+          type: "action-failed",
+          runId: ctx.runId ?? "",
+          subscriptionId: c.job.subscriptionId,
+          resourceGroup: c.job.resourceGroup,
+          jobName: c.job.name,
+          jobId: c.job.id,
+          action: c.decision.action,
+          outcome,
+          reason,
+          ...(acted.entry.httpStatus !== undefined && { httpStatus: acted.entry.httpStatus }),
+        });
       if (acted.outcome.outcome === "succeeded" && c.decision.action === "delete")
         deleted.push(c.job.id.toLowerCase());
       // Throttled past what the run can wait: the rest of the subscription waits for the next run too.

@@ -1,6 +1,8 @@
 import { decideJob, type JobDecision } from "../../domain/decideJob";
 import type { JobSnapshot } from "../../domain/job";
 import { observationChanged } from "../../domain/observation";
+import type { UpcomingJob } from "../../domain/notifications/events";
+import { parseDurationMs } from "../../domain/duration";
 import type { Policy } from "../../domain/policy";
 import type { AuditEntry, Observation } from "../../domain/records";
 import type { Reason } from "../../domain/vocabulary";
@@ -30,6 +32,8 @@ export interface Listing {
   /** Observation changes to save: new or changed ones, and ids (lower-cased) to forget. */
   upserts: Observation[];
   removals: string[];
+  /** Jobs whose grace mark was set in this listing (first eligible under a rule and action): `upcoming`. */
+  marked: UpcomingJob[];
 }
 
 export interface ListingContext {
@@ -63,7 +67,7 @@ export async function listAndDecide(
   acted: ReadonlySet<string>,
 ): Promise<Listing> {
   const seen = new Set<string>();
-  const listing: Listing = { candidates: [], upserts: [], removals: [] };
+  const listing: Listing = { candidates: [], upserts: [], removals: [], marked: [] };
   let nextLink: string | undefined;
   do {
     listing.problem = await pageMayStart(ctx, lease);
@@ -96,6 +100,8 @@ export async function listAndDecide(
       if (decision.observation) {
         if (observationChanged(previous, decision.observation)) listing.upserts.push(decision.observation);
       } else if (previous) listing.removals.push(key);
+      const mark = newGraceMark(ctx.policy, job, previous, decision);
+      if (mark) listing.marked.push(mark);
 
       if (decision.eligible) {
         listing.candidates.push({ job, decision });
@@ -129,6 +135,39 @@ export async function listAndDecide(
   // Observations of jobs no longer listed are dropped, but only when we know the listing was complete.
   if (!listing.problem) for (const key of stored.keys()) if (!seen.has(key)) listing.removals.push(key);
   return listing;
+}
+
+/**
+ * The job's grace mark when this decision set it (no mark for the same rule and action was stored): the moment
+ * its owner is told, once per job, rule and action. Earliest action: the mark plus the grace period.
+ */
+function newGraceMark(
+  policy: Policy,
+  job: JobSnapshot,
+  previous: Observation | undefined,
+  decision: JobDecision,
+): UpcomingJob | undefined {
+  const next = decision.observation;
+  if (!next?.firstEligibleAt || !next.eligibleRule || !next.eligibleAction) return undefined;
+  // decideJob keeps a stored mark only for the same instance, state, rule and action.
+  const sameMark =
+    previous?.firstEligibleAt === next.firstEligibleAt &&
+    previous.eligibleRule === next.eligibleRule &&
+    previous.eligibleAction === next.eligibleAction;
+  if (sameMark) return undefined;
+  const graceMs = parseDurationMs(policy.guards.gracePeriod, "guards.gracePeriod");
+  return {
+    jobId: job.id,
+    subscriptionId: job.subscriptionId,
+    resourceGroup: job.resourceGroup,
+    jobName: job.name,
+    state: job.state,
+    rule: next.eligibleRule,
+    action: next.eligibleAction,
+    firstEligibleAt: next.firstEligibleAt,
+    earliestActionAt: new Date(Date.parse(next.firstEligibleAt) + graceMs).toISOString(),
+    tags: job.tags,
+  };
 }
 
 /** A page is fetched only with time left to act on it and with the lease still ours. */
