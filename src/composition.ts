@@ -8,7 +8,7 @@ import {
   type Storage,
   type StorageConnection,
 } from "./adapters/storage";
-import { loadPolicySync, type LoadedPolicy } from "./domain/policy/loadPolicy";
+import { loadPolicy, type LoadedPolicy } from "./domain/policy/loadPolicy";
 import { JanitorEngine, type EngineOptions } from "./engine/janitorEngine";
 import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from "./settings/settings";
 import { SettingsError, ValidationError } from "./errors";
@@ -37,9 +37,9 @@ export function readSettings(env: Env): JanitorSettings {
  * so the app can check it when it loads: a bad policy stops it like any other bad setting, naming the setting.
  */
 export function readPolicy(env: Env, policyFile?: string): LoadedPolicy {
-  if (policyFile) return loadPolicySync({ path: policyFile });
+  if (policyFile) return loadPolicy({ path: policyFile });
   try {
-    return loadPolicySync({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
+    return loadPolicy({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const setting = env.JANITOR_POLICY?.trim() ? "JANITOR_POLICY" : "JANITOR_POLICY_PATH";
@@ -85,6 +85,7 @@ export async function createJanitor(
       runs: storage.runs,
       observations: storage.observations,
       leases: storage.leases,
+      plans: storage.plans,
       ...(notifier && { events: notifier }),
     },
     policy.policy,
@@ -95,6 +96,7 @@ export async function createJanitor(
       // Margin before the deadline for starting an action: its read, its request and its check.
       actionMarginMs: 3 * settings.core.armTimeoutMs,
       leaseTtlMs: settings.core.leaseTtlMs,
+      planTtlMs: settings.core.planTtlMs,
       ...options.engine,
     },
     settings.core.paused,

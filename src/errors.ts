@@ -37,3 +37,13 @@ export class ConcurrencyError extends JanitorError {}
 export class NotFoundError extends JanitorError {
   override readonly fault = "user" as const;
 }
+
+/** The request conflicts with the record's state (a plan already approved, applied, expired...): HTTP 409. */
+export class ConflictError extends JanitorError {
+  override readonly fault = "user" as const;
+}
+
+/** The caller may not take this step (four-eyes approval): HTTP 403. */
+export class ForbiddenError extends JanitorError {
+  override readonly fault = "user" as const;
+}

@@ -29,6 +29,9 @@ export const AUDIT_FIELDS = [
   "stateAfter",
   "durationMs",
   "policyHash",
+  "planId",
+  "approvedBy",
+  "comment",
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 export const AUDIT_CSV_MEDIA_TYPE = "text/csv; charset=utf-8";

@@ -15,6 +15,9 @@ export const AUDIT_TEXT_LIMITS = {
   errorCode: 128,
   stateAfter: 64,
   policyHash: 128,
+  planId: 64,
+  approvedBy: 256,
+  comment: 500,
 } as const satisfies Partial<Record<keyof AuditEntry, number>>;
 
 export const ERROR_MESSAGE_MAX = 256;

@@ -59,6 +59,11 @@ export interface AuditEntry {
   stateAfter?: string;
   durationMs?: number;
   policyHash: string;
+  /** Set on every entry of a run that applies a saved plan: the plan, and who approved it. */
+  planId?: string;
+  approvedBy?: string;
+  /** A plan's approver or rejecter, in their own words (cleaned: no control characters, at most 500). */
+  comment?: string;
 }
 
 export interface RunCounts {
@@ -144,6 +149,9 @@ export interface RunRecord {
   /** Notifications about this run that could not be delivered (retries spent or target refused), and the last why. */
   notificationsFailed?: number;
   notificationError?: string;
+  /** A run that applies a saved plan: its id (the plan run's id) and who approved it. */
+  planId?: string;
+  approvedBy?: string;
 }
 
 /**

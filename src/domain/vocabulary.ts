@@ -38,6 +38,15 @@ export const REASONS = [
   // The policy's action is one the service never allows in the job's state (a hand-built policy: a parsed one
   // refuses such rules). Never sent.
   "not-allowed-in-state",
+  // Applying a saved plan (docs/operations.md#9-plans-and-approval): the job is no longer as the plan saw it
+  // (state, cancelRequested, version evidence) or no longer eligible under the plan's policy; or the approver
+  // took it out of the plan.
+  "plan-stale",
+  "plan-excluded",
+  // A plan's review: approved, rejected, or past its expiry (entries of the plan run, action none).
+  "plan-approved",
+  "plan-rejected",
+  "plan-expired",
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -12,11 +12,14 @@ export interface RunIdentity {
   mode: Mode;
   actor: string;
   policyHash: string;
+  /** A run applying a saved plan: stamped on each of its entries. */
+  planId?: string;
+  approvedBy?: string;
 }
 
 type EntryFields = Omit<
   AuditEntry,
-  "timestamp" | "runId" | "seq" | "trigger" | "mode" | "actor" | "policyHash"
+  "timestamp" | "runId" | "seq" | "trigger" | "mode" | "actor" | "policyHash" | "planId" | "approvedBy"
 >;
 
 /**
@@ -52,6 +55,8 @@ export class AuditTrail {
       mode: this.run.mode,
       actor: this.run.actor,
       policyHash: this.run.policyHash,
+      ...(this.run.planId !== undefined && { planId: this.run.planId }),
+      ...(this.run.approvedBy !== undefined && { approvedBy: this.run.approvedBy }),
       ...fields,
     });
   }

@@ -21,7 +21,7 @@ import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./
 import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
 import { ArmPacer, ARM_LIMITS, realSleep, type PacingLimits, type Sleep } from "./pacing/armPacer";
 import { emitSafely } from "./engineEvents";
-import { runSummary } from "../domain/notifications/events";
+import { planAwaitingApproval, runSummary } from "../domain/notifications/events";
 import type {
   ArmFailure,
   AuditStore,
@@ -29,11 +29,14 @@ import type {
   JobsGateway,
   LeaseStore,
   ObservationStore,
+  PlanStore,
   RunStore,
   SubscriptionDiscovery,
   WorkPart,
 } from "./ports";
+import { PlanReview } from "./planReview";
 import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
+import type { SweepPlan } from "./sweep/planApply";
 import { failureText } from "./sweep/armFailures";
 import {
   PartBusyError,
@@ -55,6 +58,8 @@ export interface EngineServices {
   leases: LeaseStore;
   /** Notifications and telemetry (optional): told of upcoming actions, finished runs, breakers, failures. */
   events?: EngineEvents;
+  /** Saved plans (optional): plan runs write theirs here, apply runs of a plan read it. */
+  plans?: PlanStore;
 }
 
 export interface EngineOptions {
@@ -72,6 +77,8 @@ export interface EngineOptions {
   subscriptionsPerPart: number;
   /** The CLI's wait before delivering its part again after an audit failure: this, doubled each time (max 30 s). */
   redeliveryDelayMs: number;
+  /** How long a saved plan may be approved and applied (`JANITOR_PLAN_TTL`). */
+  planTtlMs: number;
   now: () => Date;
   sleep: Sleep;
 }
@@ -86,6 +93,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   armTimeoutMs: 30_000,
   subscriptionsPerPart: 0,
   redeliveryDelayMs: 1_000,
+  planTtlMs: 7 * 86_400_000,
   now: () => new Date(),
   sleep: realSleep,
 };
@@ -98,6 +106,9 @@ export interface RunRequest {
   note?: string;
   isPastDue?: boolean;
 }
+
+/** A run that applies an approved saved plan (see applyPlan). */
+export type PlanApplyRequest = Omit<RunRequest, "mode" | "subscriptions">;
 
 export interface SweepPartOptions {
   /** Delivery attempt (0 first); each attempt gets its own seq numbers so a retry never collides with history. */
@@ -152,7 +163,11 @@ export class JanitorEngine {
     this.explainPacer = new ArmPacer(this.options.pacing, this.options.sleep);
   }
 
-  async requestRun(request: RunRequest, runId: string): Promise<RunRecord> {
+  async requestRun(
+    request: RunRequest,
+    runId: string,
+    plan?: { planId: string; approvedBy?: string; policyHash: string },
+  ): Promise<RunRecord> {
     const run: RunRecord = {
       runId,
       trigger: request.trigger,
@@ -165,9 +180,58 @@ export class JanitorEngine {
       note: request.note,
       subscriptions: request.subscriptions,
       isPastDue: request.isPastDue,
+      ...(plan && { planId: plan.planId, approvedBy: plan.approvedBy, policyHash: plan.policyHash }),
     };
     await this.services.runs.create(run);
+    // Every plan run saves its plan (id = run id); approvable once the run has finished.
+    if (request.mode === "plan" && this.services.plans) {
+      try {
+        await this.services.plans.create({
+          planId: runId,
+          status: "pending",
+          trigger: request.trigger,
+          requestedBy: request.requestedBy,
+          createdAt: run.queuedAt,
+          expiresAt: new Date(this.options.now().getTime() + this.options.planTtlMs).toISOString(),
+          policy: this.policy,
+          policyHash: this.policyHash,
+        });
+      } catch (err) {
+        await this.finalizeFailed(runId, "the plan could not be saved").catch(() => undefined);
+        throw err;
+      }
+    }
     return run;
+  }
+
+  /** Approving, rejecting and expiring saved plans, and claiming one for an apply run. */
+  planReview(): PlanReview {
+    if (!this.services.plans) throw new JanitorError("saved plans are not configured");
+    return new PlanReview(
+      { plans: this.services.plans, runs: this.services.runs, audit: this.services.audit },
+      this.options.now,
+    );
+  }
+
+  /**
+   * Records a run that applies the approved plan `planId`, at most once: the plan is claimed first (approved ->
+   * applied, a conditional write), so a second or concurrent apply is refused (ConflictError). The run sweeps
+   * only the subscriptions the plan has actions in, under the plan's own policy.
+   */
+  async requestPlanApply(request: PlanApplyRequest, planId: string, runId: string): Promise<RunRecord> {
+    const review = this.planReview();
+    const plan = await review.claimForApply(planId, runId);
+    try {
+      const subscriptions = await this.services.plans!.subscriptionsOf(planId);
+      return await this.requestRun({ ...request, mode: "apply", subscriptions }, runId, {
+        planId,
+        approvedBy: plan.approvedBy,
+        policyHash: plan.policyHash,
+      });
+    } catch (err) {
+      await review.unclaim(planId, runId).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**
@@ -245,7 +309,7 @@ export class JanitorEngine {
     // The kill switch also stops parts queued before it was set.
     if (this.paused) return this.pausePart(run, part, attempt);
     const abort = new AbortController();
-    const ctx = this.sweepContext(run, part, options, abort.signal, attempt);
+    const ctx = this.sweepContext(run, part, options, abort.signal, attempt, await this.planOf(run));
 
     const merged: PartResult = { counts: { ...ZERO_COUNTS }, reasons: {}, errors: [] };
     let auditFailure: JanitorError | undefined;
@@ -330,6 +394,24 @@ export class JanitorEngine {
     },
   ): Promise<RunRecord> {
     await this.requestRun(request, runId);
+    return this.runInProcess(runId, options);
+  }
+
+  /** `executeRun` for an approved saved plan: claimed once (ConflictError otherwise), then run here. */
+  async executePlanApply(
+    request: PlanApplyRequest,
+    planId: string,
+    runId: string,
+    options: Omit<SweepPartOptions, "attempt"> & { maxActions?: number },
+  ): Promise<RunRecord> {
+    await this.requestPlanApply(request, planId, runId);
+    return this.runInProcess(runId, options);
+  }
+
+  private async runInProcess(
+    runId: string,
+    options: Omit<SweepPartOptions, "attempt"> & { maxActions?: number },
+  ): Promise<RunRecord> {
     try {
       const { run, parts } = await this.planRun(runId);
       if (parts.length === 0) return run;
@@ -337,7 +419,8 @@ export class JanitorEngine {
       const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
       await this.services.runs.update(runId, (r) => ({ ...r, partsTotal: 1 }));
       // Nobody else sweeps this run: the cap can be counted here rather than on the run record.
-      const cap = Math.min(this.policy.limits.maxActionsPerRun, options.maxActions ?? Infinity);
+      const policy = (await this.planOf(run))?.policy ?? this.policy;
+      const cap = Math.min(policy.limits.maxActionsPerRun, options.maxActions ?? Infinity);
       const budget = new LocalBudget(cap);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -408,12 +491,37 @@ export class JanitorEngine {
     return { decision };
   }
 
+  /**
+   * The saved plan a part works with: the one a plan run writes, or the approved one an apply run keeps to (with
+   * its policy: a plan is applied under the policy it was made with, whatever is in force now).
+   */
+  private async planOf(run: RunRecord): Promise<{ plan: SweepPlan; policy?: Policy } | undefined> {
+    const store = this.services.plans;
+    if (run.planId === undefined) {
+      return store && run.mode === "plan" ? { plan: { store, writing: { planId: run.runId } } } : undefined;
+    }
+    // Fail closed: a run of a plan that cannot be read acts on nothing.
+    if (!store)
+      throw new JanitorError(`run ${run.runId} applies plan ${run.planId}, but plans are not configured`);
+    const stored = await store.get(run.planId);
+    if (!stored || stored.plan.status !== "applied" || stored.plan.appliedRunId !== run.runId)
+      throw new JanitorError(`plan ${run.planId} is not claimed by run ${run.runId}: nothing is applied`);
+    return {
+      plan: {
+        store,
+        applying: { planId: run.planId, excluded: new Set(stored.plan.excluded ?? []) },
+      },
+      policy: stored.plan.policy,
+    };
+  }
+
   private sweepContext(
     run: RunRecord,
     part: WorkPart,
     options: SweepPartOptions,
     signal: AbortSignal,
     attempt: number,
+    saved?: { plan: SweepPlan; policy?: Policy },
   ): SweepContext {
     const arm = this.armCaller(options.deadline.getTime());
     this.armStats.push(arm.stats);
@@ -421,7 +529,7 @@ export class JanitorEngine {
     return {
       runId: run.runId,
       mode: run.mode,
-      policy: this.policy,
+      policy: saved?.policy ?? this.policy,
       gateway: this.services.jobs,
       audit: this.services.audit,
       observations: this.services.observations,
@@ -429,7 +537,11 @@ export class JanitorEngine {
       arm,
       budget:
         options.budget ??
-        new RunRecordBudget(this.services.runs, run.runId, this.policy.limits.maxActionsPerRun),
+        new RunRecordBudget(
+          this.services.runs,
+          run.runId,
+          (saved?.policy ?? this.policy).limits.maxActionsPerRun,
+        ),
       now: this.options.now,
       trailFor: (slot, n) => this.trail(run, slot, n),
       holder: `${run.runId}/part-${part.index}/attempt-${attempt}-${randomBytes(3).toString("hex")}`,
@@ -446,6 +558,7 @@ export class JanitorEngine {
       }),
       ...(options.checkSubscriptions !== false && { subscriptions: this.services.subscriptions }),
       events: this.services.events,
+      ...(saved && { plan: saved.plan }),
     };
   }
 
@@ -532,8 +645,10 @@ export class JanitorEngine {
       trigger: run.trigger,
       mode: run.mode,
       actor: run.requestedBy,
-      // The policy this engine decides with (the run record keeps the one in force when it was requested).
-      policyHash: this.policyHash,
+      // The policy this engine decides with (the run record keeps the one in force when it was requested); a
+      // run applying a plan decides with the plan's.
+      policyHash: run.planId !== undefined ? run.policyHash : this.policyHash,
+      ...(run.planId !== undefined && { planId: run.planId, approvedBy: run.approvedBy }),
     };
     return new AuditTrail(
       this.services.audit,
@@ -577,8 +692,24 @@ export class JanitorEngine {
         type: stored.status === "failed" ? "run-failed" : "run-finished",
         run: runSummary(stored),
       });
+    // A saved plan with actions, made by the app (timer or HTTP), waits for an approver.
+    if (finishedHere && awaitsApproval(stored, this.services.plans !== undefined))
+      emitSafely(
+        this.services.events,
+        planAwaitingApproval({ runId: stored.runId, planId: stored.runId, actions: stored.counts.planned }),
+      );
     return stored;
   }
+}
+
+function awaitsApproval(run: RunRecord, plansKept: boolean): boolean {
+  return (
+    plansKept &&
+    run.mode === "plan" &&
+    run.trigger !== "cli" &&
+    (run.status === "succeeded" || run.status === "partial") &&
+    run.counts.planned > 0
+  );
 }
 
 /** Sorted subscriptions in parts of `perPart` (0: chosen so that a run has at most ~256 parts). */

@@ -1,5 +1,6 @@
 // The interfaces the engine depends on. Adapters (src/adapters) implement them over Azure; tests may fake them.
 import type { JobRef, JobSnapshot, SubscriptionInfo } from "../domain/job";
+import type { PlanRecord, PlanStatus, ProposedAction } from "../domain/plans";
 import type { AuditEntry, Observation, RunCounts, RunRecord } from "../domain/records";
 
 // ---------------------------------------------------------------- ARM
@@ -161,6 +162,51 @@ export interface LeaseStore {
   release(lease: Lease): Promise<void>;
   /** Who holds the lease now (undefined when free or expired). */
   holderOf(key: string): Promise<string | undefined>;
+}
+
+// ---------------------------------------------------------------- saved plans
+
+export interface PlanListQuery {
+  status?: PlanStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface PlanActionsQuery {
+  /** Only this subscription's proposed actions. */
+  subscriptionId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A plan record with the ETag it was read with, for a conditional write (two approvers: one wins). */
+export interface StoredPlan {
+  plan: PlanRecord;
+  etag: string;
+}
+
+/**
+ * Saved plans (docs/operations.md#9-plans-and-approval): the record (status, policy, expiry) and the proposed
+ * actions, written one subscription at a time as the sweep goes and read back page by page, so neither side
+ * ever holds a whole large plan.
+ */
+export interface PlanStore {
+  /** Creates the record; a second create of the same plan with the same content is a no-op. */
+  create(plan: PlanRecord): Promise<void>;
+  get(planId: string): Promise<StoredPlan | undefined>;
+  /** Replaces the record if it still has `etag`; resolves false when another writer changed it first. */
+  replace(plan: PlanRecord, etag: string): Promise<boolean>;
+  /** Newest first. */
+  list(query: PlanListQuery): Promise<Page<PlanRecord>>;
+  /**
+   * Stores one subscription's proposed actions, replacing whatever an earlier delivery stored for it (a
+   * redelivered part writes the same subscription again, never twice over).
+   */
+  writeActions(planId: string, subscriptionId: string, actions: ProposedAction[]): Promise<void>;
+  /** Proposed actions ordered by subscription, then as the sweep decided them; paged by cursor. */
+  readActions(planId: string, query: PlanActionsQuery): Promise<Page<ProposedAction>>;
+  /** The subscriptions (lower-cased) that have proposed actions. */
+  subscriptionsOf(planId: string): Promise<string[]>;
 }
 
 // ---------------------------------------------------------------- notifications

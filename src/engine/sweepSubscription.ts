@@ -22,6 +22,7 @@ import { actOnCandidates, LEFT_FOR_LATER } from "./sweep/actOnCandidates";
 import { failureCode, failureText } from "./sweep/armFailures";
 import { jobDecisionEntry, subscriptionEntry } from "./sweep/decisionEntries";
 import { listAndDecide, type Listing } from "./sweep/listAndDecide";
+import { keepToPlan, proposedFor, writeProposed, type SweepPlan } from "./sweep/planApply";
 import { SubscriptionLease } from "./sweep/subscriptionLease";
 import { SweepTally, type DecisionReport } from "./sweep/sweepTally";
 
@@ -65,6 +66,8 @@ export interface SweepContext {
   };
   /** Notifications and telemetry: upcoming actions, tripped breakers, failed actions. */
   events?: EngineEvents;
+  /** Saved plans: the one this plan run writes, or the approved one this run applies. */
+  plan?: SweepPlan;
 }
 
 /** Another delivery of the same part still holds a subscription: this delivery stops and is retried later. */
@@ -180,6 +183,12 @@ async function sweepUnderLease(
 
     const stored = await loading;
     const listing = await listAndDecide(ctx, lease, trail, tally, subscriptionId, stored, earlier.acted);
+    // Applying a plan: only its proposed actions stay candidates; the others it proposed are recorded here.
+    const applying = ctx.plan?.applying;
+    if (applying) {
+      const proposed = await proposedFor(ctx.plan!.store, applying.planId, subscriptionId);
+      await keepToPlan(trail, tally, listing, proposed, applying.excluded, earlier.acted);
+    }
     // Saved while the actions go on; awaited before the lease is released.
     const saving = ctx.observations.save(subscriptionId, {
       upserts: listing.upserts,
@@ -194,10 +203,11 @@ async function sweepUnderLease(
       ? await failClosed(trail, tally, subscriptionId, listing)
       : await tripBreaker(ctx, trail, tally, subscriptionId, listing);
     if (stopped) {
+      if (ctx.plan) await writeProposed(ctx.plan, subscriptionId, []);
       await saving;
       return result(stopped);
     }
-    const { deleted } = await actOnCandidates(
+    const { deleted, planned } = await actOnCandidates(
       ctx,
       ctx.mode,
       lease,
@@ -206,6 +216,8 @@ async function sweepUnderLease(
       listing.candidates,
       earlier.started,
     );
+    // A plan run: this subscription's proposed actions, written before the sweep is recorded as done.
+    if (ctx.plan) await writeProposed(ctx.plan, subscriptionId, planned);
     await saving;
     // A deleted job is forgotten at once, so a new job under the same id never inherits its first sighting.
     if (deleted.length > 0) await ctx.observations.save(subscriptionId, { upserts: [], removals: deleted });

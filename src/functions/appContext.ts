@@ -3,7 +3,7 @@
 import { readPolicy, createJanitor, readSettings, type Janitor, type JanitorSettings } from "../composition";
 import { newRunId } from "../adapters/storage";
 import type { RunRecord } from "../domain/records";
-import type { RunRequest } from "../engine/janitorEngine";
+import type { PlanApplyRequest, RunRequest } from "../engine/janitorEngine";
 import { SettingsError } from "../errors";
 import type { Env } from "../settings/settings";
 import { easyAuthEnabled } from "./http/caller";
@@ -30,6 +30,32 @@ export async function queueNewRun(app: AppContext, request: RunRequest): Promise
     await queues.enqueueRun({ runId: run.runId });
   } catch (err) {
     await janitor.engine.failRun(run.runId, "the run could not be queued").catch(() => undefined);
+    throw err;
+  }
+  return run;
+}
+
+/**
+ * Claims the approved plan `planId` for a new apply run and queues it: `POST /api/runs {"mode":"apply","planId"}`
+ * and the `plan-approve` timer. A second or concurrent apply gets a ConflictError (409). A run that cannot be
+ * queued is failed and gives the plan back (approved again), so the plan is still applied at most once.
+ */
+export async function queuePlanApply(
+  app: AppContext,
+  request: PlanApplyRequest,
+  planId: string,
+): Promise<RunRecord> {
+  const janitor = await app.janitor();
+  const queues = await app.queues();
+  const run = await janitor.engine.requestPlanApply(request, planId, newRunId(app.now()));
+  try {
+    await queues.enqueueRun({ runId: run.runId });
+  } catch (err) {
+    await janitor.engine.failRun(run.runId, "the run could not be queued").catch(() => undefined);
+    await janitor.engine
+      .planReview()
+      .unclaim(planId, run.runId)
+      .catch(() => undefined);
     throw err;
   }
   return run;

@@ -2,13 +2,18 @@
 // at once, by name, with what is accepted; the app does not start with any of them wrong.
 import { Cron } from "croner";
 import { checkDuration } from "../domain/duration";
+import { APPROVAL_RULES, type ApprovalRule } from "../domain/plans";
 import { MODES, type Mode } from "../domain/vocabulary";
 import { SettingsError, ValidationError, type FieldProblem } from "../errors";
 
 export type Env = Record<string, string | undefined>;
 
+/** `JANITOR_MODE`: a run's mode, or `plan-approve` (the timer makes plans and applies approved ones). */
+export const SCHEDULE_MODES = [...MODES, "plan-approve"] as const;
+export type ScheduleMode = Mode | "plan-approve";
+
 export interface CoreSettings {
-  mode: Mode;
+  mode: ScheduleMode;
   /** Six-field NCRONTAB, UTC. */
   schedule: string;
   paused: boolean;
@@ -22,6 +27,10 @@ export interface CoreSettings {
   armTimeoutMs: number;
   /** Life of a subscription's lease between renewals (`JANITOR_LEASE_TTL`): how soon a crashed worker's work is taken up. */
   leaseTtlMs: number;
+  /** How long a saved plan may be approved and applied (`JANITOR_PLAN_TTL`). */
+  planTtlMs: number;
+  /** `JANITOR_APPROVAL`: four-eyes (the default) or self-allowed. */
+  approval: ApprovalRule;
 }
 
 export const DEFAULT_SCHEDULE = "0 0 3 * * *";
@@ -32,8 +41,17 @@ export function parseCoreSettings(env: Env): CoreSettings {
   const text = (name: string) => env[name]?.trim() || undefined;
 
   const mode = text("JANITOR_MODE") ?? "plan";
-  if (!(MODES as readonly string[]).includes(mode))
-    problems.push({ field: "JANITOR_MODE", message: `"${mode}" is not accepted; use plan or apply` });
+  if (!(SCHEDULE_MODES as readonly string[]).includes(mode))
+    problems.push({
+      field: "JANITOR_MODE",
+      message: `"${mode}" is not accepted; use plan, apply or plan-approve`,
+    });
+  const approval = text("JANITOR_APPROVAL") ?? "four-eyes";
+  if (!(APPROVAL_RULES as readonly string[]).includes(approval))
+    problems.push({
+      field: "JANITOR_APPROVAL",
+      message: `"${approval}" is not accepted; use four-eyes or self-allowed`,
+    });
 
   const schedule = text("JANITOR_SCHEDULE") ?? DEFAULT_SCHEDULE;
   const scheduleProblem = checkSchedule(schedule);
@@ -70,6 +88,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
   const runTimeoutMs = duration("JANITOR_RUN_TIMEOUT", "PT9M", 60_000);
   const armTimeoutMs = duration("JANITOR_ARM_TIMEOUT", "PT30S", 1_000);
   const leaseTtlMs = duration("JANITOR_LEASE_TTL", "PT5M", 10_000);
+  const planTtlMs = duration("JANITOR_PLAN_TTL", "P7D", 60_000);
   if (leaseTtlMs > 86_400_000)
     problems.push({
       field: "JANITOR_LEASE_TTL",
@@ -89,7 +108,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
 
   if (problems.length > 0) throw new SettingsError(problems);
   return {
-    mode: mode as Mode,
+    mode: mode as ScheduleMode,
     schedule,
     paused,
     manualApply,
@@ -98,6 +117,8 @@ export function parseCoreSettings(env: Env): CoreSettings {
     concurrency,
     armTimeoutMs,
     leaseTtlMs,
+    planTtlMs,
+    approval: approval as ApprovalRule,
   };
 }
 

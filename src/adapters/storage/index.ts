@@ -1,7 +1,9 @@
 // The storage layer: the engine's stores (src/engine/ports.ts) over Azure Table Storage.
 import { randomBytes } from "node:crypto";
-import type { AuditStore, LeaseStore, ObservationStore, RunStore } from "../../engine/ports";
-import { createTableClient, type StorageConnection } from "./storageConnection";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { AuditStore, LeaseStore, ObservationStore, PlanStore, RunStore } from "../../engine/ports";
+import { DEFAULT_PLAN_CONTAINER, PlanStorage } from "./PlanStorage";
+import { createContainerClient, createTableClient, type StorageConnection } from "./storageConnection";
 import { TableAuditStore } from "./TableAuditStore";
 import { DEFAULT_RETRY, statusOf, withRetry, type RetryOptions, type TableLike } from "./tableAccess";
 import { TableLeaseStore } from "./TableLeaseStore";
@@ -16,6 +18,8 @@ export interface Storage {
   runs: RunStore;
   observations: ObservationStore;
   leases: LeaseStore;
+  /** Saved plans: records in a table, proposed actions in the `janitor-plans` blob container. */
+  plans: PlanStore;
   /** Creates the tables (once per process; every store operation also waits for it). */
   ensureReady(): Promise<void>;
   retention: { purgeOlderThan(cutoff: Date): Promise<{ removed: number }> };
@@ -40,6 +44,12 @@ export function tableNames(prefix = DEFAULT_TABLE_PREFIX) {
     runs: `${prefix}Runs`,
     observations: `${prefix}Observations`,
     leases: `${prefix}Leases`,
+    plans: `${prefix}Plans`,
+    // Tests (their own table prefix) get their own container too.
+    planContainer:
+      prefix === DEFAULT_TABLE_PREFIX
+        ? DEFAULT_PLAN_CONTAINER
+        : `${DEFAULT_PLAN_CONTAINER}-${prefix.toLowerCase()}`,
   };
 }
 
@@ -53,14 +63,30 @@ export function createStorage(conn: StorageConnection, options: StorageOptions =
     runs: client(names.runs),
     observations: client(names.observations),
     leases: client(names.leases),
+    plans: client(names.plans),
   };
-  return createStorageOnTables(tables, options);
+  // The blob endpoint is needed only once plans are written or read: a missing one fails there, naming the setting.
+  let container: ContainerClient | undefined;
+  const planContainer = new Proxy({} as ContainerClient, {
+    get: (_target, property) => {
+      container ??= createContainerClient(conn, names.planContainer, { retryOptions: { maxTries: 1 } });
+      const value = (container as unknown as Record<string | symbol, unknown>)[property];
+      return typeof value === "function" ? value.bind(container) : value;
+    },
+  });
+  return createStorageOnTables(tables, { ...options, planContainer });
 }
 
 /** The same over any table clients (tests hand in fakes). */
 export function createStorageOnTables(
-  tables: { audit: TableLike; runs: TableLike; observations: TableLike; leases: TableLike },
-  options: Omit<StorageOptions, "tablePrefix"> = {},
+  tables: {
+    audit: TableLike;
+    runs: TableLike;
+    observations: TableLike;
+    leases: TableLike;
+    plans?: TableLike;
+  },
+  options: Omit<StorageOptions, "tablePrefix"> & { planContainer?: ContainerClient } = {},
 ): Storage {
   const retry = options.retry ?? DEFAULT_RETRY;
   let creating: Promise<void> | undefined;
@@ -89,10 +115,22 @@ export function createStorageOnTables(
     runs: new TableRunStore(tables.runs, storeOptions),
     observations: new TableObservationStore(tables.observations, storeOptions),
     leases: new TableLeaseStore(tables.leases, storeOptions),
+    plans: new PlanStorage(
+      tables.plans ?? unavailableTable,
+      options.planContainer ?? unavailableContainer,
+      storeOptions,
+    ),
     ensureReady,
     retention: { purgeOlderThan: (cutoff) => audit.purgeOlderThan(cutoff) },
   };
 }
+
+/** Stands in where a caller (a unit test's fakes) gave no plan storage: any use says so. */
+const unavailable = (): never => {
+  throw new Error("plan storage was not configured");
+};
+const unavailableTable = new Proxy({} as TableLike, { get: () => unavailable });
+const unavailableContainer = new Proxy({} as ContainerClient, { get: () => unavailable });
 
 /**
  * A new run id: UTC time to the second and 8 random hex digits, e.g. `20261121T232400Z-3f9a1c2b`. Sorts by

@@ -4,6 +4,7 @@
 // Errors name the setting and what is accepted; they never repeat a connection string or key.
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import { ContainerClient, type StoragePipelineOptions as BlobPipelineOptions } from "@azure/storage-blob";
 import { QueueClient, type StoragePipelineOptions } from "@azure/storage-queue";
 import { isGuid } from "../../domain/armIds";
 import { SettingsError, type FieldProblem } from "../../errors";
@@ -102,6 +103,27 @@ export function createQueueClient(
   }
   return new QueueClient(
     `${requireEndpoint(conn, "queue").replace(/\/+$/, "")}/${queue}`,
+    conn.credential,
+    options,
+  );
+}
+
+/** Container names: 3-63 lower-case letters, digits and single hyphens, starting with a letter or digit. */
+const CONTAINER_NAME = QUEUE_NAME;
+
+export function createContainerClient(
+  conn: StorageConnection,
+  container: string,
+  options: BlobPipelineOptions = {},
+): ContainerClient {
+  if (!CONTAINER_NAME.test(container))
+    throw new RangeError("container name must be 3-63 lower-case letters, digits and single hyphens");
+  if (conn.kind === "connectionString") {
+    requireEndpoint(conn, "blob");
+    return new ContainerClient(conn.connectionString, container, options);
+  }
+  return new ContainerClient(
+    `${requireEndpoint(conn, "blob").replace(/\/+$/, "")}/${container}`,
     conn.credential,
     options,
   );

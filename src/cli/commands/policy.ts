@@ -2,21 +2,20 @@ import { z } from "zod";
 import { ValidationError } from "../../errors";
 import { policySchema } from "../../domain/policy";
 import { loadPolicy } from "../../domain/policy/loadPolicy";
+import { readPolicy } from "../../composition";
 import { EXIT, type CliIO } from "../io";
 
 export interface PolicyCommandArgs {
   sub: "validate" | "show" | "schema";
   /** `policy validate FILE`. */
   file?: string;
-  /** `--policy FILE` for `show`: overrides JANITOR_POLICY / JANITOR_POLICY_PATH. */
-  policyPath?: string;
 }
 
 /**
  * `ie-janitor policy validate FILE`: "valid" and the policy hash on stdout (exit 0), or every problem by path on
  * stderr (exit 2). `ie-janitor policy show`: the effective policy, its hash and where it came from, as one JSON
- * document on stdout (from `--policy`, else `JANITOR_POLICY` inline JSON, else `JANITOR_POLICY_PATH`, else the
- * built-in default). `ie-janitor policy schema`: the policy's JSON Schema (draft 2020-12) on stdout.
+ * document on stdout, read as the app reads it (`readPolicy`: `JANITOR_POLICY` inline JSON, else
+ * `JANITOR_POLICY_PATH`, else the built-in default). `ie-janitor policy schema`: the policy's JSON Schema (draft 2020-12) on stdout.
  */
 export async function runPolicyCommand(
   args: PolicyCommandArgs,
@@ -33,13 +32,11 @@ export async function runPolicyCommand(
         io.stderr("usage: ie-janitor policy validate FILE\n");
         return EXIT.usage;
       }
-      const { hash } = await loadPolicy({ path: args.file });
+      const { hash } = loadPolicy({ path: args.file });
       io.stdout(`valid (policy hash ${hash})\n`);
       return EXIT.done;
     }
-    const loaded = args.policyPath
-      ? await loadPolicy({ path: args.policyPath })
-      : await loadPolicy({ inlineJson: env.JANITOR_POLICY, path: env.JANITOR_POLICY_PATH });
+    const loaded = readPolicy(env);
     io.stdout(
       `${JSON.stringify({ policyHash: loaded.hash, source: loaded.source, policy: loaded.policy }, null, 2)}\n`,
     );

@@ -24,13 +24,9 @@ export interface LoadedPolicy {
 /**
  * The effective policy from inline JSON, a file, or (neither given) the built-in default. Both given is refused
  * rather than silently preferring one. Throws ValidationError for an unreadable file or an invalid document.
+ * Synchronous, so the app can check its policy while it loads, where nothing may be awaited.
  */
-export async function loadPolicy(sources: PolicySources): Promise<LoadedPolicy> {
-  return loadPolicySync(sources);
-}
-
-/** The same, reading the file synchronously: for checks when an app loads, where nothing may be awaited. */
-export function loadPolicySync(sources: PolicySources): LoadedPolicy {
+export function loadPolicy(sources: PolicySources): LoadedPolicy {
   const inline = sources.inlineJson?.trim() ? sources.inlineJson : undefined;
   const path = sources.path?.trim() ? sources.path.trim() : undefined;
   if (inline !== undefined && path !== undefined) {

@@ -40,7 +40,8 @@ export const LEFT_FOR_LATER: ReadonlySet<Reason> = new Set<Reason>([
 /**
  * Plans or acts on a subscription's candidates in decision order, within the caps: the subscription's
  * allowance (its cap less what earlier deliveries of the run started there) and what the run-wide budget
- * grants. The rest is deferred with its reason. Returns the ids (lower-cased) of jobs deleted.
+ * grants. The rest is deferred with its reason. Returns the ids (lower-cased) of jobs deleted, and in plan mode
+ * the candidates planned (the plan's proposed actions).
  */
 export async function actOnCandidates(
   ctx: ActingContext,
@@ -50,10 +51,11 @@ export async function actOnCandidates(
   tally: SweepTally,
   candidates: Candidate[],
   startedBefore: number,
-): Promise<{ deleted: string[] }> {
+): Promise<{ deleted: string[]; planned: Candidate[] }> {
   const allowance = subscriptionAllowance(candidates.length, startedBefore, ctx.policy.limits);
   const granted = allowance > 0 ? await ctx.budget.reserve(allowance) : 0;
   const deleted: string[] = [];
+  const planned: Candidate[] = [];
   let stopReason: Reason | undefined;
   // Planned and deferred entries need not precede an action, so they wait and go out with the next intent
   // (one append), or at the end. An action's outcome waits the same way, but is stored before the next action.
@@ -69,6 +71,7 @@ export async function actOnCandidates(
       }
       if (mode === "plan") {
         tally.decided(c.job, c.decision, "planned", "rule-matched");
+        planned.push(c);
         waiting.push(jobDecisionEntry(trail, c.job, c.decision, "planned", "rule-matched"));
         continue;
       }
@@ -99,7 +102,7 @@ export async function actOnCandidates(
     // Also after an error between actions; entries of a failed write are tried once more here.
     await trail.write(waiting.splice(0));
   }
-  return { deleted };
+  return { deleted, planned };
 }
 
 /** Why the candidate at `index` is not planned or acted on now, if it is not. */

@@ -1,5 +1,6 @@
 import { recheckBeforeAction } from "../../domain/decideJob";
 import { jobRefOf, type JobSnapshot } from "../../domain/job";
+import { planEvidenceChange, type ProposedAction } from "../../domain/plans";
 import type { Policy } from "../../domain/policy";
 import type { AuditEntry } from "../../domain/records";
 import type { ArmCaller } from "../armCaller";
@@ -77,6 +78,10 @@ async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOut
       policy: ctx.policy,
       now: ctx.now(),
     });
+    // Applying a plan: the job must still be the one the plan proposed, and still eligible under its policy.
+    const stale = candidate.proposed && planStaleness(candidate.proposed, fresh.value, recheck);
+    if (stale)
+      return { outcome: "skipped", reason: "plan-stale", stateAfter: fresh.value.state, errorMessage: stale };
     if (!recheck.proceed)
       return { outcome: "skipped", reason: recheck.reason, stateAfter: fresh.value.state };
     // A request may take up to the ARM timeout, and its check another: do not start one that could outlive the run.
@@ -219,6 +224,22 @@ async function withStateAfter(ctx: ActContext, job: JobSnapshot, outcome: ActOut
     ...outcome,
     stateAfter: again.ok ? again.value.state : again.failure.kind === "gone" ? "Deleted" : undefined,
   };
+}
+
+/** Why a plan's proposed action no longer holds on the fresh read, if it does not. */
+function planStaleness(
+  proposed: ProposedAction,
+  fresh: JobSnapshot,
+  recheck: ReturnType<typeof recheckBeforeAction>,
+): string | undefined {
+  const changed = planEvidenceChange(proposed, fresh);
+  if (changed) return shortMessage(`changed since the plan: ${changed}`);
+  if (!recheck.proceed) return shortMessage(`no longer eligible under the plan's policy (${recheck.reason})`);
+  if (recheck.decision.action !== proposed.action || recheck.decision.rule !== proposed.rule)
+    return shortMessage(
+      `the plan's policy now decides ${recheck.decision.action} by ${recheck.decision.rule}`,
+    );
+  return undefined;
 }
 
 function readJob(ctx: ActContext, job: JobSnapshot): Promise<ArmResult<JobSnapshot>> {

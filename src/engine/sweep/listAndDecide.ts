@@ -3,6 +3,7 @@ import type { JobSnapshot } from "../../domain/job";
 import { observationChanged } from "../../domain/observation";
 import type { UpcomingJob } from "../../domain/notifications/events";
 import { parseDurationMs } from "../../domain/duration";
+import type { ProposedAction } from "../../domain/plans";
 import type { Policy } from "../../domain/policy";
 import type { AuditEntry, Observation } from "../../domain/records";
 import type { Reason } from "../../domain/vocabulary";
@@ -17,6 +18,8 @@ import { jobDecisionEntry } from "./decisionEntries";
 export interface Candidate {
   job: JobSnapshot;
   decision: JobDecision;
+  /** When a saved plan is applied: the plan's proposed action for this job, checked again on the fresh read. */
+  proposed?: ProposedAction;
 }
 
 /** Why a listing did not reach its end: the subscription then gets no actions this run (fail closed). */
@@ -34,6 +37,8 @@ export interface Listing {
   removals: string[];
   /** Jobs whose grace mark was set in this listing (first eligible under a rule and action): `upcoming`. */
   marked: UpcomingJob[];
+  /** Lower-cased ids of every job the listing returned (a plan's job missing from a complete listing is gone). */
+  seen: ReadonlySet<string>;
 }
 
 export interface ListingContext {
@@ -67,7 +72,7 @@ export async function listAndDecide(
   acted: ReadonlySet<string>,
 ): Promise<Listing> {
   const seen = new Set<string>();
-  const listing: Listing = { candidates: [], upserts: [], removals: [], marked: [] };
+  const listing: Listing = { candidates: [], upserts: [], removals: [], marked: [], seen };
   let nextLink: string | undefined;
   do {
     listing.problem = await pageMayStart(ctx, lease);

@@ -1,5 +1,6 @@
 import type { InvocationContext, Timer } from "@azure/functions";
-import { queueNewRun, type AppContext } from "../appContext";
+import { ConflictError } from "../../errors";
+import { queueNewRun, queuePlanApply, type AppContext } from "../appContext";
 import { readPartMessage, readRunMessage } from "../workQueues";
 
 /** Timer: records a run in JANITOR_MODE and queues it, exactly like a manual run. */
@@ -8,9 +9,14 @@ export async function scheduledSweep(
   timer: Timer,
   context: InvocationContext,
 ): Promise<void> {
+  const mode = app.settings.core.mode;
+  if (mode === "plan-approve") {
+    await scheduledPlanApprove(app, timer, context);
+    return;
+  }
   const { runId } = await queueNewRun(app, {
     trigger: "timer",
-    mode: app.settings.core.mode,
+    mode,
     requestedBy: "timer",
     isPastDue: timer.isPastDue,
     note: timer.isPastDue ? "the timer fired late (isPastDue)" : undefined,
@@ -18,6 +24,49 @@ export async function scheduledSweep(
   context.log(
     `scheduled ${app.settings.core.mode} run ${runId} queued${timer.isPastDue ? " (past due)" : ""}`,
   );
+}
+
+/**
+ * `JANITOR_MODE=plan-approve`: plans past their expiry are recorded `expired`; the newest approved plan is applied
+ * (claimed once: another instance of the timer gets a conflict and moves on); with none approved, a new plan is
+ * made, and its end notifies `plan-awaiting-approval`.
+ */
+async function scheduledPlanApprove(
+  app: AppContext,
+  timer: Timer,
+  context: InvocationContext,
+): Promise<void> {
+  const janitor = await app.janitor();
+  const review = janitor.engine.planReview();
+  for (const status of ["pending", "approved"] as const) {
+    const page = await janitor.storage.plans.list({ status, limit: 100 });
+    for (const plan of page.items) {
+      if (await review.expireIfDue(plan.planId)) {
+        context.log(`plan ${plan.planId} expired`);
+        continue;
+      }
+      if (status !== "approved") continue;
+      try {
+        const run = await queuePlanApply(
+          app,
+          { trigger: "timer", requestedBy: "timer", isPastDue: timer.isPastDue },
+          plan.planId,
+        );
+        context.log(`approved plan ${plan.planId}: apply run ${run.runId} queued`);
+        return;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+  const { runId } = await queueNewRun(app, {
+    trigger: "timer",
+    mode: "plan",
+    requestedBy: "timer",
+    isPastDue: timer.isPastDue,
+    note: "plan-approve: a plan for an approver",
+  });
+  context.log(`scheduled plan run ${runId} queued (plan-approve)`);
 }
 
 /** Queue `janitor-runs`: discover and split a run, then queue its parts for the workers. */

@@ -1,5 +1,12 @@
 import type { HttpResponseInit } from "@azure/functions";
-import { JanitorError, NotFoundError, ValidationError, type FieldProblem } from "../../errors";
+import {
+  ConflictError,
+  ForbiddenError,
+  JanitorError,
+  NotFoundError,
+  ValidationError,
+  type FieldProblem,
+} from "../../errors";
 
 /** RFC 9457 problem details: what every HTTP error of the app looks like. Never a stack or a secret. */
 export function problem(
@@ -55,6 +62,8 @@ export function problemFromError(err: unknown, log: (message: string) => void): 
   if (err instanceof ValidationError) return badRequest(err.problems);
   if (err instanceof HttpProblem) return problem(err.status, err.title, err.detail, err.errors);
   if (err instanceof NotFoundError) return problem(404, "Not found", err.message);
+  if (err instanceof ConflictError) return problem(409, "Conflict", err.message);
+  if (err instanceof ForbiddenError) return problem(403, "Forbidden", err.message);
   // Details go to the log (which holds no secrets either); the caller gets no internals.
   log(`unhandled error: ${err instanceof JanitorError ? err.message : ((err as Error)?.name ?? "error")}`);
   return problem(500, "Internal error", "the request could not be completed; see the app's logs");

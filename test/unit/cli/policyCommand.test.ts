@@ -81,14 +81,6 @@ describe("ie-janitor policy", () => {
     });
   });
 
-  it("show prefers --policy over the settings", async () => {
-    const io = captureIO();
-    expect(await runPolicyCommand({ sub: "show", policyPath: good }, io, { JANITOR_POLICY_PATH: bad })).toBe(
-      EXIT.done,
-    );
-    expect(JSON.parse(io.out).source).toBe(good);
-  });
-
   it("show reports an invalid effective policy on stderr, nothing on stdout, exit 2", async () => {
     const io = captureIO();
     expect(await runPolicyCommand({ sub: "show" }, io, { JANITOR_POLICY_PATH: bad })).toBe(EXIT.usage);

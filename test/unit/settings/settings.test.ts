@@ -37,7 +37,9 @@ describe("core settings", () => {
   });
 
   it.each([
-    ["JANITOR_MODE", "delete", "plan or apply"],
+    ["JANITOR_MODE", "delete", "plan, apply or plan-approve"],
+    ["JANITOR_APPROVAL", "none", "four-eyes or self-allowed"],
+    ["JANITOR_PLAN_TTL", "P1M", "days"],
     ["JANITOR_PAUSED", "yes", "true or false"],
     ["JANITOR_MANUAL_APPLY", "true", "enabled or disabled"],
     ["JANITOR_AUDIT_RETENTION", "1 year", "ISO 8601"],
