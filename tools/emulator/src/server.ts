@@ -258,15 +258,11 @@ function createHandler(state: EmulatorState) {
       return;
     }
 
-    let body: unknown;
-    if (text.trim() !== "") {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        send(res, 400, errorBody("InvalidRequestContent", "The request content is not valid JSON."), headers);
-        log(400, { operation });
-        return;
-      }
+    const body = parseJsonBody(text);
+    if (body === INVALID_JSON) {
+      send(res, 400, errorBody("InvalidRequestContent", "The request content is not valid JSON."), headers);
+      log(400, { operation });
+      return;
     }
 
     const subject = jobSubject(state, route);
@@ -300,14 +296,10 @@ function createHandler(state: EmulatorState) {
       send(res, 413, errorBody("RequestEntityTooLarge", "body: larger than 256 MiB; send jobs in batches"));
       return;
     }
-    let body: unknown;
-    if (text.trim() !== "") {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        send(res, 400, errorBody("InvalidRequest", "body: not valid JSON"));
-        return;
-      }
+    const body = parseJsonBody(text);
+    if (body === INVALID_JSON) {
+      send(res, 400, errorBody("InvalidRequest", "body: not valid JSON"));
+      return;
     }
     const reply = handleControl(
       method,
@@ -343,6 +335,18 @@ function checkPort(port: number | undefined): number {
     ]);
   }
   return port;
+}
+
+const INVALID_JSON = Symbol("invalid JSON");
+
+/** A request body as JSON: undefined when empty, INVALID_JSON when it does not parse. */
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return INVALID_JSON;
+  }
 }
 
 /**
