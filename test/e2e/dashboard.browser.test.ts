@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The dashboard in a real headless Chromium against the app on the local host (Azurite and the emulator with
 // seeded jobs): runs, a plan run to its end, the audit log filtered and downloaded, a job's decision, hostile
 // names rendered as text, the CSP, keyboard reach, and screenshots at a wide and a narrow size.

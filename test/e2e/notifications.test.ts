@@ -1,29 +1,35 @@
 // Notifications through the local Functions host: the built app sweeps the demo data, the engine's events go
 // to the real `janitor-notify` queue on Azurite, and the `notifyDelivery` function POSTs them to a real receiver.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signature } from "../../src/adapters/notify";
 import { waitForRun, withAppStack } from "../support/appStack";
 import { FAKE_EMAIL, FAKE_KEY, FAKE_PHONE } from "../support/jobFactory";
-import { startWebhookReceiver } from "../support/webhookReceiver";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhookReceiver";
 
 const SECRET = "e2e-secret-0123456789";
-const receiver = await startWebhookReceiver();
-afterAll(() => receiver.close());
+let receiver: WebhookReceiver;
+// Registered before the app stack's own hook, so the receiver's URL exists when the settings are read.
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+});
+afterAll(() => receiver?.close());
 
 const stack = withAppStack({
   seed: "demo",
-  settings: {
-    JANITOR_NOTIFY: JSON.stringify([
-      {
-        name: "local",
-        url: receiver.url,
-        format: "teams",
-        secret: SECRET,
-        allowPrivate: true,
-        ownerTag: "owner",
-        events: ["upcoming", "run-finished"],
-      },
-    ]),
+  get settings() {
+    return {
+      JANITOR_NOTIFY: JSON.stringify([
+        {
+          name: "local",
+          url: receiver.url,
+          format: "teams",
+          secret: SECRET,
+          allowPrivate: true,
+          ownerTag: "owner",
+          events: ["upcoming", "run-finished"],
+        },
+      ]),
+    };
   },
 });
 
