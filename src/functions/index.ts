@@ -7,6 +7,7 @@ import { registerDashboard } from "./dashboard";
 import { guarded, type HttpHandler } from "./http/handle";
 import { methodNotAllowed, problem } from "./http/problem";
 import { auditQuery, health, jobDecision, policyGet } from "./handlers/reads";
+import { plansActions, plansApprove, plansGet, plansList, plansReject } from "./handlers/plans";
 import { runsCreate, runsGet, runsList } from "./handlers/runs";
 import {
   auditRetention,
@@ -72,6 +73,45 @@ const api = [
     route: "jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision",
     method: "GET",
     handler: guarded({ easyAuth, need: "read", query: [] }, (request) => jobDecision(ctx, request)),
+  },
+  {
+    name: "plansList",
+    route: "plans",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: ["status", "limit", "cursor"] }, (request) =>
+      plansList(ctx, request),
+    ),
+  },
+  {
+    name: "plansGet",
+    route: "plans/{planId}",
+    method: "GET",
+    handler: guarded({ easyAuth, need: "read", query: [] }, (request) => plansGet(ctx, request)),
+  },
+  {
+    name: "plansActions",
+    route: "plans/{planId}/actions",
+    method: "GET",
+    handler: guarded(
+      { easyAuth, need: "read", query: ["subscriptionId", "limit", "cursor", "format"] },
+      (request) => plansActions(ctx, request),
+    ),
+  },
+  {
+    name: "plansApprove",
+    route: "plans/{planId}/approve",
+    method: "POST",
+    handler: guarded({ easyAuth, need: "approve", query: [] }, (request, caller) =>
+      plansApprove(ctx, request, caller),
+    ),
+  },
+  {
+    name: "plansReject",
+    route: "plans/{planId}/reject",
+    method: "POST",
+    handler: guarded({ easyAuth, need: "approve", query: [] }, (request, caller) =>
+      plansReject(ctx, request, caller),
+    ),
   },
   {
     name: "policyGet",

@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { ACCEPTED_IDS, isRunId, SUBSCRIPTION_ID_PATTERN } from "../../domain/armIds";
+import { ACCEPTED_IDS, isRunId, RUN_ID_PATTERN, SUBSCRIPTION_ID_PATTERN } from "../../domain/armIds";
 import { ValidationError, type FieldProblem } from "../../errors";
 import { zodProblems } from "../../validation/zodProblems";
-import { queueNewRun, type AppContext } from "../appContext";
+import { queueNewRun, queuePlanApply, type AppContext } from "../appContext";
 import type { Caller } from "../http/caller";
 import { queryRecord, readJsonBody } from "../http/handle";
 import { json, problem } from "../http/problem";
@@ -22,6 +22,11 @@ const runRequestSchema = z.strictObject({
     .max(500, { error: "must be at most 500 characters" })
     .regex(/^[^\p{Cc}]*$/u, { error: "must not contain control characters" })
     .optional(),
+  /** Apply exactly this approved saved plan (docs/operations.md#9-plans-and-approval). */
+  planId: z
+    .string({ error: "must be a plan id" })
+    .regex(RUN_ID_PATTERN, { error: `must be a plan id: ${ACCEPTED_IDS.runId}` })
+    .optional(),
 });
 
 /** POST /api/runs: records a queued run and hands it to the queue; answers 202 with where to watch it. */
@@ -33,6 +38,7 @@ export async function runsCreate(
   const parsed = runRequestSchema.safeParse(await readJsonBody(request));
   if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
   const body = parsed.data;
+  if (body.planId !== undefined) return applyPlan(app, request, caller, body);
   if (body.mode === "apply" && !app.settings.core.manualApply)
     return problem(
       403,
@@ -50,6 +56,43 @@ export async function runsCreate(
   const { runId } = run;
   const statusUrl = new URL(`/api/runs/${encodeURIComponent(runId)}`, request.url).toString();
   return { ...json(202, { runId, status: run.status, statusUrl }), headers: { location: statusUrl } };
+}
+
+/**
+ * `{"mode":"apply","planId"}`: applies an approved plan, once (409 for a plan not approved, expired or applied
+ * already). Allowed with JANITOR_MANUAL_APPLY=enabled, or in JANITOR_MODE=plan-approve, where applying what was
+ * approved is the point.
+ */
+async function applyPlan(
+  app: AppContext,
+  request: HttpRequest,
+  caller: Caller,
+  body: z.infer<typeof runRequestSchema>,
+): Promise<HttpResponseInit> {
+  const problems: FieldProblem[] = [];
+  if (body.mode !== "apply") problems.push({ field: "planId", message: 'is only taken with "mode":"apply"' });
+  if (body.subscriptions !== undefined)
+    problems.push({
+      field: "subscriptions",
+      message: "is not taken with planId: the plan says what is applied",
+    });
+  if (problems.length > 0) throw new ValidationError(problems);
+  if (!app.settings.core.manualApply && app.settings.core.mode !== "plan-approve")
+    return problem(
+      403,
+      "Forbidden",
+      "applying a plan over HTTP needs JANITOR_MANUAL_APPLY=enabled or JANITOR_MODE=plan-approve",
+    );
+  const run = await queuePlanApply(
+    app,
+    { trigger: "http", requestedBy: caller.name, note: body.reason },
+    body.planId!,
+  );
+  const statusUrl = new URL(`/api/runs/${encodeURIComponent(run.runId)}`, request.url).toString();
+  return {
+    ...json(202, { runId: run.runId, planId: body.planId, status: run.status, statusUrl }),
+    headers: { location: statusUrl },
+  };
 }
 
 /** GET /api/runs/{runId} */

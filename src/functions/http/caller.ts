@@ -88,9 +88,13 @@ export function cleanPrincipalName(name: string): string {
   return out.trimEnd() || "unknown-principal";
 }
 
-/** With Easy Auth on, acting needs the operator role; reading needs any of the janitor's roles. */
-export function allowed(caller: Caller, need: "operate" | "read"): boolean {
+/**
+ * With Easy Auth on, acting needs the operator role, approving or rejecting a plan the approver role; reading
+ * needs any of the janitor's roles.
+ */
+export function allowed(caller: Caller, need: "operate" | "read" | "approve"): boolean {
   if (!caller.authenticated) return true;
+  if (need === "approve") return caller.roles.includes(APPROVER_ROLE);
   if (caller.roles.includes(OPERATOR_ROLE)) return true;
   return need === "read" && (caller.roles.includes(READER_ROLE) || caller.roles.includes(APPROVER_ROLE));
 }

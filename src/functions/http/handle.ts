@@ -11,7 +11,7 @@ export interface EdgeOptions {
   /** Easy Auth is on (the platform's `WEBSITE_AUTH_ENABLED`): only then is the principal header trusted. */
   easyAuth: boolean;
   /** What the caller must be allowed to do; `anonymous` skips the principal entirely (health). */
-  need: "operate" | "read" | "anonymous";
+  need: "operate" | "read" | "approve" | "anonymous";
   /** The query parameters the route takes; any other is a 400 (`code`, the function key, is always allowed). */
   query: readonly string[];
 }
@@ -37,7 +37,9 @@ export function guarded(
           "Forbidden",
           options.need === "operate"
             ? "this needs the app role Janitor.Operator"
-            : "this needs the app role Janitor.Reader, Janitor.Operator or Janitor.Approver",
+            : options.need === "approve"
+              ? "this needs the app role Janitor.Approver"
+              : "this needs the app role Janitor.Reader, Janitor.Operator or Janitor.Approver",
         );
       return await handler(request, caller, context);
     } catch (err) {

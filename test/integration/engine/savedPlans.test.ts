@@ -17,7 +17,12 @@ const POLICY: PolicyDocument = {
     { name: "completed-retention", states: ["Completed"], olderThan: "P30D", action: "delete" },
   ],
   guards: { gracePeriod: "PT0S" },
-  limits: { maxActionsPerRun: 100, maxActionsPerSubscription: 100, maxEligibleFraction: 1, minJobsForFraction: 10 },
+  limits: {
+    maxActionsPerRun: 100,
+    maxActionsPerSubscription: 100,
+    maxEligibleFraction: 1,
+    minJobsForFraction: 10,
+  },
 };
 const idOf = (sub: string, name: string) =>
   `/subscriptions/${sub}/resourceGroups/rg-test/providers/Microsoft.ImportExport/jobs/${name}`;
@@ -89,16 +94,26 @@ describe("saved plans", () => {
   it("four-eyes: the requester cannot approve; exclusions must be in the plan; one approval wins", async () => {
     const { plan, review, s } = await planned();
     const planId = plan.run.runId;
-    await expect(review.approve(planId, CLI_REQUESTER, { rule: "four-eyes" })).rejects.toThrow(ForbiddenError);
+    await expect(review.approve(planId, CLI_REQUESTER, { rule: "four-eyes" })).rejects.toThrow(
+      ForbiddenError,
+    );
     await expect(
-      review.approve(planId, { name: "http:function-key", trigger: "http", authenticated: false }, { rule: "four-eyes" }),
+      review.approve(
+        planId,
+        { name: "http:function-key", trigger: "http", authenticated: false },
+        { rule: "four-eyes" },
+      ),
     ).rejects.toThrow(ForbiddenError);
     await expect(
       review.approve(planId, ALICE, { rule: "four-eyes", exclude: [idOf(SUB, "not-in-plan")] }),
     ).rejects.toThrow(ValidationError);
 
     const results = await Promise.allSettled([
-      review.approve(planId, ALICE, { rule: "four-eyes", exclude: [idOf(SUB, "old-draft-2")], comment: "ok\u0007 go" }),
+      review.approve(planId, ALICE, {
+        rule: "four-eyes",
+        exclude: [idOf(SUB, "old-draft-2")],
+        comment: "ok\u0007 go",
+      }),
       review.approve(planId, { ...ALICE, name: "bob@example.com" }, { rule: "four-eyes" }),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -148,11 +163,19 @@ describe("saved plans", () => {
     expect(reasonOf("new-old-draft")).toEqual([]);
     expect(run.counts.deleted).toBe(2);
 
-    expect((await s.janitor.storage.plans.get(planId))?.plan).toMatchObject({ status: "applied", appliedRunId: runId });
+    expect((await s.janitor.storage.plans.get(planId))?.plan).toMatchObject({
+      status: "applied",
+      appliedRunId: runId,
+    });
     await expect(
-      s.janitor.engine.executePlanApply({ trigger: "cli", requestedBy: "cli:test" }, planId, `again-${Date.now()}`, {
-        deadline: new Date(Date.now() + 60_000),
-      }),
+      s.janitor.engine.executePlanApply(
+        { trigger: "cli", requestedBy: "cli:test" },
+        planId,
+        `again-${Date.now()}`,
+        {
+          deadline: new Date(Date.now() + 60_000),
+        },
+      ),
     ).rejects.toThrow(ConflictError);
     await expectSafe(s.control, await s.trail(), {
       foreign: (r) => r.method === "DELETE" && r.path.endsWith("/old-done-2") && r.seq <= before,
@@ -163,12 +186,20 @@ describe("saved plans", () => {
     const { s, plan, review } = await planned();
     const planId = plan.run.runId;
     await expect(
-      s.janitor.engine.requestPlanApply({ trigger: "cli", requestedBy: "cli:test" }, planId, `p-${Date.now()}`),
+      s.janitor.engine.requestPlanApply(
+        { trigger: "cli", requestedBy: "cli:test" },
+        planId,
+        `p-${Date.now()}`,
+      ),
     ).rejects.toThrow(ConflictError);
     await review.approve(planId, ALICE, { rule: "four-eyes" });
     const races = await Promise.allSettled(
       [1, 2].map((n) =>
-        s.janitor.engine.requestPlanApply({ trigger: "cli", requestedBy: "cli:test" }, planId, `race${n}-${Date.now()}`),
+        s.janitor.engine.requestPlanApply(
+          { trigger: "cli", requestedBy: "cli:test" },
+          planId,
+          `race${n}-${Date.now()}`,
+        ),
       ),
     );
     expect(races.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -176,7 +207,11 @@ describe("saved plans", () => {
     const other = await s.run("plan");
     await review.reject(other.run.runId, ALICE, { comment: "not now" });
     await expect(
-      s.janitor.engine.requestPlanApply({ trigger: "cli", requestedBy: "cli:test" }, other.run.runId, `r-${Date.now()}`),
+      s.janitor.engine.requestPlanApply(
+        { trigger: "cli", requestedBy: "cli:test" },
+        other.run.runId,
+        `r-${Date.now()}`,
+      ),
     ).rejects.toThrow(/rejected/);
   });
 });
@@ -186,6 +221,10 @@ async function deleteBySomeoneElse(
   sub: string,
   name: string,
 ): Promise<void> {
-  const result = await s.janitor.engine.services.jobs.deleteJob({ subscriptionId: sub, resourceGroup: "rg-test", name });
+  const result = await s.janitor.engine.services.jobs.deleteJob({
+    subscriptionId: sub,
+    resourceGroup: "rg-test",
+    name,
+  });
   expect(result.ok).toBe(true);
 }
