@@ -10,6 +10,7 @@ import { AuditWriteError } from "../../../src/errors";
 import type { JobsGateway, Lease, LeaseStore } from "../../../src/engine/ports";
 import { expectSafe, withScenarios, type Scenario } from "../../support/janitorHarness";
 import { guid, seedJob, subscription } from "../../support/jobFactory";
+import { trailViolations } from "../../support/storedTrail";
 
 const SUB = guid(0xc1);
 const SUB2 = guid(0xc2);
@@ -337,6 +338,60 @@ describe("safety branches of a sweep", () => {
     const reads = (await requestLog(sc)).filter((r) => r.method === "GET" && r.path.endsWith("/reply-stale"));
     expect(reads.length).toBeGreaterThanOrEqual(2);
     await expectSafe(sc.control, audit);
+  });
+
+  it("a delete answered 200 while the job is still there is checked by reading, and recorded failed", async () => {
+    const jobs = [
+      seedJob({ sub: SUB, name: "not-deleted", state: "Creating", days: 10, systemData: true }),
+      seedJob({ sub: SUB, name: "deleted", state: "Creating", days: 10, systemData: true }),
+    ];
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs },
+      policy: POLICY,
+      // For "not-deleted" the reply says 200 but nothing was sent: only the check read can tell.
+      wrapGateway: (gateway) => ({
+        listJobsPage: (...args) => gateway.listJobsPage(...args),
+        getJob: (...args) => gateway.getJob(...args),
+        cancelJob: (...args) => gateway.cancelJob(...args),
+        deleteJob: (ref, signal) =>
+          ref.name === "not-deleted"
+            ? Promise.resolve({ ok: true as const, value: undefined, status: 200, remaining: {} })
+            : gateway.deleteJob(ref, signal),
+      }),
+    });
+    const { run, decisions, audit } = await sc.run("apply");
+    expect(decisions.find((d) => d.jobName === "not-deleted")).toMatchObject({ outcome: "failed" });
+    expect(run.counts).toMatchObject({ deleted: 1, failed: 1 });
+    expect(audit.find((e) => e.jobName === "not-deleted" && e.phase === "outcome")).toMatchObject({
+      outcome: "failed",
+      stateAfter: "Creating",
+    });
+    expect((await sc.control.jobs(SUB)).map((j) => j.name)).toEqual(["not-deleted"]);
+    await expectSafe(sc.control, audit);
+  });
+
+  it("a cancel the service refuses is recorded refused, with the state the job is in", async () => {
+    const sc = await scenario({
+      seed: {
+        subscriptions: [subscription(SUB)],
+        jobs: [
+          seedJob({ sub: SUB, name: "ship", state: "Shipping", days: 60, systemData: true, tracking: true }),
+        ],
+      },
+      policy: POLICY,
+      // The emulator set stricter than the docs: no cancel in Shipping.
+      emulatorSettings: { cancelStates: ["Creating"] },
+    });
+    const { run, audit } = await sc.run("apply");
+    expect(run.counts).toMatchObject({ refused: 1, cancelled: 0, failed: 0 });
+    expect(audit.find((e) => e.jobName === "ship" && e.phase === "outcome")).toMatchObject({
+      outcome: "refused",
+      reason: "service-refused",
+      httpStatus: 409,
+      stateAfter: "Shipping",
+    });
+    // The emulator counts the refused cancel as forbidden (by its stricter settings), so only the trail is checked.
+    expect(trailViolations((await sc.control.requests()).items, audit)).toEqual([]);
   });
 
   it("a job that stops being eligible between listing and acting (exempted by a tag meanwhile) is not acted on", async () => {
