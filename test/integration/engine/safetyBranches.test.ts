@@ -124,6 +124,25 @@ describe("safety branches of a sweep", () => {
     await expectSafe(sc.control, audit);
   });
 
+  it("no action starts with less than the action margin left, even when the request itself would fit", async () => {
+    // The listing answers with about 3 s left: under the 4 s margin an action needs, over the half of it a
+    // request alone needs. Nothing may be sent.
+    const sc = await scenario({
+      seed: { subscriptions: [subscription(SUB)], jobs: drafts(SUB, 2) },
+      policy: POLICY,
+      engine: { actionMarginMs: 4_000 },
+    });
+    await sc.control.addFaults({ method: "GET", path: "/jobs$", latencyMs: 3_500, count: 1 });
+    const { run, decisions, audit } = await sc.run("apply", { deadlineMs: 7_000 });
+    expect(deletesIn(await requestLog(sc), SUB)).toHaveLength(0);
+    expect(run.counts).toMatchObject({ deleted: 0, deferred: 2 });
+    expect(decisions.map((d) => `${d.outcome}/${d.reason}`)).toEqual([
+      "deferred/deadline",
+      "deferred/deadline",
+    ]);
+    await expectSafe(sc.control, audit);
+  });
+
   it("losing the lease while listing stops the listing and gives the subscription no actions", async () => {
     let listed = false;
     const sc = await scenario({
