@@ -1,6 +1,7 @@
 // `ie-janitor`: the operator's command line (README, "Command line"). A thin edge: parse flags, build the janitor
 // from settings (or a private emulator with `--emulator`), call one command, map the result to an exit code.
 import { Command, CommanderError, Option } from "commander";
+import type { Janitor } from "../composition";
 import { JanitorError, ValidationError } from "../errors";
 import type { Env } from "../settings/settings";
 import { EXIT, processIO, type CliIO } from "./io";
@@ -15,6 +16,8 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .description("Keeps Azure Import/Export jobs tidy: plan, apply, audit, explain.")
     .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
+    // Options belong to the command they follow (`plans --json` lists, `plans show ID --json` shows).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError("(run ie-janitor --help for usage)");
 
@@ -50,7 +53,10 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
       .option("--subscription <id>", "only this subscription (repeatable)", collect)
       .option("--json", "print the run record and every decision as one JSON document")
       .addOption(emulatorOption);
-    if (mode === "apply") cmd.option("--yes", "do not ask for confirmation (needed without a terminal)");
+    if (mode === "apply")
+      cmd
+        .option("--yes", "do not ask for confirmation (needed without a terminal)")
+        .option("--plan <planId>", "apply exactly this approved saved plan (see `plans`), once");
     cmd.action(async (flags) => {
       const { runSweepCommand } = await import("./commands/sweep");
       await withEnv(flags.emulator, (e) => runSweepCommand(mode, flags, e, io))();
@@ -93,6 +99,94 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
         return runRunsCommand(flags, { runs: janitor.storage.runs }, io);
       })();
     });
+
+  // Saved plans: review, approve or reject (apply one with `apply --plan`).
+  // Flags are checked before any storage is touched: the janitor is built only for a well-formed request.
+  const withPlans = (
+    emulator: boolean | undefined,
+    action: (janitor: () => Promise<Janitor>, env: Env) => Promise<number>,
+  ) => withEnv(emulator, (e) => action(async () => (await import("../composition")).createJanitor(e), e));
+  const plans = program
+    .command("plans")
+    .description("saved plans, newest first; show, approve or reject one (apply one with apply --plan)")
+    .enablePositionalOptions()
+    .option("--status <status>", "only plans in this status: pending, approved, rejected, expired or applied")
+    .option("--limit <n>", "how many (1-100, default 20)")
+    .option("--cursor <cursor>", "continue from a previous page")
+    .option("--json", "print JSON ({items, nextCursor}, as GET /api/plans answers)")
+    .addOption(emulatorOption)
+    .action(async (flags) => {
+      const { runPlansListCommand } = await import("./commands/plans");
+      await withPlans(flags.emulator, (janitor) =>
+        runPlansListCommand(
+          flags,
+          async () => ({ plans: (await janitor()).storage.plans, now: new Date() }),
+          io,
+        ),
+      )();
+    });
+  plans
+    .command("show")
+    .description("one plan and its proposed actions")
+    .argument("<planId>", "the plan's id (the id of the plan run)")
+    .option("--json", "one JSON document: the plan and its actions")
+    .option(
+      "--format <format>",
+      "table, json or csv (the columns of GET /api/plans/{planId}/actions?format=csv)",
+    )
+    .addOption(emulatorOption)
+    .action(async (planId: string, flags) => {
+      const { runPlansShowCommand } = await import("./commands/plans");
+      await withPlans(flags.emulator, (janitor) =>
+        runPlansShowCommand(
+          planId,
+          flags,
+          async () => {
+            const { storage } = await janitor();
+            return { plans: storage.plans, runs: storage.runs, now: new Date() };
+          },
+          io,
+        ),
+      )();
+    });
+  for (const step of ["approve", "reject"] as const) {
+    const cmd = plans
+      .command(step)
+      .description(
+        step === "approve"
+          ? "approve a pending plan as cli:<user>, optionally without some of its jobs"
+          : "reject a pending plan as cli:<user>",
+      )
+      .argument("<planId>", "the plan's id");
+    if (step === "approve")
+      cmd.option(
+        "--exclude <jobId>",
+        "leave this job (ARM resource id) out of the plan (repeatable)",
+        collect,
+      );
+    cmd
+      .option("--comment <text>", "why (your own words, kept short; at most 2000 characters, 500 stored)")
+      .option("--json", "print the plan as it now is")
+      .addOption(emulatorOption)
+      .action(async (planId: string, flags) => {
+        const [{ runPlansReviewCommand }, { cliActor }] = await Promise.all([
+          import("./commands/plans"),
+          import("./cliUser"),
+        ]);
+        await withPlans(flags.emulator, (janitor, e) =>
+          runPlansReviewCommand(
+            step,
+            planId,
+            flags,
+            async () => {
+              const { engine, settings } = await janitor();
+              return { review: engine.planReview(), rule: settings.core.approval, actor: cliActor(e) };
+            },
+            io,
+          ),
+        )();
+      });
+  }
 
   program
     .command("explain")

@@ -47,7 +47,8 @@ export function auditEntriesToCsv(entries: readonly AuditEntry[], options: { hea
   return lines.map((line) => `${line}\r\n`).join("");
 }
 
-function csvCell(value: string | number | boolean | undefined): string {
+/** One CSV cell (RFC 4180 quoting, formula-inert text); every CSV the janitor writes goes through it. */
+export function csvCell(value: string | number | boolean | undefined): string {
   if (value === undefined) return "";
   if (typeof value !== "string") return String(value);
   // Spreadsheets run a cell that starts with = + - @ (or a tab/CR before them) as a formula; auditors open

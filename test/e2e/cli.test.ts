@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `node bin/ie-janitor.js ...` in a child process, with `--emulator` so no Azure and
 // no settings are needed. Needs the build (`npm test` builds first).
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
@@ -10,32 +10,10 @@ import { DEMO_POLICY_JSON } from "../../tools/emulator/src/demoPolicy";
 import { DEMO_SUBSCRIPTIONS } from "../../tools/emulator/src/demoSeed";
 import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/server";
 import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
+import { answerOnTerminal, runCli } from "../support/cliProcess";
 
 const root = path.resolve(__dirname, "../..");
-const entry = path.join(root, "dist/src/cli/main.js");
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  // These tests run the build: a missing one fails each of them, never passes as skipped.
-  if (!existsSync(entry))
-    return Promise.reject(
-      new Error("dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test builds first)"),
-    );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/ie-janitor.js"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 describe("ie-janitor CLI (built)", () => {
   it("plan --emulator --json prints one JSON document: the run record and every decision", async () => {
@@ -144,27 +122,8 @@ describe("ie-janitor CLI (built)", () => {
   // On a terminal (a pty made by util-linux `script`), apply shows the plan and asks for the number of actions.
   it("apply on a terminal acts only when the number of actions is typed back", async () => {
     expect(spawnSync("script", ["--version"]).status, "needs util-linux `script` for a terminal").toBe(0);
-    const typed = async (answer: string) => {
-      const child = spawn(
-        "script",
-        ["-qec", `${process.execPath} ${path.join(root, "bin/ie-janitor.js")} apply --emulator`, "/dev/null"],
-        {
-          cwd: root,
-          env: { PATH: process.env.PATH ?? "" },
-          stdio: ["pipe", "pipe", "pipe"],
-        },
-      );
-      let out = "";
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        if (/Type (\d+) to/.test(out) && !child.stdin.writableEnded) {
-          const count = /Type (\d+) to/.exec(out)![1]!;
-          child.stdin.end(`${answer === "right" ? count : "0"}\n`);
-        }
-      });
-      const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
-      return { code, out };
-    };
+    const typed = (answer: "right" | "wrong") =>
+      answerOnTerminal(["apply", "--emulator"], {}, (count) => (answer === "right" ? count : "0"));
     const wrong = await typed("wrong");
     expect(wrong.code).toBe(1);
     expect(wrong.out).toContain("Not applied: nothing was changed.");

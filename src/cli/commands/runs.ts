@@ -4,6 +4,7 @@ import type { RunRecord } from "../../domain/records";
 import type { RunStore } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import { EXIT, type CliIO } from "../io";
+import { limitFlag } from "../limitFlag";
 import { renderTable } from "../table";
 
 export interface RunsFlags {
@@ -20,13 +21,8 @@ export async function runRunsCommand(
   deps: { runs: Pick<RunStore, "list"> },
   io: CliIO,
 ): Promise<number> {
-  const limit =
-    flags.limit === undefined
-      ? DEFAULT_LIMIT
-      : /^\d{1,4}$/.test(String(flags.limit))
-        ? Number(flags.limit)
-        : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) {
+  const limit = limitFlag(flags.limit, DEFAULT_LIMIT, MAX_LIMIT);
+  if (limit === undefined) {
     io.stderr(
       `ie-janitor runs: --limit: must be a whole number from 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})\n`,
     );

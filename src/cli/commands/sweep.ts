@@ -1,4 +1,3 @@
-import os from "node:os";
 import { createInterface } from "node:readline/promises";
 import { newRunId } from "../../adapters/storage";
 import { createJanitor, type Janitor } from "../../composition";
@@ -6,6 +5,7 @@ import type { RunRecord } from "../../domain/records";
 import type { Mode } from "../../domain/vocabulary";
 import type { DecisionReport, SubscriptionSweepResult } from "../../engine/sweepSubscription";
 import type { Env } from "../../settings/settings";
+import { cliActor } from "../cliUser";
 import { EXIT, type CliIO } from "../io";
 import { Progress } from "../progress";
 import {
@@ -23,6 +23,8 @@ export interface SweepFlags {
   subscription?: string[];
   json?: boolean;
   yes?: boolean;
+  /** `apply --plan ID`: apply exactly this approved plan (planApply.ts). */
+  plan?: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,6 +34,7 @@ const CLI_DEFAULT_TIMEOUT_MS = 60 * 60_000;
 
 /** `ie-janitor plan` and `ie-janitor apply`: one run in this process, recorded like any other (trigger `cli`). */
 export async function runSweepCommand(mode: Mode, flags: SweepFlags, env: Env, io: CliIO): Promise<number> {
+  if (flags.plan !== undefined) return (await import("./planApply")).runPlanApplyCommand(flags, env, io);
   const badIds = (flags.subscription ?? []).filter((id) => !GUID.test(id));
   if (badIds.length > 0) {
     io.stderr(
@@ -71,43 +74,55 @@ export async function runSweepCommand(mode: Mode, flags: SweepFlags, env: Env, i
   return result.exitCode;
 }
 
-/** `preview`: the plan shown before the confirmation, as a table on stderr (stdout stays for the result). */
-async function sweep(
+/**
+ * `preview`: the plan shown before the confirmation, as a table on stderr (stdout stays for the result).
+ * With `plan`, the run applies that saved plan (its id and policy hash) instead of deciding afresh.
+ */
+export async function sweep(
   janitor: Janitor,
   mode: Mode,
-  flags: SweepFlags,
+  flags: Pick<SweepFlags, "subscription" | "json">,
   env: Env,
   io: CliIO,
   purpose: "preview" | "result",
   maxActions?: number,
+  plan?: { planId: string; policyHash: string },
 ) {
   const decisions: DecisionReport[] = [];
   const swept: SubscriptionSweepResult[] = [];
   const runId = newRunId(new Date());
   const timeoutMs = env.JANITOR_RUN_TIMEOUT ? janitor.settings.core.runTimeoutMs : CLI_DEFAULT_TIMEOUT_MS;
   const progress = new Progress(io);
-  io.stderr(`${mode} run ${runId} (policy ${janitor.policy.source}, hash ${janitor.policy.hash})\n`);
-  const run = await janitor.engine.executeRun(
-    {
-      trigger: "cli",
-      mode,
-      requestedBy: `cli:${safeUserName()}`,
-      subscriptions: flags.subscription?.length ? flags.subscription : undefined,
-    },
-    runId,
-    {
-      deadline: new Date(Date.now() + timeoutMs),
-      maxActions,
-      onDecision: (d) => {
-        decisions.push(d);
-        progress.decision(d);
-      },
-      onSubscriptionDone: (result) => {
-        swept.push(result);
-        progress.subscriptionDone(result);
-      },
-    },
+  io.stderr(
+    plan
+      ? `${mode} run ${runId} of plan ${plan.planId} (the plan's policy, hash ${plan.policyHash})\n`
+      : `${mode} run ${runId} (policy ${janitor.policy.source}, hash ${janitor.policy.hash})\n`,
   );
+  const options = {
+    deadline: new Date(Date.now() + timeoutMs),
+    maxActions,
+    onDecision: (d: DecisionReport) => {
+      decisions.push(d);
+      progress.decision(d);
+    },
+    onSubscriptionDone: (result: SubscriptionSweepResult) => {
+      swept.push(result);
+      progress.subscriptionDone(result);
+    },
+  };
+  const requestedBy = cliActor(env);
+  const run = plan
+    ? await janitor.engine.executePlanApply({ trigger: "cli", requestedBy }, plan.planId, runId, options)
+    : await janitor.engine.executeRun(
+        {
+          trigger: "cli",
+          mode,
+          requestedBy,
+          subscriptions: flags.subscription?.length ? flags.subscription : undefined,
+        },
+        runId,
+        options,
+      );
   progress.end(run.counts);
   const problems = await subscriptionProblems(janitor, run, swept, io);
   const sorted = sortDecisions(decisions);
@@ -159,19 +174,11 @@ function describe(decisions: DecisionReport[]): string {
   return `delete ${deletes} and cancel ${cancels} job(s)`;
 }
 
-async function ask(question: string): Promise<string> {
+export async function ask(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(question);
   } finally {
     rl.close();
-  }
-}
-
-function safeUserName(): string {
-  try {
-    return os.userInfo().username || "unknown";
-  } catch {
-    return "unknown";
   }
 }

@@ -2,9 +2,12 @@
 // csv), approve and reject. Reads need any janitor role; approve and reject need Janitor.Approver (Easy Auth).
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { ACCEPTED_IDS, isRunId, parseJobResourceId } from "../../domain/armIds";
-import { effectiveStatus, PLAN_STATUSES, type PlanRecord, type ProposedAction } from "../../domain/plans";
-import type { RunRecord } from "../../domain/records";
+import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
+import { proposedActionsToCsv } from "../../domain/planCsv";
+import { PLAN_STATUSES, type PlanStatus } from "../../domain/plans";
+import { reviewInputProblems } from "../../domain/planReviewInput";
+import { planView } from "../../domain/planView";
+import { listPlans, readPlan } from "../../engine/planQueries";
 import { ValidationError, type FieldProblem } from "../../errors";
 import { zodProblems } from "../../validation/zodProblems";
 import type { AppContext } from "../appContext";
@@ -12,14 +15,12 @@ import type { Caller } from "../http/caller";
 import { queryRecord, readJsonBody } from "../http/handle";
 import { json, problem } from "../http/problem";
 
-const commentSchema = z
-  .string({ error: "must be a string" })
-  .max(2000, { error: "must be at most 2000 characters (it is cut to 500)" });
+// The types here; the limits and the id check in reviewInputProblems, shared with the CLI.
+const commentSchema = z.string({ error: "must be a string" });
 const approveSchema = z.strictObject({
   comment: commentSchema.optional(),
   exclude: z
     .array(z.string({ error: "must be a job resource id" }), { error: "must be a list of job resource ids" })
-    .max(1000, { error: "must list at most 1000 jobs" })
     .optional(),
 });
 const rejectSchema = z.strictObject({ comment: commentSchema.optional() });
@@ -47,27 +48,6 @@ function cursorParam(value: unknown, problems: FieldProblem[]): string | undefin
   return value;
 }
 
-/** The plan as shown: its effective status (an expired one says so), counts from its runs. */
-export function planView(plan: PlanRecord, now: Date, run?: RunRecord, applied?: RunRecord) {
-  const { policy, ...rest } = plan;
-  return {
-    ...rest,
-    status: effectiveStatus(plan, now),
-    policy,
-    ...(run && {
-      run: { runId: run.runId, status: run.status, finishedAt: run.finishedAt },
-      counts: {
-        actions: run.counts.planned,
-        jobsSeen: run.counts.jobsSeen,
-        subscriptions: run.counts.subscriptionsScanned,
-      },
-    }),
-    ...(applied && {
-      applyRun: { runId: applied.runId, status: applied.status, counts: applied.counts },
-    }),
-  };
-}
-
 /** GET /api/plans?status=&limit=&cursor= */
 export async function plansList(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const query = queryRecord(request);
@@ -79,60 +59,26 @@ export async function plansList(app: AppContext, request: HttpRequest): Promise<
     problems.push({ field: "status", message: `must be one of ${PLAN_STATUSES.join(", ")}` });
   if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
-  const page = await janitor.storage.plans.list({
-    ...(status !== undefined && { status: status as PlanRecord["status"] }),
-    ...(limit !== undefined && { limit }),
-    ...(cursor !== undefined && { cursor }),
-  });
-  const now = app.now();
-  // The store filters on the stored status; one past its expiry reads as expired and is not what was asked for.
-  const items = page.items
-    .map((p) => planView(p, now))
-    .filter((p) => status === undefined || p.status === status)
-    .map(({ policy: _policy, ...p }) => p);
-  return json(200, { items, nextCursor: page.nextCursor ?? null });
+  const page = await listPlans(
+    janitor.storage.plans,
+    {
+      ...(status !== undefined && { status: status as PlanStatus }),
+      ...(limit !== undefined && { limit }),
+      ...(cursor !== undefined && { cursor }),
+    },
+    app.now(),
+  );
+  return json(200, { items: page.items, nextCursor: page.nextCursor ?? null });
 }
 
 /** GET /api/plans/{planId}: the plan with its ETag (send it back in If-Match to approve or reject). */
 export async function plansGet(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const planId = planIdOf(request);
   const janitor = await app.janitor();
-  const stored = await janitor.storage.plans.get(planId);
-  if (!stored) return problem(404, "Not found", `no plan ${planId}`);
-  const run = await janitor.storage.runs.get(planId);
-  const applied = stored.plan.appliedRunId
-    ? await janitor.storage.runs.get(stored.plan.appliedRunId)
-    : undefined;
-  const response = json(200, planView(stored.plan, app.now(), run, applied));
-  return { ...response, headers: { ...(response.headers as Record<string, string>), etag: stored.etag } };
-}
-
-const CSV_FIELDS = [
-  "jobId",
-  "source",
-  "subscriptionId",
-  "resourceGroup",
-  "jobName",
-  "jobType",
-  "state",
-  "cancelRequested",
-  "rule",
-  "action",
-  "ageDays",
-  "ageBasis",
-  "lastModifiedAt",
-] as const satisfies readonly (keyof ProposedAction)[];
-
-function csvCell(value: unknown): string {
-  if (value === undefined) return "";
-  const text0 = String(value);
-  const text = /^[=+\-@\t\r]/.test(text0) ? `'${text0}` : text0;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function proposedActionsToCsv(actions: readonly ProposedAction[]): string {
-  const lines = [CSV_FIELDS.join(","), ...actions.map((a) => CSV_FIELDS.map((f) => csvCell(a[f])).join(","))];
-  return lines.map((l) => `${l}\r\n`).join("");
+  const found = await readPlan(janitor.storage, planId, app.now());
+  if (!found) return problem(404, "Not found", `no plan ${planId}`);
+  const response = json(200, found.view);
+  return { ...response, headers: { ...(response.headers as Record<string, string>), etag: found.etag } };
 }
 
 /** GET /api/plans/{planId}/actions?subscriptionId=&limit=&cursor=&format=json|csv */
@@ -176,14 +122,8 @@ export async function plansApprove(
   const planId = planIdOf(request);
   const parsed = approveSchema.safeParse(await readJsonBody(request));
   if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
-  const badIds = (parsed.data.exclude ?? []).filter((id) => !parseJobResourceId(id));
-  if (badIds.length > 0)
-    throw new ValidationError([
-      {
-        field: "exclude",
-        message: `must be job resource ids (${ACCEPTED_IDS.jobId}); not: ${badIds.slice(0, 5).join(", ")}`,
-      },
-    ]);
+  const problems = reviewInputProblems(parsed.data);
+  if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
   const plan = await janitor.engine.planReview().approve(
     planId,
@@ -207,6 +147,8 @@ export async function plansReject(
   const planId = planIdOf(request);
   const parsed = rejectSchema.safeParse(await readJsonBody(request));
   if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
+  const problems = reviewInputProblems(parsed.data);
+  if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
   const plan = await janitor.engine
     .planReview()
