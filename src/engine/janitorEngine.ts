@@ -242,7 +242,11 @@ export class JanitorEngine {
   async planRun(runId: string, attempt = 0): Promise<{ run: RunRecord; parts: WorkPart[] }> {
     const run = await this.mustGetRun(runId);
     if (isFinal(run)) return { run, parts: [] };
-    if (run.partsPlanId) return { run, parts: await this.services.runs.loadParts(runId, run.partsPlanId) };
+    if (run.partsPlanId) {
+      // Planned by an earlier delivery: the same parts again; a run with none may still need finishing.
+      const parts = await this.services.runs.loadParts(runId, run.partsPlanId);
+      return { run: parts.length === 0 ? await this.finishIfDone(runId) : run, parts };
+    }
     const trail = this.trail(run, 0, attempt);
     if (this.paused) {
       await trail.write([this.runWideEntry(trail, "paused")]);
