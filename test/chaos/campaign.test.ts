@@ -20,6 +20,8 @@ export const REGRESSION_SEEDS: Record<string, number> = {
   "timed-out-action-lands-later": 29,
   /** An intent left without any outcome and a cancel the service made, not counted, after recovery. */
   "intent-never-closed": 122,
+  /** A run with no parts left `running`: its finishing write failed and the redelivered coordinator did not finish it. */
+  "no-parts-run-never-finished": 200,
   /** A run still `running` after every part was delivered until completed or poisoned. */
   "run-never-finalized": 101,
 };
