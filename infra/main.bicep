@@ -144,6 +144,13 @@ param instanceMemoryMB int = 2048
 @description('Days Log Analytics keeps logs.')
 param logRetentionDays int = 30
 
+// ---------------------------------------------------------------------------------------------------------
+// Alerts (docs/operations.md#alerts)
+// ---------------------------------------------------------------------------------------------------------
+
+@description('E-mail address the alerts go to (an action group). Empty: the alert rules still fire and show in the portal; nobody is mailed.')
+param alertEmail string = ''
+
 var tags = {
   'azd-env-name': environmentName
   application: 'importexport-janitor'
@@ -183,6 +190,19 @@ module app './modules/janitorApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     logRetentionDays: logRetentionDays
+  }
+}
+
+// Alert rules and the workbook over the app's telemetry, next to its Application Insights.
+module monitoring './modules/janitorMonitoring.bicep' = {
+  name: 'ie-janitor-monitoring-${resourceToken}'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    appInsightsId: app.outputs.appInsightsId
+    alertEmail: alertEmail
   }
 }
 

@@ -14,6 +14,8 @@ import { collectSettings, parseCoreSettings, type CoreSettings, type Env } from 
 import { SettingsError, ValidationError } from "./errors";
 import { createNotifier, type QueueNotifier } from "./adapters/notify";
 import { parseNotifySettings, type NotifySettings } from "./settings/notifySettings";
+import { runningTelemetry } from "./adapters/telemetry";
+import { allListeners } from "./engine/engineEvents";
 
 export interface JanitorSettings {
   core: CoreSettings;
@@ -77,6 +79,9 @@ export async function createJanitor(
   const notifier = await createNotifier(settings.storage, settings.notify, {
     tablePrefix: options.tablePrefix,
   });
+  // Telemetry is on when the app (or a test) started it: src/adapters/telemetry/startTelemetry.ts.
+  const telemetry = runningTelemetry();
+  const events = allListeners(notifier, telemetry);
   const engine = new JanitorEngine(
     {
       jobs: arm.jobs,
@@ -86,7 +91,8 @@ export async function createJanitor(
       observations: storage.observations,
       leases: storage.leases,
       plans: storage.plans,
-      ...(notifier && { events: notifier }),
+      ...(events && { events }),
+      ...(telemetry && { telemetry }),
     },
     policy.policy,
     policy.hash,

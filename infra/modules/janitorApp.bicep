@@ -349,6 +349,7 @@ resource auditReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
 }
 
 output functionAppName string = functionApp.name
+output appInsightsId string = appInsights.id
 output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
 output storageAccountName string = storage.name
 output identityClientId string = identity.properties.clientId

@@ -10,3 +10,10 @@ export function emitSafely(events: EngineEvents | undefined, event: JanitorEvent
     // The listener records its own failures; the sweep goes on.
   }
 }
+
+/** One listener for several (notifications and telemetry); each is called, a throwing one skipped. */
+export function allListeners(...listeners: (EngineEvents | undefined)[]): EngineEvents | undefined {
+  const present = listeners.filter((l): l is EngineEvents => l !== undefined);
+  if (present.length <= 1) return present[0];
+  return { emit: (event) => present.forEach((listener) => emitSafely(listener, event)) };
+}

@@ -21,11 +21,14 @@ import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./
 import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
 import { ArmPacer, ARM_LIMITS, realSleep, type PacingLimits, type Sleep } from "./pacing/armPacer";
 import { emitSafely } from "./engineEvents";
+import { recordSafely, withSpan } from "./engineTelemetry";
+import { SPANS } from "../domain/telemetryNames";
 import { planAwaitingApproval, runSummary } from "../domain/notifications/events";
 import type {
   ArmFailure,
   AuditStore,
   EngineEvents,
+  EngineTelemetry,
   JobsGateway,
   LeaseStore,
   ObservationStore,
@@ -58,6 +61,8 @@ export interface EngineServices {
   leases: LeaseStore;
   /** Notifications and telemetry (optional): told of upcoming actions, finished runs, breakers, failures. */
   events?: EngineEvents;
+  /** Spans, metrics and records (optional, domain/telemetryNames); the finished runs and breakers come by `events`. */
+  telemetry?: EngineTelemetry;
   /** Saved plans (optional): plan runs write theirs here, apply runs of a plan read it. */
   plans?: PlanStore;
 }
@@ -239,7 +244,11 @@ export class JanitorEngine {
    * record names them, so a redelivered coordinator hands out the same parts (a subscription never lands in two
    * parts of one run, whatever discovery says the second time).
    */
-  async planRun(runId: string, attempt = 0): Promise<{ run: RunRecord; parts: WorkPart[] }> {
+  planRun(runId: string, attempt = 0): Promise<{ run: RunRecord; parts: WorkPart[] }> {
+    return withSpan(this.services.telemetry, SPANS.run, { runId }, () => this.planParts(runId, attempt));
+  }
+
+  private async planParts(runId: string, attempt: number): Promise<{ run: RunRecord; parts: WorkPart[] }> {
     const run = await this.mustGetRun(runId);
     if (isFinal(run)) return { run, parts: [] };
     if (run.partsPlanId) {
@@ -304,7 +313,12 @@ export class JanitorEngine {
    * fails the part is not merged: it throws PartIncompleteError, and its next delivery finishes the open audit
    * trail (closing intents by reading the jobs), carries the counts of what was done, and sweeps the rest.
    */
-  async sweepPart(part: WorkPart, options: SweepPartOptions): Promise<RunRecord> {
+  sweepPart(part: WorkPart, options: SweepPartOptions): Promise<RunRecord> {
+    const attributes = { runId: part.runId, partIndex: part.index, subscriptions: part.subscriptions.length };
+    return withSpan(this.services.telemetry, SPANS.part, attributes, () => this.sweepPartNow(part, options));
+  }
+
+  private async sweepPartNow(part: WorkPart, options: SweepPartOptions): Promise<RunRecord> {
     const run = await this.mustGetRun(part.runId);
     if (isFinal(run)) return run;
     // Merged already (a duplicate delivery, or one whose answer was lost): only make sure the run is finished.
@@ -315,6 +329,7 @@ export class JanitorEngine {
     const abort = new AbortController();
     const ctx = this.sweepContext(run, part, options, abort.signal, attempt, await this.planOf(run));
 
+    const telemetry = this.services.telemetry;
     const merged: PartResult = { counts: { ...ZERO_COUNTS }, reasons: {}, errors: [] };
     let auditFailure: JanitorError | undefined;
     const queue = [...part.subscriptions];
@@ -322,7 +337,22 @@ export class JanitorEngine {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (abort.signal.aborted) break;
         try {
-          const result = await sweepSubscription(ctx, { ...next, attempt });
+          const { subscriptionId } = next;
+          const result = await withSpan(
+            telemetry,
+            SPANS.subscription,
+            { runId: run.runId, subscriptionId },
+            () => sweepSubscription(ctx, { ...next, attempt }),
+          );
+          if (result.swept !== "before")
+            recordSafely(telemetry, (t) =>
+              t.subscriptionSwept({
+                runId: run.runId,
+                mode: run.mode,
+                subscriptionId,
+                counts: result.counts,
+              }),
+            );
           addPartResult(merged, result);
           options.onSubscriptionDone?.(result);
         } catch (err) {
@@ -335,6 +365,8 @@ export class JanitorEngine {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
+    const throttled = ctx.arm.stats.throttled;
+    recordSafely(telemetry, (t) => t.partSwept({ runId: run.runId, partIndex: part.index, throttled }));
     if (auditFailure) {
       const why =
         auditFailure instanceof PartBusyError
@@ -412,12 +444,19 @@ export class JanitorEngine {
     return this.runInProcess(runId, options);
   }
 
-  private async runInProcess(
+  private runInProcess(
+    runId: string,
+    options: Omit<SweepPartOptions, "attempt"> & { maxActions?: number },
+  ): Promise<RunRecord> {
+    return withSpan(this.services.telemetry, SPANS.run, { runId }, () => this.runHere(runId, options));
+  }
+
+  private async runHere(
     runId: string,
     options: Omit<SweepPartOptions, "attempt"> & { maxActions?: number },
   ): Promise<RunRecord> {
     try {
-      const { run, parts } = await this.planRun(runId);
+      const { run, parts } = await this.planParts(runId, 0);
       if (parts.length === 0) return run;
       // One process: a single part holding every subscription, swept `concurrency` at a time.
       const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
@@ -562,6 +601,7 @@ export class JanitorEngine {
       }),
       ...(options.checkSubscriptions !== false && { subscriptions: this.services.subscriptions }),
       events: this.services.events,
+      telemetry: this.services.telemetry,
       ...(saved && { plan: saved.plan }),
     };
   }

@@ -221,3 +221,35 @@ import type { JanitorEvent } from "../domain/notifications/events";
 export interface EngineEvents {
   emit(event: JanitorEvent): void;
 }
+
+// ---------------------------------------------------------------- telemetry
+
+import type { SpanName, TelemetryAttributes } from "../domain/telemetryNames";
+
+/** One action planned or sent, as telemetry sees it: ids, names and outcome only. */
+export interface ActionReport {
+  runId: string;
+  mode: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  jobName: string;
+  action: string;
+  outcome: string;
+  reason: string;
+  httpStatus?: number;
+}
+
+/**
+ * Spans, metrics and records of a run (domain/telemetryNames), besides the events above. Optional: without it
+ * the engine records nothing. The engine guards every call (engineTelemetry.ts), so a broken implementation
+ * can neither fail nor change a run; `inSpan` must call `fn` once and hand back its result or its error.
+ */
+export interface EngineTelemetry {
+  inSpan<T>(name: SpanName, attributes: TelemetryAttributes, fn: () => Promise<T>): Promise<T>;
+  /** An action planned (plan mode) or sent and checked (apply). */
+  action(report: ActionReport): void;
+  /** A subscription swept to its end by this delivery (not one an earlier delivery finished). */
+  subscriptionSwept(report: { runId: string; mode: string; subscriptionId: string; counts: RunCounts }): void;
+  /** The ARM traffic of one part: how many answers were 429s. */
+  partSwept(report: { runId: string; partIndex: number; throttled: number }): void;
+}

@@ -11,6 +11,7 @@ import { emitSafely } from "./engineEvents";
 import type {
   AuditStore,
   EngineEvents,
+  EngineTelemetry,
   JobsGateway,
   LeaseStore,
   ObservationStore,
@@ -66,6 +67,8 @@ export interface SweepContext {
   };
   /** Notifications and telemetry: upcoming actions, tripped breakers, failed actions. */
   events?: EngineEvents;
+  /** Spans and metrics of actions (optional). */
+  telemetry?: EngineTelemetry;
   /** Saved plans: the one this plan run writes, or the approved one this run applies. */
   plan?: SweepPlan;
 }

@@ -1,5 +1,7 @@
 // The Functions app (v4 programming model): registrations only. Each function is a thin edge over the engine
 // and the storage layer; names and routes are the contract the README's HTTP API table describes.
+// Telemetry first (docs/operations.md#telemetry): it must start before the modules it instruments load.
+import "./startTelemetry";
 import { app, type HttpMethod } from "@azure/functions";
 import { AUDIT_QUERY_PARAMETERS } from "../domain/auditFilter";
 import { appContext } from "./appContext";

@@ -53,7 +53,14 @@ describe("bicep templates", () => {
 
   it("are the expected files", () => {
     expect(Object.keys(sources).sort()).toEqual(
-      [MAIN, MG, "modules/importExportJanitorAssignment.bicep", ROLE, APP].sort(),
+      [
+        MAIN,
+        MG,
+        "modules/importExportJanitorAssignment.bicep",
+        ROLE,
+        APP,
+        "modules/janitorMonitoring.bicep",
+      ].sort(),
     );
   });
 

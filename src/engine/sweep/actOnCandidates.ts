@@ -5,8 +5,10 @@ import type { Mode, Reason } from "../../domain/vocabulary";
 import type { ActionBudget } from "../actionBudget";
 import type { ArmCaller } from "../armCaller";
 import type { AuditTrail } from "../auditTrail";
+import { SPANS } from "../../domain/telemetryNames";
 import { emitSafely } from "../engineEvents";
-import type { EngineEvents, JobsGateway } from "../ports";
+import { recordSafely, withSpan } from "../engineTelemetry";
+import type { ActionReport, EngineEvents, EngineTelemetry, JobsGateway } from "../ports";
 import { actOnJob } from "./actOnJob";
 import { jobDecisionEntry } from "./decisionEntries";
 import type { Candidate } from "./listAndDecide";
@@ -26,6 +28,8 @@ export interface ActingContext {
   signal?: AbortSignal;
   /** Told of each action that failed or was refused (notifications, telemetry). */
   events?: EngineEvents;
+  /** Told of each action planned or sent, and spans each one sent. */
+  telemetry?: EngineTelemetry;
   runId?: string;
 }
 
@@ -69,14 +73,34 @@ export async function actOnCandidates(
         waiting.push(jobDecisionEntry(trail, c.job, c.decision, "deferred", deferReason));
         continue;
       }
+      const report = (outcome: string, reason: string, httpStatus?: number): ActionReport => ({
+        runId: ctx.runId ?? "",
+        mode,
+        subscriptionId: c.job.subscriptionId,
+        resourceGroup: c.job.resourceGroup,
+        jobName: c.job.name,
+        action: c.decision.action,
+        outcome,
+        reason,
+        ...(httpStatus !== undefined && { httpStatus }),
+      });
       if (mode === "plan") {
+        recordSafely(ctx.telemetry, (t) => t.action(report("planned", "rule-matched")));
         tally.decided(c.job, c.decision, "planned", "rule-matched");
         planned.push(c);
         waiting.push(jobDecisionEntry(trail, c.job, c.decision, "planned", "rule-matched"));
         continue;
       }
-      const acted = await actOnJob(ctx, trail, c, waiting);
+      const span = {
+        runId: ctx.runId ?? "",
+        subscriptionId: c.job.subscriptionId,
+        action: c.decision.action,
+      };
+      const acted = await withSpan(ctx.telemetry, SPANS.action, span, () => actOnJob(ctx, trail, c, waiting));
       waiting.push(acted.entry);
+      recordSafely(ctx.telemetry, (t) =>
+        t.action(report(acted.outcome.outcome, acted.outcome.reason, acted.entry.httpStatus)),
+      );
       tally.decided(c.job, c.decision, acted.outcome.outcome, acted.outcome.reason);
       const { outcome, reason } = acted.outcome;
       if (outcome === "failed" || outcome === "refused")

@@ -5,9 +5,12 @@ import type { InvocationContext } from "@azure/functions";
 import {
   deliverNotification,
   DeliveryError,
+  NOTIFY_QUEUE,
   readNotifyMessage,
   type DeliverMessage,
 } from "../../adapters/notify";
+import { runningTelemetry } from "../../adapters/telemetry";
+import { RECORDS } from "../../domain/telemetryNames";
 import type { AppContext } from "../appContext";
 
 export async function notifyDelivery(
@@ -55,6 +58,7 @@ export async function notifyPoison(
     context.warn("a malformed message reached janitor-notify-poison; dropped");
     return;
   }
+  runningTelemetry()?.poisonMessage({ queue: `${NOTIFY_QUEUE}-poison`, runId: notice.runId });
   if (notice.kind !== "deliver") {
     context.warn(`run ${notice.runId}: upcoming notices could not be grouped (poison message)`);
     return;
@@ -73,7 +77,7 @@ export async function recordNotificationFailure(
   why: string,
 ): Promise<void> {
   const record = {
-    record: "NotificationFailed",
+    record: RECORDS.notificationFailed,
     runId: notice.runId,
     target: notice.target,
     event: notice.event,
@@ -81,6 +85,7 @@ export async function recordNotificationFailure(
     reason: why,
   };
   context.error(JSON.stringify(record));
+  runningTelemetry()?.notificationFailed(record);
   if (!notice.runId) return;
   const janitor = await app.janitor();
   await janitor.storage.runs

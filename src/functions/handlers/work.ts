@@ -1,7 +1,8 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import { ConflictError } from "../../errors";
 import { queueNewRun, queuePlanApply, type AppContext } from "../appContext";
-import { readPartMessage, readRunMessage } from "../workQueues";
+import { PARTS_QUEUE, readPartMessage, readRunMessage, RUNS_QUEUE } from "../workQueues";
+import { runningTelemetry } from "../../adapters/telemetry";
 
 /** Timer: records a run in JANITOR_MODE and queues it, exactly like a manual run. */
 export async function scheduledSweep(
@@ -112,6 +113,7 @@ export async function runPoison(
     context.warn("a malformed message reached janitor-runs-poison; dropped");
     return;
   }
+  runningTelemetry()?.poisonMessage({ queue: `${RUNS_QUEUE}-poison`, runId });
   const janitor = await app.janitor();
   await janitor.storage.runs.update(runId, (r) =>
     r.status === "queued" || r.status === "running"
@@ -138,6 +140,11 @@ export async function partPoison(
     context.warn("a malformed message reached janitor-parts-poison; dropped");
     return;
   }
+  runningTelemetry()?.poisonMessage({
+    queue: `${PARTS_QUEUE}-poison`,
+    runId: part.runId,
+    partIndex: part.index,
+  });
   const janitor = await app.janitor();
   await janitor.engine.failPart(part, "failed five times (poison message)");
 }

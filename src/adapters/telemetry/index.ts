@@ -1,0 +1,8 @@
+export { OpenTelemetryJanitor } from "./openTelemetry";
+export {
+  CONNECTION_STRING_SETTING,
+  runningTelemetry,
+  startTelemetry,
+  stopTelemetry,
+  type StartOptions,
+} from "./startTelemetry";
