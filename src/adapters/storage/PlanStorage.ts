@@ -18,8 +18,7 @@ import type { Page, PlanActionsQuery, PlanListQuery, PlanStore, StoredPlan } fro
 import { JanitorError, ValidationError, type FieldProblem } from "../../errors";
 import { decodeCursor, encodeCursor } from "./pageCursor";
 import {
-  forEachPage,
-  MAX_PAGE,
+  keyPage,
   statusOf,
   TableStore,
   withRetry,
@@ -123,16 +122,10 @@ export class PlanStorage extends TableStore implements PlanStore {
       ...(after ? [odata`RowKey gt ${after}`] : []),
       ...(query.status ? [odata`status eq ${query.status}`] : []),
     ].join(" and ");
-    const found: StoredEntity[] = [];
-    await forEachPage(this.table, { filter }, Math.min(MAX_PAGE, limit + 1), this.retry, (page) => {
-      found.push(...page);
-      return found.length <= limit;
-    });
-    const items = found.slice(0, limit);
-    const last = items[items.length - 1];
+    const { items, nextKey } = await keyPage(this.table, filter, limit, this.retry);
     return {
       items: items.map(fromEntity),
-      ...(found.length > limit && last ? { nextCursor: encodeCursor("plans", filters, last.rowKey!) } : {}),
+      ...(nextKey ? { nextCursor: encodeCursor("plans", filters, nextKey) } : {}),
     };
   }
 

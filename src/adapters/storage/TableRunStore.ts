@@ -19,6 +19,7 @@ import {
   backoffMs,
   chunks,
   forEachPage,
+  keyPage,
   MAX_BATCH,
   MAX_PAGE,
   statusOf,
@@ -119,16 +120,10 @@ export class TableRunStore extends TableStore implements RunStore {
     const filter = [odata`PartitionKey eq ${PARTITION}`, ...(after ? [odata`RowKey gt ${after}`] : [])].join(
       " and ",
     );
-    const found: StoredEntity[] = [];
-    await forEachPage(this.table, { filter }, Math.min(MAX_PAGE, limit + 1), this.retry, (page) => {
-      found.push(...page);
-      return found.length <= limit;
-    });
-    const items = found.slice(0, limit);
-    const last = items[items.length - 1];
+    const { items, nextKey } = await keyPage(this.table, filter, limit, this.retry);
     return {
       items: items.map((entity) => fromEntity(entity)),
-      ...(found.length > limit && last ? { nextCursor: encodeCursor(CURSOR_KIND, {}, last.rowKey!) } : {}),
+      ...(nextKey ? { nextCursor: encodeCursor(CURSOR_KIND, {}, nextKey) } : {}),
     };
   }
 

@@ -204,3 +204,23 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * One page of a key-ordered listing: at most `limit` rows matching `filter`, and the RowKey to continue after
+ * when there are more (read one row past the page to know).
+ */
+export async function keyPage(
+  table: TableLike,
+  filter: string,
+  limit: number,
+  retry: RetryOptions,
+): Promise<{ items: StoredEntity[]; nextKey?: string }> {
+  const found: StoredEntity[] = [];
+  await forEachPage(table, { filter }, Math.min(MAX_PAGE, limit + 1), retry, (page) => {
+    found.push(...page);
+    return found.length <= limit;
+  });
+  const items = found.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, ...(found.length > limit && last ? { nextKey: last.rowKey! } : {}) };
+}

@@ -59,17 +59,7 @@ export type JanitorEvent =
 export type JanitorEventType = JanitorEvent["type"];
 
 /** The summary of a run record that events carry: no requester name (it may be a person's). */
-export function runSummary(run: {
-  runId: string;
-  trigger: Trigger;
-  mode: Mode;
-  status: RunStatus;
-  queuedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  counts: RunCounts;
-  error?: string;
-}): RunSummary {
+export function runSummary(run: RunSummary): RunSummary {
   return {
     runId: run.runId,
     trigger: run.trigger,
