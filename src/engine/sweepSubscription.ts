@@ -18,7 +18,7 @@ import type {
   RunStore,
   SubscriptionDiscovery,
 } from "./ports";
-import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
+import { closeDanglingIntents, NO_EARLIER_ATTEMPT, readEarlierAttempt } from "./recoverAttempt";
 import { actOnCandidates, LEFT_FOR_LATER } from "./sweep/actOnCandidates";
 import { failureCode, failureText } from "./sweep/armFailures";
 import { jobDecisionEntry, subscriptionEntry } from "./sweep/decisionEntries";
@@ -237,7 +237,12 @@ async function sweepUnderLease(
  * delivery's own seq block after theirs, closes their open intents (by reading the jobs) and carries their counts.
  */
 async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, tally: SweepTally) {
-  const earlier = await readEarlierAttempt(ctx.audit, ctx.runId, target.subscriptionId, target.slot);
+  // The CLI's first delivery is the only worker its run has had: nothing earlier to read (a round trip saved per
+  // subscription). Queue work always reads: a coordinator delivered twice can hand out a part twice as attempt 0.
+  const first = target.attempt === 0 && !ctx.progress;
+  const earlier = first
+    ? { ...NO_EARLIER_ATTEMPT, acted: new Set<string>() }
+    : await readEarlierAttempt(ctx.audit, ctx.runId, target.subscriptionId, target.slot);
   const attempt = Math.max(target.attempt, earlier.nextAttempt);
   if (attempt >= SEQ_BLOCK / SEQ_ATTEMPT)
     throw new JanitorError(`no audit seq numbers left after ${attempt} deliveries`);
