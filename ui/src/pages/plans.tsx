@@ -13,7 +13,10 @@ interface Plan {
   policyHash?: string;
   counts?: Record<string, number>;
   approvedBy?: string;
+  rejectedBy?: string;
   comment?: string;
+  excluded?: string[];
+  appliedRunId?: string;
 }
 
 interface ProposedAction {
@@ -182,6 +185,28 @@ export function PlanPage({ planId, me }: { planId: string; me?: Me }) {
             <>
               <dt>Approved by</dt>
               <dd>{p.approvedBy}</dd>
+            </>
+          )}
+          {p.rejectedBy && (
+            <>
+              <dt>Rejected by</dt>
+              <dd>{p.rejectedBy}</dd>
+            </>
+          )}
+          {p.excluded && p.excluded.length > 0 && (
+            <>
+              <dt>Excluded</dt>
+              <dd>
+                {p.excluded.length} {p.excluded.length === 1 ? "job" : "jobs"} left out by the approver
+              </dd>
+            </>
+          )}
+          {p.appliedRunId && (
+            <>
+              <dt>Applied by run</dt>
+              <dd>
+                <a href={hashLink(`runs/${encodeURIComponent(p.appliedRunId)}`)}>{p.appliedRunId}</a>
+              </dd>
             </>
           )}
           {p.comment && (
