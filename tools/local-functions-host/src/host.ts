@@ -107,7 +107,8 @@ const DEFAULT_PORT = 7071;
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const appRoot = path.resolve(options.appRoot);
-  const hostJson = readHostJson(appRoot);
+  // App settings named AzureFunctionsJobHost__* override host.json, as on the real host.
+  const hostJson = readHostJson(appRoot, options.env ?? {});
   const entryFiles = resolveAppEntryFiles(appRoot);
   const sink = options.log ?? consoleLog(options.verbose ?? false);
   const log = (level: RpcLogLevel, message: string, functionName?: string) =>
