@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark in turn, printed as tables and saved to bench/results/latest.json.
-// Benchmarks measure; tests never assert timings. `BENCH_ONLY=sweep,audit` runs a subset.
+// Benchmarks measure; tests never assert timings. `BENCH_ONLY=sweep,audit` runs a subset
+// (emulator, audit, plan, sweep, bundle).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { benchAuditWrite } from "./auditWrite";
 import { benchEmulatorLoad } from "./emulatorLoad";
+import { benchPlan } from "./planBench";
 import { benchSweep, DEFAULT_SWEEP_CASES } from "./sweepBench";
 
 const root = path.resolve(__dirname, "../..");
@@ -30,6 +32,13 @@ async function main(): Promise<void> {
     console.log("\n# Audit log on Azurite: batched and single writes, newest 100 of a day among 100,000");
     results.audit = await benchAuditWrite();
     console.table(results.audit);
+  }
+  if (wanted("plan")) {
+    console.log(
+      "\n# Saved plans on Azurite: 10,000 and 100,000 proposed actions over 1,000 subscriptions, written and read back page by page",
+    );
+    results.plan = await benchPlan();
+    console.table(results.plan);
   }
   if (wanted("sweep")) {
     console.log("\n# Sweeps: 20 ms added to every ARM request, ARM-like throttling on, default pacing");

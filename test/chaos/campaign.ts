@@ -62,7 +62,12 @@ function captureOutput(): { lines: string[]; stop: () => void } {
 
 export async function runCampaign(
   seeds: number[],
-  options: { parallel?: number; onResult?: (r: CaseResult) => void } = {},
+  options: {
+    parallel?: number;
+    onResult?: (r: CaseResult) => void;
+    /** Seeds that replay the case they were found with: never turned into a plan-apply case. */
+    keepAsFound?: readonly number[];
+  } = {},
 ): Promise<CampaignReport> {
   const started = Date.now();
   const parallel = Math.max(1, Math.min(options.parallel ?? 3, seeds.length));
@@ -79,7 +84,7 @@ export async function runCampaign(
       emulators.map(async (emulator) => {
         const control = new EmulatorControlClient(emulator);
         for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-          const c = generateCase(seed);
+          const c = generateCase(seed, Date.now(), { planApply: !options.keepAsFound?.includes(seed) });
           for (const k of c.kinds) faultKinds[k] = (faultKinds[k] ?? 0) + 1;
           const result = await runCase(c, emulator, control, azurite.connectionString, capture.lines);
           results.push(result);
@@ -124,7 +129,8 @@ export function formatReport(report: CampaignReport): string {
     `runs ${report.totals.runs ?? 0}, deliveries ${report.totals.deliveries ?? 0}, recoveries ${report.totals.recoveries ?? 0}, ` +
       `workers killed ${report.totals.kills ?? 0}, parts poisoned ${report.totals.poisoned ?? 0}, ` +
       `storage failures injected ${report.totals.storageFailures ?? 0}`,
-    `ARM requests ${report.totals.armRequests ?? 0}, actions carried out ${report.totals.actions ?? 0}`,
+    `ARM requests ${report.totals.armRequests ?? 0}, actions carried out ${report.totals.actions ?? 0} ` +
+      `(${report.totals.planActions ?? 0} by applies of a saved plan)`,
     `violations per invariant: ${Object.entries(report.violations)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ")}`,

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { createArmAdapters, parseArmSettings } from "../../src/adapters/arm";
 import { createStorage, parseStorageSettings } from "../../src/adapters/storage";
 import { validatePolicy, policyHash } from "../../src/domain/policy";
+import type { ProposedAction } from "../../src/domain/plans";
 import type { RunRecord } from "../../src/domain/records";
 import type { EmulatorControlClient } from "../../tools/emulator/src/controlClient";
 import type { RunningEmulator } from "../../tools/emulator/src/server";
@@ -26,6 +27,8 @@ export interface CaseFigures {
   poisoned: number;
   armRequests: number;
   actions: number;
+  /** Of those, carried out by runs applying a saved plan. */
+  planActions: number;
   storageFailures: number;
 }
 
@@ -56,6 +59,7 @@ export async function runCase(
     poisoned: 0,
     armRequests: 0,
     actions: 0,
+    planActions: 0,
     storageFailures: 0,
   };
   await control.reset({
@@ -77,7 +81,14 @@ export async function runCase(
     parseArmSettings({ JANITOR_ARM_ENDPOINT: emulator.endpoint, JANITOR_ARM_CA_CERT: emulator.caCertPath }),
     { timeoutMs: ARM_TIMEOUT_MS },
   );
-  const real: EngineServices = { jobs: arm.jobs, subscriptions: arm.subscriptions, ...storage };
+  // Saved plans only in plan-apply cases: every other seed makes the same service calls as before they existed.
+  const { plans, ...stores } = storage;
+  const real: EngineServices = {
+    jobs: arm.jobs,
+    subscriptions: arm.subscriptions,
+    ...stores,
+    ...(c.planApply && { plans }),
+  };
   const faulty = faultyStorage(real, c.storageFaults, figures);
   const policy = validatePolicy(c.policy, "chaos policy");
   const hash = policyHash(policy);
@@ -98,8 +109,18 @@ export async function runCase(
   const partsSeen: WorkPart[][] = [];
   let error: string | undefined;
   try {
-    await control.addFaults(c.armFaults);
-    windows.push(await oneRun(`chaos-${c.seed}-main`, c.mode, true));
+    if (c.planApply) {
+      // A fault-free plan run, approved by another principal; then the main run applies it under the faults.
+      const planId = `chaos-${c.seed}-plan`;
+      windows.push(await oneRun(planId, "plan", false, undefined, real));
+      const approved = await approvePlan(planId);
+      await control.addFaults(c.armFaults);
+      const main = await oneRun(`chaos-${c.seed}-main`, "apply", true, planId);
+      windows.push({ ...main, ...approved });
+    } else {
+      await control.addFaults(c.armFaults);
+      windows.push(await oneRun(`chaos-${c.seed}-main`, c.mode, true));
+    }
     if (c.nextRun) {
       faulty.disarm();
       await control.clearFaults();
@@ -136,24 +157,97 @@ export async function runCase(
       `${process.env.CHAOS_DEBUG}/chaos-${c.seed}.json`,
       JSON.stringify(
         { case: c, windows, violations, log: log.items, trail: trail.sort((a, b) => a.seq - b.seq) },
-        null,
+        (_key, value: unknown) => (value instanceof Map ? [...value] : value),
         1,
       ),
     );
   }
   return { seed: c.seed, violations, figures, error };
 
-  async function oneRun(runId: string, mode: "plan" | "apply", chaos: boolean): Promise<RunWindow> {
+  /**
+   * Approves the saved plan `planId` as `chaos-approver` (four-eyes: the plan's requester is `chaos`), excluding
+   * the drawn proposed action, then changes the drawn planned job in the service. Answers the actions the apply
+   * may carry out: the plan's, minus the exclusion, minus the changed job (its state differs from the plan's).
+   */
+  async function approvePlan(
+    planId: string,
+  ): Promise<Pick<RunWindow, "planId" | "allowed" | "excluded" | "changed">> {
+    const proposed: ProposedAction[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await retry(() => storage.plans.readActions(planId, { limit: 7, cursor }));
+      proposed.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    // Each of the exclusion and the change takes one action out, as long as at least one is left to apply.
+    const at = (f: number | undefined, keep: number) =>
+      f === undefined || proposed.length <= keep ? undefined : proposed[Math.floor(f * proposed.length)];
+    const excluded = at(c.planApply?.exclude, 1);
+    const reviewer = { name: "chaos-approver", trigger: "http" as const, authenticated: true };
+    await retry(() =>
+      engineFor(new Worker(), real)
+        .planReview()
+        .approve(planId, reviewer, {
+          rule: "four-eyes",
+          exclude: excluded ? [excluded.jobId] : [],
+          comment: `chaos seed ${c.seed}`,
+        }),
+    );
+    let changed: ProposedAction | undefined;
+    const change = c.planApply?.change;
+    const candidate = at(change?.pick, excluded ? 2 : 1);
+    if (change && candidate && candidate !== excluded) {
+      const state = change.state === candidate.state ? "Closed" : change.state;
+      if (state !== candidate.state) {
+        await control.setState(
+          {
+            subscriptionId: candidate.subscriptionId,
+            resourceGroup: candidate.resourceGroup,
+            name: candidate.jobName,
+          },
+          state,
+        );
+        changed = candidate;
+      }
+    }
+    const key = (a: ProposedAction) => a.jobId.toLowerCase();
+    const allowed = new Map(
+      proposed.filter((a) => a !== excluded && a !== changed).map((a) => [key(a), a.action]),
+    );
+    return {
+      planId,
+      allowed,
+      ...(excluded && { excluded: key(excluded) }),
+      ...(changed && { changed: key(changed) }),
+    };
+  }
+
+  async function oneRun(
+    runId: string,
+    mode: "plan" | "apply",
+    chaos: boolean,
+    planId?: string,
+    services?: EngineServices,
+  ): Promise<RunWindow> {
     figures.runs++;
     const startMs = Date.now();
     await retry(() =>
-      engineFor(new Worker()).requestRun({ trigger: "http", mode, requestedBy: "chaos" }, runId),
+      planId
+        ? engineFor(new Worker(), services).requestPlanApply(
+            { trigger: "http", requestedBy: "chaos" },
+            planId,
+            runId,
+          )
+        : engineFor(new Worker(), services).requestRun(
+            { trigger: "http", mode, requestedBy: "chaos" },
+            runId,
+          ),
     );
     // The coordinator: a failed delivery is delivered again (attempt + 1); a redelivery re-plans.
     const planned: WorkPart[][] = [];
     for (let attempt = 0; planned.length === 0 && attempt < MAX_DELIVERIES; attempt++) {
       try {
-        planned.push((await engineFor(new Worker()).planRun(runId, attempt)).parts);
+        planned.push((await engineFor(new Worker(), services).planRun(runId, attempt)).parts);
       } catch {
         figures.recoveries++;
       }
@@ -171,22 +265,23 @@ export async function runCase(
         // the first plan's messages are queued already
       }
     }
-    partsSeen.push(...planned);
+    // The parts-fixed invariant reads the main run's deliveries first: a plan-apply case's plan run is not one.
+    if (services === undefined) partsSeen.push(...planned);
     // Every message either coordinator delivery queued is delivered (the queue cannot take one back).
     const messages = planned.flat();
-    await Promise.all(messages.map((part) => deliverPart(part, chaos)));
+    await Promise.all(messages.map((part) => deliverPart(part, chaos, services)));
     const run = await retry(() => storage.runs.get(runId));
     return { runId, mode, startMs, endMs: Date.now(), run: run as RunRecord | undefined };
   }
 
-  async function deliverPart(part: WorkPart, chaos: boolean): Promise<void> {
+  async function deliverPart(part: WorkPart, chaos: boolean, services?: EngineServices): Promise<void> {
     const pending: Promise<unknown>[] = [];
     for (let attempt = 0; attempt < MAX_DELIVERIES; attempt++) {
       const kill = chaos ? c.kills.find((k) => k.attempt === attempt) : undefined;
       const worker = new Worker(kill);
       figures.deliveries++;
       if (attempt > 0) figures.recoveries++;
-      const sweeping = engineFor(worker).sweepPart(part, {
+      const sweeping = engineFor(worker, services).sweepPart(part, {
         attempt,
         deadline: new Date(Date.now() + 60_000),
       });
@@ -195,7 +290,7 @@ export async function runCase(
         // The message became visible again while this delivery still works: another worker takes it.
         await Promise.race([new Promise((r) => setTimeout(r, c.duplicateAfterMs)), worker.died]);
         figures.deliveries++;
-        const dup = engineFor(new Worker()).sweepPart(part, {
+        const dup = engineFor(new Worker(), services).sweepPart(part, {
           attempt: attempt + 1,
           deadline: new Date(Date.now() + 60_000),
         });
@@ -218,7 +313,7 @@ export async function runCase(
     }
     // Poison: the queue gives up on the message.
     figures.poisoned++;
-    await retry(() => engineFor(new Worker()).failPart(part, "chaos: too many deliveries"));
+    await retry(() => engineFor(new Worker(), services).failPart(part, "chaos: too many deliveries"));
   }
 }
 

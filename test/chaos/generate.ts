@@ -60,7 +60,10 @@ export type FaultKind =
   | "worker-killed-in-flight"
   | "duplicate-delivery"
   | "coordinator-redelivery"
-  | "discovery-changed";
+  | "discovery-changed"
+  | "plan-apply"
+  | "plan-exclusion"
+  | "plan-changed-job";
 
 /** Storage write failures: which calls (1-based, per store method) fail, and how. */
 export interface StorageFault {
@@ -107,6 +110,12 @@ export interface ChaosCase {
   concurrency: number;
   /** A second, fault-free apply run after the first (recovery by the next run). */
   nextRun: boolean;
+  /**
+   * Apply a saved plan: a fault-free plan run first, approved (by another principal) with perhaps one proposed
+   * action excluded and one planned job changed before the apply; the main run then applies that plan under the
+   * drawn faults. The picks are fractions of the plan's action list (its size is known only at run time).
+   */
+  planApply?: { exclude?: number; change?: { pick: number; state: string } };
   kinds: FaultKind[];
 }
 
@@ -314,7 +323,11 @@ function makePolicy(rng: Rng, subs: string[]): PolicyDocument {
 const JOB_PATH = (j: SeedJob) =>
   `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}$`;
 
-export function generateCase(seed: number, now = Date.now()): ChaosCase {
+export function generateCase(
+  seed: number,
+  now = Date.now(),
+  options: { planApply?: boolean } = {},
+): ChaosCase {
   const rng = new Rng(seed);
   const kinds = new Set<FaultKind>();
   const subCount = rng.int(1, 4);
@@ -497,6 +510,24 @@ export function generateCase(seed: number, now = Date.now()): ChaosCase {
       lateJobs.push(makeJob(rng, seed, n++, lateSubscription, now, kinds, oddRate));
   }
 
+  const subscriptionsPerPart = rng.int(1, 3);
+  const concurrency = rng.int(1, 4);
+  const nextRun = rng.chance(0.4);
+  // Drawn last, so every other draw of a seed is as it was before plan-apply cases existed.
+  let planApply: ChaosCase["planApply"];
+  if (options.planApply !== false && mode === "apply" && rng.chance(0.5)) {
+    kinds.add("plan-apply");
+    planApply = {};
+    if (rng.chance(0.6)) {
+      kinds.add("plan-exclusion");
+      planApply.exclude = rng.next();
+    }
+    if (rng.chance(0.5)) {
+      kinds.add("plan-changed-job");
+      planApply.change = { pick: rng.next(), state: rng.pick(STATES) };
+    }
+  }
+
   return {
     seed,
     mode,
@@ -510,9 +541,10 @@ export function generateCase(seed: number, now = Date.now()): ChaosCase {
     kills,
     duplicateAfterMs,
     coordinatorRedelivery,
-    subscriptionsPerPart: rng.int(1, 3),
-    concurrency: rng.int(1, 4),
-    nextRun: rng.chance(0.4),
+    subscriptionsPerPart,
+    concurrency,
+    nextRun,
+    ...(planApply && { planApply }),
     kinds: [...kinds].sort(),
   };
 }

@@ -25,6 +25,7 @@ export const INVARIANTS = [
   "canary",
   "run-final",
   "parts-fixed",
+  "plan-only",
   "harness",
 ] as const;
 export type Invariant = (typeof INVARIANTS)[number];
@@ -41,6 +42,12 @@ export interface RunWindow {
   startMs: number;
   endMs: number;
   run?: RunRecord;
+  /** An apply of the saved plan `planId`: the jobs (lower-cased ids) it may act on, and with which action. */
+  planId?: string;
+  allowed?: Map<string, "delete" | "cancel">;
+  /** The proposed action the approver excluded, and the planned job changed before the apply. */
+  excluded?: string;
+  changed?: string;
 }
 
 type Stored = AuditEntry & { storedAt: number };
@@ -203,6 +210,7 @@ export async function checkInvariants(input: {
     ]),
   );
   let actions = 0;
+  let planActions = 0;
   for (const w of windows) {
     const arrived = (r: LoggedRequest) => isoMs(r.receivedAt ?? r.at);
     const reqs = log
@@ -236,10 +244,40 @@ export async function checkInvariants(input: {
         );
     }
 
+    // 2b. applying a plan: nothing outside the plan minus its exclusions (and the job changed since) is acted on,
+    // and the run and every entry of it name the plan and its approver
+    if (w.allowed) {
+      for (const r of acts) {
+        const allowed = w.allowed.get(jobKeyOf(r));
+        const what =
+          jobKeyOf(r) === w.excluded ? "excluded" : jobKeyOf(r) === w.changed ? "changed" : "not planned";
+        if (allowed === undefined)
+          add(
+            "plan-only",
+            `${w.runId}: ${r.method} ${r.path} (request ${r.seq}): ${what}, outside the approved plan`,
+          );
+        else if (allowed !== actionOf(r))
+          add(
+            "plan-only",
+            `${w.runId}: ${r.method} ${r.path} (request ${r.seq}): the plan proposed ${allowed}`,
+          );
+      }
+      const unnamed = trail.filter((e) => e.planId !== w.planId || e.approvedBy !== "chaos-approver");
+      if (unnamed.length > 0)
+        add(
+          "plan-only",
+          `${w.runId}: ${unnamed.length} audit entries without planId ${w.planId} and its approver`,
+        );
+      const rec = (await input.runs.get(w.runId).catch(() => undefined)) ?? w.run;
+      if (rec && (rec.planId !== w.planId || rec.approvedBy !== "chaos-approver"))
+        add("plan-only", `${w.runId}: run record names plan ${rec.planId} approved by ${rec.approvedBy}`);
+    }
+
     // 3. caps: distinct jobs the service got an action for
     const acted = new Map<string, string>();
     for (const r of acts.filter(handled)) acted.set(jobKeyOf(r), jobKeyOf(r).split("/")[2]!);
     actions += acted.size;
+    if (w.allowed) planActions += acted.size;
     const limits = c.policy.limits!;
     if (acted.size > limits.maxActionsPerRun!)
       add("cap-run", `${w.runId}: ${acted.size} jobs acted on, maxActionsPerRun ${limits.maxActionsPerRun}`);
@@ -310,7 +348,10 @@ export async function checkInvariants(input: {
       add("run-final", `${w.runId}: status ${run?.status ?? "missing"} after recovery`);
       continue;
     }
-    const outcomes = trail.filter((e) => e.phase === "outcome" && e.jobId);
+    // An approver's exclusions are entries of the plan run too, written after it: the run's counts predate them.
+    const outcomes = trail.filter(
+      (e) => e.phase === "outcome" && e.jobId && !(w.mode === "plan" && e.reason === "plan-excluded"),
+    );
     const distinct = (pred: (e: Stored) => boolean) =>
       new Set(outcomes.filter(pred).map((e) => e.jobId!.toLowerCase()));
     const deleted = distinct((e) => e.outcome === "succeeded" && e.action === "delete");
@@ -355,6 +396,7 @@ export async function checkInvariants(input: {
         );
   }
   input.figures.actions = actions;
+  input.figures.planActions = planActions;
 
   // 9. every entry the store confirmed is stored as it was; copies are complete
   const storedByKey = new Map(stored.map((e) => [`${e.runId}#${e.seq}`, e]));

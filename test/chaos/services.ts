@@ -71,6 +71,7 @@ export function workerServices(shared: EngineServices, worker: Worker): EngineSe
     runs: proxy(shared.runs, wrap("runs")),
     observations: proxy(shared.observations, wrap("observations")),
     leases: proxy(shared.leases, wrap("leases")),
+    ...(shared.plans && { plans: proxy(shared.plans, wrap("plans")) }),
   };
 }
 
