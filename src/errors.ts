@@ -47,3 +47,14 @@ export class ConflictError extends JanitorError {
 export class ForbiddenError extends JanitorError {
   override readonly fault = "user" as const;
 }
+
+/**
+ * An error in the janitor's own words: a JanitorError's message (the janitor wrote it), else only the error's name
+ * and HTTP status. Never another library's message, which can quote a response body.
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof JanitorError) return err.message;
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  const name = (err as Error)?.name || "unexpected error";
+  return typeof status === "number" ? `${name} (HTTP ${status})` : name;
+}

@@ -15,7 +15,7 @@ import {
 } from "../domain/runTransitions";
 import { SCANNED_SUBSCRIPTION_STATES, type Mode, type Trigger } from "../domain/vocabulary";
 import { matchesSubscriptionScope } from "../domain/subscriptionScope";
-import { AuditWriteError, JanitorError, NotFoundError } from "../errors";
+import { AuditWriteError, describeError, JanitorError, NotFoundError } from "../errors";
 import { LocalBudget, RunRecordBudget, type ActionBudget } from "./actionBudget";
 import { ArmCaller, DEFAULT_RETRY, type ArmRetryPolicy, type ArmStats } from "./armCaller";
 import { AuditTrail, SEQ_ATTEMPT, SEQ_BLOCK, type RunIdentity } from "./auditTrail";
@@ -270,7 +270,7 @@ export class JanitorEngine {
       discovered = await this.services.subscriptions.listSubscriptions();
     } catch (err) {
       return {
-        run: await this.finalizeFailed(runId, `subscription discovery failed: ${describe(err)}`),
+        run: await this.finalizeFailed(runId, `subscription discovery failed: ${describeError(err)}`),
         parts: [],
       };
     }
@@ -482,7 +482,7 @@ export class JanitorEngine {
       }
     } catch (err) {
       // Never leave a run queued or running: it is failed, with what went wrong.
-      await this.finalizeFailed(runId, `run stopped: ${describe(err)}`).catch(() => undefined);
+      await this.finalizeFailed(runId, `run stopped: ${describeError(err)}`).catch(() => undefined);
       throw err;
     }
   }
@@ -773,12 +773,4 @@ function addPartResult(part: PartResult, result: SubscriptionSweepResult): void 
   for (const [reason, n] of Object.entries(result.reasons))
     part.reasons![reason] = (part.reasons![reason] ?? 0) + n;
   if (result.error) part.errors!.push(`${result.subscriptionId}: ${result.error}`);
-}
-
-/** An error in the janitor's own words: its own messages, else the error's name and status, never a body. */
-function describe(err: unknown): string {
-  if (err instanceof JanitorError) return err.message;
-  const status = (err as { statusCode?: unknown })?.statusCode;
-  const name = (err as Error)?.name || "unexpected error";
-  return typeof status === "number" ? `${name} (HTTP ${status})` : name;
 }

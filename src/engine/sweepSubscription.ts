@@ -3,7 +3,7 @@ import type { Policy } from "../domain/policy";
 import { ZERO_COUNTS, type Observation, type RunCounts } from "../domain/records";
 import { matchesSubscriptionScope } from "../domain/subscriptionScope";
 import { SCANNED_SUBSCRIPTION_STATES, type Mode, type Reason } from "../domain/vocabulary";
-import { AuditWriteError, JanitorError } from "../errors";
+import { AuditWriteError, describeError, JanitorError } from "../errors";
 import type { ActionBudget } from "./actionBudget";
 import type { ArmCaller } from "./armCaller";
 import { SEQ_ATTEMPT, SEQ_BLOCK, shortMessage, type AuditTrail } from "./auditTrail";
@@ -147,7 +147,7 @@ export async function sweepSubscription(
   } catch (err) {
     if (err instanceof AuditWriteError) throw err;
     tally.add({ subscriptionsFailed: 1 });
-    return result(`sweep stopped: ${shortMessage(errorWords(err))}`);
+    return result(`sweep stopped: ${shortMessage(describeError(err))}`);
   } finally {
     await saving?.catch(() => undefined);
     await lease.release();
@@ -363,12 +363,4 @@ async function tripBreaker(
   }
   await trail.write(entries);
   return message;
-}
-
-/** The janitor's words for an unexpected error: its own messages, never a response body. */
-function errorWords(err: unknown): string {
-  if (err instanceof JanitorError) return err.message;
-  const status = (err as { statusCode?: unknown })?.statusCode;
-  const name = (err as Error)?.name || "unexpected error";
-  return typeof status === "number" ? `${name} (HTTP ${status})` : name;
 }

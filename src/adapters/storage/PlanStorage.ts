@@ -19,6 +19,7 @@ import { JanitorError, ValidationError, type FieldProblem } from "../../errors";
 import { decodeCursor, encodeCursor } from "./pageCursor";
 import {
   keyPage,
+  splitText,
   statusOf,
   TableStore,
   withRetry,
@@ -262,13 +263,7 @@ function checkPlanId(planId: string): void {
 
 function toEntity(plan: PlanRecord, writeId: string): Entity {
   const json = JSON.stringify(plan);
-  const parts: string[] = [];
-  for (let start = 0; start < json.length || parts.length === 0;) {
-    let end = Math.min(json.length, start + CHUNK_CHARS);
-    if (end < json.length && /[\uD800-\uDBFF]/.test(json[end - 1]!)) end--;
-    parts.push(json.slice(start, end));
-    start = end;
-  }
+  const parts = splitText(json, CHUNK_CHARS);
   if (parts.length > MAX_CHUNKS) throw new JanitorError(`plan ${plan.planId} record is too large to store`);
   const entity: Entity = {
     partitionKey: PARTITION,

@@ -21,6 +21,7 @@ import {
   forEachPage,
   keyPage,
   MAX_BATCH,
+  splitText,
   MAX_PAGE,
   statusOf,
   withRetry,
@@ -257,18 +258,6 @@ function toEntity(run: RunRecord, writeId: string): Entity {
   };
   parts.forEach((part, i) => (entity[`record${i}`] = part));
   return entity;
-}
-
-/** Pieces of at most `size` UTF-16 units, never splitting a surrogate pair. */
-function splitText(text: string, size: number): string[] {
-  const parts: string[] = [];
-  for (let start = 0; start < text.length || parts.length === 0;) {
-    let end = Math.min(text.length, start + size);
-    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
-    parts.push(text.slice(start, end));
-    start = end;
-  }
-  return parts;
 }
 
 function fromEntity(entity: StoredEntity): RunRecord {

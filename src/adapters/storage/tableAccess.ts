@@ -224,3 +224,15 @@ export async function keyPage(
   const last = items[items.length - 1];
   return { items, ...(found.length > limit && last ? { nextKey: last.rowKey! } : {}) };
 }
+
+/** Pieces of at most `size` UTF-16 units, never splitting a surrogate pair. */
+export function splitText(text: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < text.length || parts.length === 0;) {
+    let end = Math.min(text.length, start + size);
+    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  return parts;
+}

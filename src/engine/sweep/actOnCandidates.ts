@@ -1,14 +1,14 @@
 import { capReason, subscriptionAllowance } from "../../domain/actionLimits";
 import type { Policy } from "../../domain/policy";
 import type { AuditEntry } from "../../domain/records";
-import type { Mode, Reason } from "../../domain/vocabulary";
+import type { Mode, Outcome, Reason } from "../../domain/vocabulary";
 import type { ActionBudget } from "../actionBudget";
 import type { ArmCaller } from "../armCaller";
 import type { AuditTrail } from "../auditTrail";
 import { SPANS } from "../../domain/telemetryNames";
 import { emitSafely } from "../engineEvents";
 import { recordSafely, withSpan } from "../engineTelemetry";
-import type { ActionReport, EngineEvents, EngineTelemetry, JobsGateway } from "../ports";
+import type { EngineEvents, EngineTelemetry, JobsGateway } from "../ports";
 import { actOnJob } from "./actOnJob";
 import { jobDecisionEntry } from "./decisionEntries";
 import type { Candidate } from "./listAndDecide";
@@ -73,19 +73,8 @@ export async function actOnCandidates(
         waiting.push(jobDecisionEntry(trail, c.job, c.decision, "deferred", deferReason));
         continue;
       }
-      const report = (outcome: string, reason: string, httpStatus?: number): ActionReport => ({
-        runId: ctx.runId ?? "",
-        mode,
-        subscriptionId: c.job.subscriptionId,
-        resourceGroup: c.job.resourceGroup,
-        jobName: c.job.name,
-        action: c.decision.action,
-        outcome,
-        reason,
-        ...(httpStatus !== undefined && { httpStatus }),
-      });
       if (mode === "plan") {
-        recordSafely(ctx.telemetry, (t) => t.action(report("planned", "rule-matched")));
+        reportAction(ctx, mode, c, "planned", "rule-matched");
         tally.decided(c.job, c.decision, "planned", "rule-matched");
         planned.push(c);
         waiting.push(jobDecisionEntry(trail, c.job, c.decision, "planned", "rule-matched"));
@@ -98,24 +87,8 @@ export async function actOnCandidates(
       };
       const acted = await withSpan(ctx.telemetry, SPANS.action, span, () => actOnJob(ctx, trail, c, waiting));
       waiting.push(acted.entry);
-      recordSafely(ctx.telemetry, (t) =>
-        t.action(report(acted.outcome.outcome, acted.outcome.reason, acted.entry.httpStatus)),
-      );
+      reportAction(ctx, mode, c, acted.outcome.outcome, acted.outcome.reason, acted.entry.httpStatus);
       tally.decided(c.job, c.decision, acted.outcome.outcome, acted.outcome.reason);
-      const { outcome, reason } = acted.outcome;
-      if (outcome === "failed" || outcome === "refused")
-        emitSafely(ctx.events, {
-          type: "action-failed",
-          runId: ctx.runId ?? "",
-          subscriptionId: c.job.subscriptionId,
-          resourceGroup: c.job.resourceGroup,
-          jobName: c.job.name,
-          jobId: c.job.id,
-          action: c.decision.action,
-          outcome,
-          reason,
-          ...(acted.entry.httpStatus !== undefined && { httpStatus: acted.entry.httpStatus }),
-        });
       if (acted.outcome.outcome === "succeeded" && c.decision.action === "delete")
         deleted.push(c.job.id.toLowerCase());
       // Throttled past what the run can wait: the rest of the subscription waits for the next run too.
@@ -127,6 +100,30 @@ export async function actOnCandidates(
     await trail.write(waiting.splice(0));
   }
   return { deleted, planned };
+}
+
+/** Tells telemetry of a planned or finished action, and notifications of one that failed or was refused. */
+function reportAction(
+  ctx: ActingContext,
+  mode: Mode,
+  c: Candidate,
+  outcome: Outcome,
+  reason: Reason,
+  httpStatus?: number,
+): void {
+  const where = {
+    runId: ctx.runId ?? "",
+    subscriptionId: c.job.subscriptionId,
+    resourceGroup: c.job.resourceGroup,
+    jobName: c.job.name,
+    action: c.decision.action,
+    outcome,
+    reason,
+    ...(httpStatus !== undefined && { httpStatus }),
+  };
+  recordSafely(ctx.telemetry, (t) => t.action({ ...where, mode }));
+  if (outcome === "failed" || outcome === "refused")
+    emitSafely(ctx.events, { type: "action-failed", ...where, jobId: c.job.id, outcome });
 }
 
 /** Why the candidate at `index` is not planned or acted on now, if it is not. */

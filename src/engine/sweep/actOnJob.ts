@@ -6,7 +6,7 @@ import type { AuditEntry } from "../../domain/records";
 import type { ArmCaller } from "../armCaller";
 import { jobAuditFields, shortMessage, type AuditTrail } from "../auditTrail";
 import type { ArmFailure, ArmResult, JobsGateway } from "../ports";
-import { failureOutcome, failureText, type ActOutcome } from "./armFailures";
+import { failureCode, failureOutcome, failureText, type ActOutcome } from "./armFailures";
 import type { Candidate } from "./listAndDecide";
 
 export interface ActContext {
@@ -203,14 +203,14 @@ function unconfirmed(
       outcome: "failed",
       reason: "transient-error",
       httpStatus,
-      errorCode: sent.ok ? undefined : codeOf(sent.failure),
+      errorCode: sent.ok ? undefined : failureCode(sent.failure),
       errorMessage: shortMessage(`the result could not be checked: ${failureText(after.failure)}`),
     };
   return {
     outcome: "failed",
     reason: sent.ok ? "service-refused" : "transient-error",
     httpStatus,
-    errorCode: sent.ok ? undefined : codeOf(sent.failure),
+    errorCode: sent.ok ? undefined : failureCode(sent.failure),
     stateAfter: after.value.state,
     errorMessage: sent.ok ? stillThere : `${failureText(sent.failure)}; ${stillThere}`,
   };
@@ -250,8 +250,4 @@ function readJob(ctx: ActContext, job: JobSnapshot): Promise<ArmResult<JobSnapsh
 function failureOf(result: ArmResult<unknown>): ArmFailure {
   if (result.ok) throw new Error("not a failure");
   return result.failure;
-}
-
-function codeOf(failure: ArmFailure): string | undefined {
-  return "code" in failure ? failure.code : undefined;
 }
