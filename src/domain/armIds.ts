@@ -18,6 +18,12 @@
 //   it is the part every one of them accepted, so every id any of them took is still taken by all.
 // - Job resource id: `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ImportExport/jobs/{name}`,
 //   fixed segments case-insensitive, each variable segment under its rule above.
+// - Data Box job resource id (the newer Import/Export experience, docs/service.md#data-box-jobs): the same shape
+//   under `Microsoft.DataBox/jobs`. The SDK documents Data Box job names as 3-24 letters, digits and `_`, yet the
+//   spec's own examples list names with `-`; the janitor only acts on names the service returned, so the same
+//   safe superset as for Import/Export job names applies.
+
+import type { JobRef, JobSource } from "./job";
 
 /** A GUID in either case (subscription ids, managed identity client ids). */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,6 +51,13 @@ export const ACCEPTED_IDS = {
   jobId:
     "an Import/Export job resource id: " +
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.ImportExport/jobs/{jobName}",
+  dataBoxJobId:
+    "a Data Box job resource id: " +
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.DataBox/jobs/{jobName}",
+  anyJobId:
+    "a job resource id: " +
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/" +
+    "(Microsoft.ImportExport|Microsoft.DataBox)/jobs/{jobName}",
   runId: "a run id as the janitor gives it (e.g. 20261121T232400Z-3f9a1c2b): 1-64 letters, digits and '-'",
 } as const;
 
@@ -84,20 +97,42 @@ export interface JobResourceId {
   name: string;
 }
 
-const FIXED = ["subscriptions", "resourcegroups", "providers", "microsoft.importexport", "jobs"] as const;
+/** The resource provider namespace of each job source, as ARM spells it. */
+export const JOB_PROVIDER_NAMESPACE: Readonly<Record<JobSource, string>> = {
+  importexport: "Microsoft.ImportExport",
+  databox: "Microsoft.DataBox",
+};
 
-/** Longest job resource id: the fixed segments plus the longest of each part. */
-export const JOB_ID_MAX =
-  formatJobResourceId({ subscriptionId: "", resourceGroup: "", name: "" }).length +
-  36 +
-  RESOURCE_GROUP_NAME_MAX +
-  JOB_NAME_MAX;
+/** Longest job resource id of a source: the fixed segments plus the longest of each part. */
+function jobIdMax(source: JobSource): number {
+  return (
+    formatSourcedJobResourceId({ source, subscriptionId: "", resourceGroup: "", name: "" }).length +
+    36 +
+    RESOURCE_GROUP_NAME_MAX +
+    JOB_NAME_MAX
+  );
+}
+
+/** Longest Import/Export job resource id. */
+export const JOB_ID_MAX = jobIdMax("importexport");
+/** Longest Data Box job resource id. */
+export const DATABOX_JOB_ID_MAX = jobIdMax("databox");
 
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ImportExport/jobs/{name}`, parts as given. */
 export function formatJobResourceId(ref: JobResourceId): string {
+  return formatSourcedJobResourceId({ ...ref, source: "importexport" });
+}
+
+/** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataBox/jobs/{name}`, parts as given. */
+export function formatDataBoxJobResourceId(ref: JobResourceId): string {
+  return formatSourcedJobResourceId({ ...ref, source: "databox" });
+}
+
+/** The resource id of a job of either source, parts as given. */
+export function formatSourcedJobResourceId(ref: JobRef): string {
   return (
     `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}` +
-    `/providers/Microsoft.ImportExport/jobs/${ref.name}`
+    `/providers/${JOB_PROVIDER_NAMESPACE[ref.source]}/jobs/${ref.name}`
   );
 }
 
@@ -106,15 +141,35 @@ export function formatJobResourceId(ref: JobResourceId): string {
  * under its rule. Undefined when it is not one. The parts keep the case they were written in.
  */
 export function parseJobResourceId(id: unknown): JobResourceId | undefined {
-  if (typeof id !== "string" || id.length > JOB_ID_MAX + 2) return undefined;
+  return parseIdOf("importexport", id);
+}
+
+/** As parseJobResourceId, for `Microsoft.DataBox/jobs` ids. */
+export function parseDataBoxJobResourceId(id: unknown): JobResourceId | undefined {
+  return parseIdOf("databox", id);
+}
+
+/** A job resource id of either source, with the source its provider namespace names; undefined otherwise. */
+export function parseSourcedJobResourceId(id: unknown): JobRef | undefined {
+  for (const source of ["importexport", "databox"] as const) {
+    const parts = parseIdOf(source, id);
+    if (parts) return { source, ...parts };
+  }
+  return undefined;
+}
+
+function parseIdOf(source: JobSource, id: unknown): JobResourceId | undefined {
+  const max = source === "databox" ? DATABOX_JOB_ID_MAX : JOB_ID_MAX;
+  if (typeof id !== "string" || id.length > max + 2) return undefined;
   const segments = id.split("/");
   if (segments[0] === "") segments.shift();
   if (segments[segments.length - 1] === "") segments.pop();
   if (segments.length !== 8) return undefined;
   const [subscriptions, subscriptionId, resourceGroups, resourceGroup, providers, namespace, jobs, name] =
     segments as [string, string, string, string, string, string, string, string];
-  const fixed = [subscriptions, resourceGroups, providers, namespace, jobs].map((s) => s.toLowerCase());
-  if (fixed.some((s, i) => s !== FIXED[i])) return undefined;
+  const expected = ["subscriptions", "resourcegroups", "providers", JOB_PROVIDER_NAMESPACE[source], "jobs"];
+  const fixed = [subscriptions, resourceGroups, providers, namespace, jobs];
+  if (fixed.some((s, i) => s.toLowerCase() !== expected[i]!.toLowerCase())) return undefined;
   if (!isSubscriptionId(subscriptionId) || !isResourceGroupName(resourceGroup) || !isJobName(name))
     return undefined;
   return { subscriptionId, resourceGroup, name };

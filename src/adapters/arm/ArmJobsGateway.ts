@@ -6,7 +6,15 @@ import type { TokenCredential } from "@azure/identity";
 
 import { ACCEPTED_IDS, isJobName, isResourceGroupName, isSubscriptionId } from "../../domain/armIds";
 import type { JobRef, JobSnapshot } from "../../domain/job";
-import type { ArmFailure, ArmResult, JobPage, JobsGateway, MalformedJob } from "../../engine/ports";
+import type {
+  ArmFailure,
+  ArmResult,
+  DeleteProgress,
+  DeleteStarted,
+  JobPage,
+  JobsGateway,
+  MalformedJob,
+} from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
 import type { ArmClientOptions } from "./armConnection";
 import { failureForStatus, isObject, parseJson } from "./armResponse";
@@ -81,7 +89,8 @@ export class ArmJobsGateway implements JobsGateway {
     return this.jobResult(ref, outcome);
   }
 
-  async cancelJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>> {
+  /** The classic cancel is a PATCH with no room for a reason: `_reason` is not sent. */
+  async cancelJob(ref: JobRef, _reason: string, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>> {
     checkRef(ref);
     const client = this.client(ref.subscriptionId);
     // Only cancelRequested: the SDK's mapper serializes nothing else from this object (no defaults are added).
@@ -93,7 +102,8 @@ export class ArmJobsGateway implements JobsGateway {
     return this.jobResult(ref, outcome);
   }
 
-  async deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<void>> {
+  /** A classic delete is not long-running: 200 is the end (`value` undefined), 204 is `gone`. */
+  async deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<DeleteStarted | undefined>> {
     checkRef(ref);
     const client = this.client(ref.subscriptionId);
     const outcome = await this.call(
@@ -110,6 +120,28 @@ export class ArmJobsGateway implements JobsGateway {
       return { ok: false, failure: { kind: "gone", status: 204 }, remaining: response.remaining };
     }
     return this.failed(response, "job");
+  }
+
+  /**
+   * Classic deletes never start a long-running operation, so there is nothing to poll: a clear `malformed`
+   * failure (status 0: no request was sent) instead of a request the service would not understand.
+   */
+  async pollDelete(
+    ref: JobRef,
+    _operationUrl: string,
+    signal?: AbortSignal,
+  ): Promise<ArmResult<DeleteProgress>> {
+    checkRef(ref);
+    signal?.throwIfAborted();
+    return {
+      ok: false,
+      failure: {
+        kind: "malformed",
+        status: 0,
+        message: "Import/Export deletes are not long-running operations: there is nothing to poll",
+      },
+      remaining: {},
+    };
   }
 
   private call(
@@ -251,6 +283,8 @@ function checkSubscriptionId(subscriptionId: string): void {
 
 function checkRef(ref: JobRef): void {
   const problems: FieldProblem[] = [];
+  // A Data Box ref here would act on a classic job of the same name.
+  if (ref.source !== "importexport") problems.push({ field: "source", message: "must be importexport" });
   if (!isSubscriptionId(ref.subscriptionId))
     problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
   if (!isResourceGroupName(ref.resourceGroup))

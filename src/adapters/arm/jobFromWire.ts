@@ -4,14 +4,19 @@
 // Only the fields below are copied: addresses, shipping details, phones, e-mails and keys never leave the body.
 import { parseJobResourceId } from "../../domain/armIds";
 import type { JobSnapshot } from "../../domain/job";
-import { parseRfc3339 } from "../../domain/rfc3339";
-import type { MalformedJob } from "../../engine/ports";
 import { isObject } from "./armResponse";
+import {
+  badJob as bad,
+  nonEmptyString,
+  readTags,
+  wireTimestamp as timestamp,
+  type WireJob,
+} from "./wireFields";
 
 // Kept for src/cli/commands/explain.ts until it imports the domain module itself.
 export { parseJobResourceId, type JobResourceId } from "../../domain/armIds";
 
-export type WireJob = { ok: true; job: JobSnapshot } | { ok: false; malformed: MalformedJob };
+export type { WireJob } from "./wireFields";
 
 /** Reads one job; anything that cannot be trusted (no id, no name, no string state) is malformed, never a job. */
 export function readJob(raw: unknown): WireJob {
@@ -39,6 +44,7 @@ export function readJob(raw: unknown): WireJob {
   const returnShipDate = timestamp(returnPackage.shipDate);
 
   const job: JobSnapshot = {
+    source: "importexport",
     id,
     subscriptionId: parsed.subscriptionId,
     resourceGroup: parsed.resourceGroup,
@@ -55,31 +61,4 @@ export function readJob(raw: unknown): WireJob {
     ...(returnShipDate && { returnShipDate }),
   };
   return { ok: true, job };
-}
-
-function bad(who: { id?: string; name?: string }, reason: string): WireJob {
-  return { ok: false, malformed: { ...who, reason } };
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value : undefined;
-}
-
-/**
- * A timestamp as sent when it is an RFC 3339 date-time with an offset (the only kind that counts as age
- * evidence); anything else (the spec's own examples show `"9/29/2017 10:28:35 PM"`) is treated as absent.
- */
-function timestamp(value: unknown): string | undefined {
-  return parseRfc3339(value) === undefined ? undefined : (value as string);
-}
-
-/** Tags as strings; numbers and booleans are stringified (an exemption tag must not be lost), others dropped. */
-function readTags(value: unknown): Record<string, string> {
-  const tags: Record<string, string> = {};
-  if (!isObject(value)) return tags;
-  for (const [key, tag] of Object.entries(value)) {
-    if (typeof tag === "string") tags[key] = tag;
-    else if (typeof tag === "number" || typeof tag === "boolean") tags[key] = String(tag);
-  }
-  return tags;
 }

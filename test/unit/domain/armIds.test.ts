@@ -1,11 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { readDataBoxJob } from "../../../src/adapters/arm/dataBoxJobFromWire";
 import { readJob } from "../../../src/adapters/arm/jobFromWire";
 import { newRunId } from "../../../src/adapters/storage";
 import { toAuditRows } from "../../../src/adapters/storage/auditEntity";
 import { descendingKey } from "../../../src/adapters/storage/tableKeys";
 import {
+  DATABOX_JOB_ID_MAX,
+  formatDataBoxJobResourceId,
   formatJobResourceId,
+  formatSourcedJobResourceId,
   isGuid,
   isJobName,
   isResourceGroupName,
@@ -13,7 +17,9 @@ import {
   isSubscriptionId,
   JOB_ID_MAX,
   JOB_NAME_MAX,
+  parseDataBoxJobResourceId,
   parseJobResourceId,
+  parseSourcedJobResourceId,
   RESOURCE_GROUP_NAME_MAX,
   RUN_ID_MAX,
   RUN_ID_PATTERN,
@@ -204,6 +210,67 @@ describe("job resource ids", () => {
   it("are matched by the audit query in the one spelling the audit log stores", () => {
     const id = formatJobResourceId({ subscriptionId: SUB, resourceGroup: "RG", name: "Job" });
     expect(parseAuditQuery({ jobId: `${id.slice(1)}/` }, new Date()).jobId).toBe(id.toLowerCase());
+  });
+});
+
+describe("Data Box job resource ids", () => {
+  it("format then parse gives the parts back, and the source-aware parser names the source", () => {
+    fc.assert(
+      fc.property(jobRef, (ref) => {
+        const id = formatDataBoxJobResourceId(ref);
+        expect(id.length).toBeLessThanOrEqual(DATABOX_JOB_ID_MAX);
+        expect(id).toContain("/providers/Microsoft.DataBox/jobs/");
+        expect(parseDataBoxJobResourceId(id)).toEqual(ref);
+        expect(parseDataBoxJobResourceId(`${id}/`)).toEqual(ref);
+        expect(parseSourcedJobResourceId(id)).toEqual({ source: "databox", ...ref });
+        expect(parseSourcedJobResourceId(formatJobResourceId(ref))).toEqual({
+          source: "importexport",
+          ...ref,
+        });
+        expect(formatSourcedJobResourceId({ source: "databox", ...ref })).toBe(id);
+      }),
+    );
+  });
+
+  it("are not Import/Export ids and the other way round", () => {
+    const ref = { subscriptionId: SUB, resourceGroup: "rg", name: "job" };
+    expect(parseJobResourceId(formatDataBoxJobResourceId(ref))).toBeUndefined();
+    expect(parseDataBoxJobResourceId(formatJobResourceId(ref))).toBeUndefined();
+  });
+
+  it("parse the fixed segments in any case (the spec's examples write resourcegroups)", () => {
+    const id = `/SUBSCRIPTIONS/${SUB}/resourcegroups/rg/PROVIDERS/microsoft.databox/JOBS/job`;
+    expect(parseDataBoxJobResourceId(id)).toEqual({ subscriptionId: SUB, resourceGroup: "rg", name: "job" });
+  });
+
+  it("refuse other shapes and parts outside their rules", () => {
+    const good = formatDataBoxJobResourceId({ subscriptionId: SUB, resourceGroup: "rg", name: "job" });
+    for (const bad of [
+      "",
+      good.replace("Microsoft.DataBox", "Microsoft.DataBoxEdge"),
+      good.replace("/jobs/", "/orders/"),
+      good.replace(SUB, "x"),
+      good.replace("/rg/", "/rg./"),
+      `${good}/cancel`,
+      `${good}/listCredentials`,
+      good.replace("/job", "/.."),
+      good.replace("/job", "/a#b"),
+    ]) {
+      expect(parseDataBoxJobResourceId(bad), bad).toBeUndefined();
+      expect(parseSourcedJobResourceId(bad), bad).toBeUndefined();
+    }
+    expect(parseSourcedJobResourceId(undefined)).toBeUndefined();
+  });
+
+  it("that the Data Box wire reader takes are exactly the ids the parser takes", () => {
+    fc.assert(
+      fc.property(jobRef, (ref) => {
+        const id = formatDataBoxJobResourceId(ref);
+        const read = readDataBoxJob({ id, name: ref.name, properties: { status: "Completed" } });
+        expect(read.ok).toBe(true);
+        expect(read.ok && read.job.source).toBe("databox");
+      }),
+    );
   });
 });
 

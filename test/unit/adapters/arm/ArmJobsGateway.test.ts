@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 
 import { createArmAdapters, DEVELOPMENT_TOKEN, parseArmSettings } from "../../../../src/adapters/arm";
+import type { JobRef } from "../../../../src/domain/job";
 import type { JobsGateway } from "../../../../src/engine/ports";
 import { ValidationError } from "../../../../src/errors";
 import { FakeHttpClient } from "./fakeHttpClient";
 import { ENDPOINT, jobId, PERSONAL, RG, SUB, wireJob, wireJobWithoutState } from "./wireJobs";
 
-const REF = { subscriptionId: SUB, resourceGroup: RG, name: "job-1" };
+const REF: JobRef = { source: "importexport", subscriptionId: SUB, resourceGroup: RG, name: "job-1" };
+/** What the engine passes as the cancel reason; the classic PATCH has no place for it. */
+const REASON = "janitor rule cancel-stale, run 20261121T232400Z-3f9a1c2b";
 
 function gateway(options: { timeoutMs?: number } = {}): { jobs: JobsGateway; http: FakeHttpClient } {
   const http = new FakeHttpClient();
@@ -39,6 +42,7 @@ describe("ArmJobsGateway.getJob", () => {
       status: 200,
       remaining: { reads: 249 },
       value: {
+        source: "importexport",
         id: jobId("job-1"),
         subscriptionId: SUB,
         resourceGroup: RG,
@@ -170,7 +174,7 @@ describe("ArmJobsGateway.cancelJob", () => {
       headers: { "x-ms-ratelimit-remaining-subscription-writes": "199" },
     });
 
-    const result = await jobs.cancelJob(REF);
+    const result = await jobs.cancelJob(REF, REASON);
 
     expect(http.sent[0]?.method).toBe("PATCH");
     expect(JSON.parse(http.sent[0]?.body ?? "null")).toEqual({ properties: { cancelRequested: true } });
@@ -188,16 +192,17 @@ describe("ArmJobsGateway.cancelJob", () => {
     delete (body.properties as Record<string, unknown>).cancelRequested;
     http.reply({ status: 200, json: body });
 
-    const result = await jobs.cancelJob(REF);
+    const result = await jobs.cancelJob(REF, REASON);
 
-    expect(result.ok && "cancelRequested" in result.value).toBe(false);
+    expect(result).toMatchObject({ ok: true, value: { state: "Shipping" } });
+    expect(result.ok && result.value !== undefined && "cancelRequested" in result.value).toBe(false);
   });
 
   it("reports a reply without state as malformed", async () => {
     const { jobs, http } = gateway();
     http.reply({ status: 200, json: wireJobWithoutState("job-1") });
 
-    expect(await jobs.cancelJob(REF)).toMatchObject({
+    expect(await jobs.cancelJob(REF, REASON)).toMatchObject({
       ok: false,
       failure: { kind: "malformed", status: 200 },
     });
@@ -212,7 +217,7 @@ describe("ArmJobsGateway.cancelJob", () => {
       headers: { "x-ms-ratelimit-remaining-subscription-writes": "150" },
     });
 
-    const result = await jobs.cancelJob(REF);
+    const result = await jobs.cancelJob(REF, REASON);
 
     expect(result).toMatchObject({
       ok: false,
@@ -292,6 +297,37 @@ describe("ArmJobsGateway.deleteJob", () => {
   });
 });
 
+describe("ArmJobsGateway.pollDelete", () => {
+  it("answers a clear malformed failure without sending anything: classic deletes are not long-running", async () => {
+    const { jobs, http } = gateway();
+
+    const result = await jobs.pollDelete(REF, `${ENDPOINT}/anything`);
+
+    expect(result).toEqual({
+      ok: false,
+      failure: {
+        kind: "malformed",
+        status: 0,
+        message: "Import/Export deletes are not long-running operations: there is nothing to poll",
+      },
+      remaining: {},
+    });
+    expect(http.sent).toEqual([]);
+  });
+});
+
+describe("ArmJobsGateway and Data Box refs", () => {
+  it("refuses a ref of another source before any request, so it cannot act on a classic job of that name", async () => {
+    const { jobs, http } = gateway();
+    const dataBoxRef: JobRef = { ...REF, source: "databox" };
+
+    await expect(jobs.getJob(dataBoxRef)).rejects.toThrow(/source/);
+    await expect(jobs.cancelJob(dataBoxRef, REASON)).rejects.toBeInstanceOf(ValidationError);
+    await expect(jobs.deleteJob(dataBoxRef)).rejects.toBeInstanceOf(ValidationError);
+    expect(http.sent).toEqual([]);
+  });
+});
+
 describe("ArmJobsGateway throttling and transient failures", () => {
   it("maps 429 with Retry-After in seconds to throttled with retryAfterMs", async () => {
     const { jobs, http } = gateway();
@@ -337,7 +373,7 @@ describe("ArmJobsGateway throttling and transient failures", () => {
     const { jobs, http } = gateway();
     http.reply({ status: 429 });
 
-    expect(await jobs.cancelJob(REF)).toEqual({
+    expect(await jobs.cancelJob(REF, REASON)).toEqual({
       ok: false,
       failure: { kind: "throttled", status: 429 },
       remaining: {},
