@@ -7,8 +7,13 @@
 //
 // Actions: container `janitor-plans`, one block blob per subscription, `<planId>/<subscriptionId>.jsonl`, one
 // proposed action per line, written when the subscription's sweep ends (so a sweep holds at most one
-// subscription's actions, and a redelivered part replaces its own blob rather than adding to it). Reading lists
-// the plan's blobs in name order and reads one blob at a time; the cursor says which blob and line come next.
+// subscription's actions, and a redelivered part replaces its own blob rather than adding to it).
+//
+// Reading costs one read per stored blob, whatever the plan's size: the cursor names the blob to continue in,
+// the byte offset of its next line, and the service's marker of the listing page that holds the blob, so a page
+// lists a few hundred names from where the last one stopped and reads on from that offset with a ranged
+// download (never the plan's listing from its start, never a blob from its first byte again). One read is at
+// most READ_BYTES, so neither a page nor one subscription's large blob is ever held whole.
 import { randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import type { ContainerClient } from "@azure/storage-blob";
@@ -40,6 +45,53 @@ export const ACTIONS_LIMIT_MAX = 1000;
 export const DEFAULT_PLAN_CONTAINER = "janitor-plans";
 const ROW_KEY_PATTERN = /^[-.0-9A-Z_a-z]{1,100}~$/;
 const BLOB_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}\/[0-9a-f-]{36}\.jsonl$/;
+/** Blob names per listing request: a page of actions over one-action blobs may still need several. */
+const LIST_PAGE = 250;
+/** The most bytes one ranged read downloads: memory per page stays bounded however large a blob is. */
+const READ_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+/** What a proposed action's line is taken to be before any is read (they are 400-600 bytes). */
+const LINE_BYTES_GUESS = 640;
+const READ_SLACK = 2048;
+/** The actions cursor's kind: byte offsets (an older cursor counted lines, and is refused plainly). */
+const ACTIONS_CURSOR = "plan-actions-at";
+/** A listing marker as the service gives it (opaque, printable, no `#`). */
+const MARKER_PATTERN = /^[!-"$-~]{1,600}$/;
+
+interface ListingPage {
+  blobs: { name: string; size: number }[];
+  /** The marker of the next listing page, when there is one. */
+  next?: string;
+}
+
+/** Where the next page of actions starts: a blob, the byte offset of its next line, the listing page it is on. */
+interface ActionsKey {
+  blob: string;
+  offset: number;
+  marker?: string;
+}
+
+function actionsKey(at: ActionsKey): string {
+  return `${at.blob}#${at.offset}${at.marker !== undefined ? `#${at.marker}` : ""}`;
+}
+
+function parseActionsKey(key: string): ActionsKey | undefined {
+  const [blob, offset, ...rest] = key.split("#");
+  const marker = rest.length > 0 ? rest.join("#") : undefined;
+  if (!BLOB_NAME_PATTERN.test(blob ?? "") || !/^\d{1,12}$/.test(offset ?? "")) return undefined;
+  if (marker !== undefined && !MARKER_PATTERN.test(marker)) return undefined;
+  return { blob: blob!, offset: Number(offset), ...(marker !== undefined && { marker }) };
+}
+
+/** A cursor into a blob that has changed since (a plan's actions are rewritten only while its run sweeps). */
+function staleCursor(): ValidationError {
+  return new ValidationError([
+    {
+      field: "cursor",
+      message: "points into proposed actions that have changed since; start again without a cursor",
+    },
+  ]);
+}
 
 export class PlanStorage extends TableStore implements PlanStore {
   private containerReady: Promise<void> | undefined;
@@ -162,76 +214,116 @@ export class PlanStorage extends TableStore implements PlanStore {
       problems.push({ field: "cursor", message: "must be the nextCursor of a previous answer" });
     if (problems.length > 0) throw new ValidationError(problems);
     const filters = { planId, subscriptionId: query.subscriptionId?.toLowerCase() };
-    // The cursor's key: the blob to continue in and how many of its lines were already returned.
-    let start: { blob: string; line: number } | undefined;
-    if (query.cursor !== undefined) {
-      const key = decodeCursor(query.cursor, "plan-actions", filters, (k) => {
-        const [name, line] = k.split("#");
-        return BLOB_NAME_PATTERN.test(name ?? "") && /^\d{1,9}$/.test(line ?? "");
-      });
-      const [blob, line] = key.split("#") as [string, string];
-      start = { blob, line: Number(line) };
-    }
+    const start =
+      query.cursor === undefined
+        ? undefined
+        : parseActionsKey(decodeCursor(query.cursor, ACTIONS_CURSOR, filters, (k) => !!parseActionsKey(k)));
 
+    await this.ensureContainer();
+    const prefix = filters.subscriptionId ? blobName(planId, filters.subscriptionId) : `${planId}/`;
     const items: ProposedAction[] = [];
-    for await (const name of this.blobNames(planId, filters.subscriptionId, start?.blob)) {
-      const skip = start && name === start.blob ? start.line : 0;
-      const lines = await this.readLines(name);
-      for (let i = skip; i < lines.length; i++) {
-        if (items.length === limit)
-          return { items, nextCursor: encodeCursor("plan-actions", filters, `${name}#${i}`) };
-        items.push(JSON.parse(lines[i]!) as ProposedAction);
+    const cursorAt = (at: ActionsKey) => encodeCursor(ACTIONS_CURSOR, filters, actionsKey(at));
+    let marker = start?.marker;
+    for (;;) {
+      const listing = await this.listPage(prefix, marker);
+      const blobs = listing.blobs.filter((b) => start === undefined || b.name >= start.blob);
+      for (let i = 0; i < blobs.length; i++) {
+        const blob = blobs[i]!;
+        const from = start && blob.name === start.blob ? start.offset : 0;
+        const offset = await this.readInto(items, limit, blob, from);
+        if (offset < blob.size) return { items, nextCursor: cursorAt({ blob: blob.name, offset, marker }) };
+        if (items.length === limit) {
+          // Exactly at a blob's end: the next page starts with the next blob, if there is one.
+          const next = blobs[i + 1];
+          if (next) return { items, nextCursor: cursorAt({ blob: next.name, offset: 0, marker }) };
+          const after = listing.next === undefined ? undefined : await this.listPage(prefix, listing.next);
+          const first = after?.blobs[0];
+          return first
+            ? { items, nextCursor: cursorAt({ blob: first.name, offset: 0, marker: listing.next }) }
+            : { items };
+        }
       }
-      if (items.length === limit) {
-        // Exactly at a blob's end: the next page starts with the next blob (if any).
-        const more = await this.hasBlobAfter(planId, filters.subscriptionId, name);
-        return more
-          ? { items, nextCursor: encodeCursor("plan-actions", filters, `${name}#${lines.length}`) }
-          : { items };
-      }
+      if (listing.next === undefined) return { items };
+      marker = listing.next;
     }
-    return { items };
   }
 
   async subscriptionsOf(planId: string): Promise<string[]> {
     checkPlanId(planId);
     const out: string[] = [];
-    for await (const name of this.blobNames(planId, undefined, undefined))
+    for await (const name of this.blobNames(planId))
       out.push(name.slice(planId.length + 1, -".jsonl".length));
     return out;
   }
 
-  /** The plan's blob names in order, from `from` (included) on. */
-  private async *blobNames(
-    planId: string,
-    subscriptionId: string | undefined,
-    from: string | undefined,
-  ): AsyncGenerator<string> {
+  /** The plan's blob names in order. */
+  private async *blobNames(planId: string): AsyncGenerator<string> {
     await this.ensureContainer();
-    const prefix = subscriptionId ? blobName(planId, subscriptionId) : `${planId}/`;
-    for await (const page of this.container.listBlobsFlat({ prefix }).byPage({ maxPageSize: 5000 })) {
-      for (const item of page.segment.blobItems) {
-        if (from !== undefined && item.name < from) continue;
-        if (!BLOB_NAME_PATTERN.test(item.name)) continue;
-        yield item.name;
+    let marker: string | undefined;
+    do {
+      const listing = await this.listPage(`${planId}/`, marker);
+      for (const blob of listing.blobs) yield blob.name;
+      marker = listing.next;
+    } while (marker !== undefined);
+  }
+
+  /** One listing page of the plan's blobs from `marker` (the service's own continuation marker). */
+  private async listPage(prefix: string, marker: string | undefined): Promise<ListingPage> {
+    const page = await withRetry(async () => {
+      const pages = this.container
+        .listBlobsFlat({ prefix })
+        .byPage({ maxPageSize: LIST_PAGE, ...(marker !== undefined && { continuationToken: marker }) });
+      const first = await pages.next();
+      return first.done ? undefined : first.value;
+    }, this.retry);
+    const blobs = (page?.segment.blobItems ?? [])
+      .filter((item) => BLOB_NAME_PATTERN.test(item.name))
+      .map((item) => ({ name: item.name, size: item.properties.contentLength ?? 0 }));
+    const next = page?.continuationToken;
+    return { blobs, ...(next ? { next } : {}) };
+  }
+
+  /**
+   * Parses the lines of `blob` from byte `from` into `items` until `limit` items or the blob's end; returns the
+   * byte offset of the first line not taken (the blob's size at its end). Each ranged read asks for about what
+   * the page still needs (by the lines read so far), at most READ_BYTES: a page that stops inside a blob leaves
+   * little unread that was downloaded, and the next page reads on from there.
+   */
+  private async readInto(
+    items: ProposedAction[],
+    limit: number,
+    blob: { name: string; size: number },
+    from: number,
+  ): Promise<number> {
+    if (from > blob.size) throw staleCursor();
+    let offset = from;
+    let taken = { lines: 0, bytes: 0 };
+    const client = this.container.getBlockBlobClient(blob.name);
+    while (offset < blob.size && items.length < limit) {
+      // A cursor's offset is a line start: the byte before it is read too, and must end a line.
+      const lead = offset > 0 ? 1 : 0;
+      const lineBytes = taken.lines > 0 ? taken.bytes / taken.lines : LINE_BYTES_GUESS;
+      const want = Math.ceil((limit - items.length) * lineBytes * 1.25) + READ_SLACK;
+      const count = Math.min(blob.size - offset, Math.min(READ_BYTES, want)) + lead;
+      const chunk = await withRetry(() => client.downloadToBuffer(offset - lead, count), this.retry);
+      if (lead === 1 && chunk[0] !== NEWLINE) throw staleCursor();
+      let lineStart = lead;
+      while (items.length < limit) {
+        const end = chunk.indexOf(NEWLINE, lineStart);
+        if (end < 0) break;
+        items.push(JSON.parse(chunk.toString("utf8", lineStart, end)) as ProposedAction);
+        taken = { lines: taken.lines + 1, bytes: taken.bytes + end + 1 - lineStart };
+        lineStart = end + 1;
       }
+      if (lineStart === lead && items.length < limit && count - lead >= READ_BYTES)
+        throw new JanitorError(`plan blob ${blob.name} has a line longer than ${READ_BYTES} bytes`);
+      if (lineStart === lead && offset + count - lead >= blob.size)
+        throw new JanitorError(`plan blob ${blob.name} does not end with a whole line`);
+      offset += lineStart - lead;
+      // A chunk too short for even one line (a guess too small): the next asks for more.
+      if (lineStart === lead) taken = { lines: 1, bytes: Math.min(READ_BYTES, 2 * (count - lead)) };
     }
-  }
-
-  private async hasBlobAfter(planId: string, subscriptionId: string | undefined, name: string) {
-    for await (const next of this.blobNames(planId, subscriptionId, name)) if (next > name) return true;
-    return false;
-  }
-
-  private async readLines(name: string): Promise<string[]> {
-    const buffer = await withRetry(
-      () => this.container.getBlockBlobClient(name).downloadToBuffer(),
-      this.retry,
-    );
-    return buffer
-      .toString("utf8")
-      .split("\n")
-      .filter((line) => line !== "");
+    return offset;
   }
 
   private ensureContainer(): Promise<void> {
