@@ -3,6 +3,8 @@ import { EmulatorClock } from "./EmulatorClock";
 import { FaultInjector } from "./FaultInjector";
 import { JobStore } from "./JobStore";
 import { RequestLog } from "./RequestLog";
+import type { ResourceIndexSource } from "./ResourceGraphIndex";
+import { ResourceGraphQuota } from "./ResourceGraphQuota";
 import { parseSeed, type EmulatorSeed } from "./seed";
 import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
 import { ThrottleBuckets } from "./ThrottleBuckets";
@@ -17,6 +19,8 @@ export class EmulatorState {
   readonly requests = new RequestLog();
   readonly store: JobStore;
   readonly throttle: ThrottleBuckets;
+  /** Resource Graph's per-caller query quota. */
+  readonly graphQuota: ResourceGraphQuota;
   private current: EmulatorSettings;
 
   /** `baseSettings` are the start-up settings (defaults plus EmulatorOptions.settings); resets start from them. */
@@ -24,6 +28,25 @@ export class EmulatorState {
     this.current = baseSettings;
     this.store = new JobStore(this.clock, () => this.current);
     this.throttle = new ThrottleBuckets(baseSettings.throttling);
+    this.graphQuota = new ResourceGraphQuota(baseSettings.resourceGraphQuota);
+  }
+
+  /** The job stores Resource Graph indexes: each one's jobs count in the job-count query. */
+  get indexSources(): readonly ResourceIndexSource[] {
+    return [this.store];
+  }
+
+  /**
+   * Applies a settings patch on top of the settings in force (`POST /_emulator/settings`), validated first;
+   * keeps jobs, faults and the log. Buckets and quota windows start afresh only when their own setting changes.
+   */
+  updateSettings(patch: unknown, prefix = ""): EmulatorSettings {
+    const next = applySettings(this.current, patch, prefix === "" ? "settings" : `${prefix}.settings`);
+    const given = (patch ?? {}) as Record<string, unknown>;
+    this.current = next;
+    if ("throttling" in given) this.throttle.configure(next.throttling);
+    if ("resourceGraphQuota" in given) this.graphQuota.configure(next.resourceGraphQuota);
+    return next;
   }
 
   get settings(): EmulatorSettings {
@@ -44,6 +67,7 @@ export class EmulatorState {
     this.faults.clear();
     this.requests.clear();
     this.throttle.configure(settings.throttling);
+    this.graphQuota.configure(settings.resourceGraphQuota);
     if (seed === "demo") this.store.load(buildDemoSeed(this.clock.now()));
     else if (parsed !== undefined) this.store.load(parsed);
   }

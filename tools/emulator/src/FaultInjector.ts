@@ -37,6 +37,8 @@ export interface EmulatorFault {
   mutate?: JobMutation;
   dropResponse?: boolean;
   error?: { code: string; message?: string } | string;
+  /** With `status`: this JSON body instead of an ErrorResponse (e.g. a 200 whose rows cannot be trusted). */
+  body?: unknown;
 }
 
 export interface ActiveFault extends EmulatorFault {
@@ -108,6 +110,7 @@ const faultSchema = z
       })
       .optional(),
     dropResponse: z.boolean().optional(),
+    body: z.unknown().optional(),
     error: z
       .union(
         [z.string().min(1), z.strictObject({ code: z.string().min(1), message: z.string().optional() })],

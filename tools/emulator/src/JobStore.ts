@@ -8,6 +8,7 @@ import {
   type SubscriptionState,
   type SystemData,
 } from "./seed";
+import type { IndexedResource, ResourceIndexSource } from "./ResourceGraphIndex";
 import { durationMs, type EmulatorSettings } from "./settings";
 
 /** A job as the emulator keeps it: the wire fields plus its own timestamps, which are never served. */
@@ -28,6 +29,8 @@ export interface StoredJob {
   cancelCompletesAtMs?: number;
   /** Seed `wirePatch`: merged into the body whenever the job is served. */
   wirePatch?: Record<string, unknown>;
+  /** Real time (host clock) it was added: Resource Graph's index sees it only after its lag. */
+  readonly addedAtRealMs: number;
 }
 
 export interface StoredSubscription {
@@ -85,19 +88,23 @@ function parseIso(text: string | undefined): number | undefined {
  * scope (100,000 jobs across 1,000 subscriptions must list quickly). The service's own lifecycle (expiries, a
  * cancel completing) is applied lazily, against the emulator clock, whenever a job is looked at.
  */
-export class JobStore {
+export class JobStore implements ResourceIndexSource {
   private readonly jobs = new Map<string, StoredJob>();
   private readonly bySubscription = new Map<string, StoredJob[]>();
   private readonly byResourceGroup = new Map<string, StoredJob[]>();
   private readonly subscriptions = new Map<string, StoredSubscription>();
+  /** Removed jobs per subscription, kept while Resource Graph's index may still show them (its lag). */
+  private readonly removed = new Map<string, { addedAtRealMs: number; removedAtRealMs: number }[]>();
   private nextSeq = 1;
 
   constructor(
     private readonly clock: EmulatorClock,
     private readonly settings: () => EmulatorSettings,
+    private readonly realNow: () => number = Date.now,
   ) {}
 
   clear(): void {
+    this.removed.clear();
     this.jobs.clear();
     this.bySubscription.clear();
     this.byResourceGroup.clear();
@@ -183,7 +190,7 @@ export class JobStore {
     subscriptionId: string,
     resourceGroup: string,
     name: string,
-    fields: Omit<StoredJob, "seq" | "subscriptionId" | "resourceGroup" | "name">,
+    fields: Omit<StoredJob, "seq" | "subscriptionId" | "resourceGroup" | "name" | "addedAtRealMs">,
   ): boolean {
     const key = jobKey(subscriptionId, resourceGroup, name);
     const existing = this.jobs.get(key);
@@ -191,7 +198,14 @@ export class JobStore {
       Object.assign(existing, fields);
       return false;
     }
-    const job: StoredJob = { seq: this.nextSeq++, subscriptionId, resourceGroup, name, ...fields };
+    const job: StoredJob = {
+      seq: this.nextSeq++,
+      subscriptionId,
+      resourceGroup,
+      name,
+      ...fields,
+      addedAtRealMs: this.realNow(),
+    };
     this.jobs.set(key, job);
     this.indexOf(this.bySubscription, lower(subscriptionId)).push(job);
     this.indexOf(this.byResourceGroup, `${lower(subscriptionId)}/${lower(resourceGroup)}`).push(job);
@@ -258,9 +272,44 @@ export class JobStore {
   }
 
   remove(job: StoredJob): void {
-    this.jobs.delete(jobKey(job.subscriptionId, job.resourceGroup, job.name));
+    if (!this.jobs.delete(jobKey(job.subscriptionId, job.resourceGroup, job.name))) return;
+    if (this.settings().resourceGraphLagMs > 0) {
+      const entry = { addedAtRealMs: job.addedAtRealMs, removedAtRealMs: this.realNow() };
+      this.indexOfRemoved(lower(job.subscriptionId)).push(entry);
+    }
     removeFrom(this.bySubscription.get(lower(job.subscriptionId)), job);
     removeFrom(this.byResourceGroup.get(`${lower(job.subscriptionId)}/${lower(job.resourceGroup)}`), job);
+  }
+
+  /**
+   * What Resource Graph's index holds for a subscription (ResourceGraphIndex decides what it sees, by the lag):
+   * every live job, and the jobs removed less than the lag ago. Expired removals are dropped here.
+   */
+  indexedResources(subscriptionId: string): IndexedResource[] {
+    const key = lower(subscriptionId);
+    const rows: IndexedResource[] = this.all(subscriptionId).map((job) => ({
+      subscriptionId: job.subscriptionId,
+      type: "microsoft.importexport/jobs",
+      addedAtRealMs: job.addedAtRealMs,
+    }));
+    const removed = this.removed.get(key);
+    if (removed !== undefined) {
+      const oldest = this.realNow() - this.settings().resourceGraphLagMs;
+      const kept = removed.filter((r) => r.removedAtRealMs > oldest);
+      if (kept.length === 0) this.removed.delete(key);
+      else this.removed.set(key, kept);
+      for (const r of kept) rows.push({ subscriptionId, type: "microsoft.importexport/jobs", ...r });
+    }
+    return rows;
+  }
+
+  private indexOfRemoved(key: string): { addedAtRealMs: number; removedAtRealMs: number }[] {
+    let list = this.removed.get(key);
+    if (list === undefined) {
+      list = [];
+      this.removed.set(key, list);
+    }
+    return list;
   }
 
   // ---- changes

@@ -6,12 +6,14 @@ import type { EmulatorSettings } from "./settings";
 import type { OperationKind } from "./ThrottleBuckets";
 import { errorBody, jobResponse, subscriptionResponse, type ErrorBody } from "./wireFormat";
 import { zodProblems } from "../../../src/validation/zodProblems";
+import { RESOURCE_GRAPH_API_VERSION } from "./resourceGraphApi";
 
 // The ARM API the emulator serves (docs/service.md#the-resource, and GET /subscriptions of #subscription-discovery), as pure request
 // -> reply functions over the JobStore. Transport (TLS, auth, throttling, faults, logging) is in server.ts.
 
 export const JOBS_API_VERSION = "2021-01-01";
 export const SUBSCRIPTIONS_API_VERSION = "2022-12-01";
+export { RESOURCE_GRAPH_API_VERSION } from "./resourceGraphApi";
 
 export type ArmOperation =
   | "Subscriptions_List"
@@ -22,7 +24,8 @@ export type ArmOperation =
   | "Jobs_Create"
   | "Jobs_Update"
   | "Jobs_Delete"
-  | "BitLockerKeys_List";
+  | "BitLockerKeys_List"
+  | "ResourceGraph_Resources";
 
 export interface ArmRoute {
   operation: ArmOperation;
@@ -84,9 +87,17 @@ export function matchRoute(method: string, path: string): ArmRoute | ArmReply {
     if (!methods.includes(method)) {
       return fail(405, "MethodNotAllowed", `The method '${method}' is not allowed on '${path}'.`);
     }
-    const apiVersion = operation.startsWith("Subscriptions_") ? SUBSCRIPTIONS_API_VERSION : JOBS_API_VERSION;
+    const apiVersion =
+      operation === "ResourceGraph_Resources"
+        ? RESOURCE_GRAPH_API_VERSION
+        : operation.startsWith("Subscriptions_")
+          ? SUBSCRIPTIONS_API_VERSION
+          : JOBS_API_VERSION;
     return { operation, apiVersion, kind, scope: extra.subscriptionId ?? "tenant", ...extra };
   };
+  // Resource Graph's query is tenant-wide (its subscriptions are in the body); server.ts serves it.
+  if (segments.length === 3 && seg.join("/") === "providers/microsoft.resourcegraph/resources")
+    return route("ResourceGraph_Resources", ["POST"], {});
   if (seg[0] !== "subscriptions") return notServed(method, path);
   if (segments.length === 1) return route("Subscriptions_List", ["GET"], {});
   const subscriptionId = segments[1]!;

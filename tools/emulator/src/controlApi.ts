@@ -126,6 +126,9 @@ function route(
       return reset(body, state);
     case "GET /settings":
       return ok(state.settings);
+    case "POST /settings":
+      // A patch on the settings in force: jobs, clock, faults and the log stay (e.g. resourceGraphLagMs mid-test).
+      return ok(state.updateSettings(body ?? {}));
     case "POST /jobs": {
       const seed = parseSeed(body ?? {}, "");
       return ok(state.store.load(seed));
@@ -175,7 +178,7 @@ function route(
     return forceState(subscriptionId, resourceGroup, name, body, state);
   }
   return notFound(
-    `The control API has no '${method} /_emulator${path}'. It serves: GET /, POST /reset, GET /settings, ` +
+    `The control API has no '${method} /_emulator${path}'. It serves: GET /, POST /reset, GET|POST /settings, ` +
       "POST|GET /jobs, POST /jobs/{subscriptionId}/{resourceGroup}/{jobName}/state, GET|POST /clock, " +
       "GET|POST|DELETE /faults, GET /requests.",
   );

@@ -57,6 +57,11 @@ export class EmulatorControlClient {
     return this.call("GET", "", undefined);
   }
 
+  /** Changes some settings in force, keeping jobs, clock, faults and the log (e.g. `resourceGraphLagMs`). */
+  updateSettings(patch: EmulatorSettingsPatch): Promise<EmulatorSettings> {
+    return this.call("POST", "settings", patch);
+  }
+
   /** Adds (or replaces, by key) jobs and subscriptions. */
   addJobs(seed: EmulatorSeed): Promise<{ subscriptions: number; added: number; replaced: number }> {
     return this.call("POST", "jobs", seed);

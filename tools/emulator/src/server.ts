@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -6,6 +6,7 @@ import { ValidationError } from "../../../src/errors";
 import { handleArm, matchRoute, type ArmReply, type ArmRoute } from "./armApi";
 import { createCertificate, removeCertificate } from "./certificate";
 import { handleControl } from "./controlApi";
+import { handleResourceGraph } from "./resourceGraphApi";
 import { EmulatorState, type SeedInput } from "./EmulatorState";
 import type { EmulatorFault, JobMutation } from "./FaultInjector";
 import type { LoggedRequest } from "./RequestLog";
@@ -182,7 +183,8 @@ function createHandler(state: EmulatorState) {
       if (fault.status !== undefined) {
         if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
         const error = faultError(fault, fault.status);
-        send(res, fault.status, errorBody(error.code, error.message), headers);
+        const body = fault.body !== undefined ? fault.body : errorBody(error.code, error.message);
+        send(res, fault.status, body, headers);
         log(fault.status, { fault: true });
         return;
       }
@@ -236,6 +238,32 @@ function createHandler(state: EmulatorState) {
         headers,
       );
       log(400, { operation });
+      return;
+    }
+
+    if (operation === "ResourceGraph_Resources") {
+      // Resource Graph has its own per-caller quota instead of ARM's buckets; the caller is its bearer token.
+      const body = parseJsonBody(text);
+      const reply =
+        body === INVALID_JSON
+          ? {
+              status: 400,
+              body: errorBody("InvalidRequestContent", "The request content is not valid JSON."),
+            }
+          : handleResourceGraph(body, callerKey(req.headers.authorization ?? ""), {
+              settings: state.settings,
+              quota: state.graphQuota,
+              sources: state.indexSources,
+              realNow: Date.now(),
+            });
+      const replyHeaders = { ...headers, ...("headers" in reply ? reply.headers : {}) };
+      if (fault?.dropResponse === true) {
+        log(reply.status, { operation, fault: true });
+        req.socket.destroy();
+        return;
+      }
+      send(res, reply.status, reply.body, replyHeaders);
+      log(reply.status, { operation });
       return;
     }
 
@@ -338,6 +366,11 @@ function checkPort(port: number | undefined): number {
 }
 
 const INVALID_JSON = Symbol("invalid JSON");
+
+/** Who is asking, for per-caller quotas: a short hash of the Authorization header (never the token itself). */
+function callerKey(authorization: string): string {
+  return createHash("sha256").update(authorization).digest("hex").slice(0, 16);
+}
 
 /** A request body as JSON: undefined when empty, INVALID_JSON when it does not parse. */
 function parseJsonBody(text: string): unknown {

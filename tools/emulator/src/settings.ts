@@ -35,11 +35,24 @@ export interface EmulatorSettings {
   creatingExpiry: string;
   /** A Completed or Closed job vanishes this long after entering that state. */
   completedExpiry: string;
+  /** Resource Graph's per-caller query quota (fixed windows, real time); `false` turns it off. */
+  resourceGraphQuota: false | ResourceGraphQuotaSettings;
+  /** Real-time milliseconds before Resource Graph's index sees a job added (or stops seeing one removed). */
+  resourceGraphLagMs: number;
+  /** Most rows one Resource Graph page holds, whatever `$top` asks (the service may page below `$top`). */
+  resourceGraphPageSize: number;
+}
+
+/** Resource Graph's own throttling: `queries` per caller in every window of `windowMs` (docs/service.md). */
+export interface ResourceGraphQuotaSettings {
+  queries: number;
+  windowMs: number;
 }
 
 /** What callers may pass: any subset; `throttling: true` = ARM defaults, a partial object fills in the rest. */
-export type EmulatorSettingsPatch = Partial<Omit<EmulatorSettings, "throttling">> & {
+export type EmulatorSettingsPatch = Partial<Omit<EmulatorSettings, "throttling" | "resourceGraphQuota">> & {
   throttling?: boolean | Partial<ThrottlingSettings>;
+  resourceGraphQuota?: boolean | Partial<ResourceGraphQuotaSettings>;
 };
 
 // The documented rules and ARM figures of docs/service.md#state-rules and #arm-throttling.
@@ -48,6 +61,9 @@ export const DEFAULT_THROTTLING: ThrottlingSettings = {
   writes: { capacity: 200, refillPerSecond: 10 },
   deletes: { capacity: 200, refillPerSecond: 10 },
 };
+
+/** About 15 queries per 5-second window per user (docs/service.md#azure-resource-graph). */
+export const DEFAULT_RESOURCE_GRAPH_QUOTA: ResourceGraphQuotaSettings = { queries: 15, windowMs: 5_000 };
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
   deleteStates: ["Creating", "Completed"],
@@ -59,6 +75,9 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   cancelCompletesAfter: "PT1H",
   creatingExpiry: "P14D",
   completedExpiry: "P90D",
+  resourceGraphQuota: DEFAULT_RESOURCE_GRAPH_QUOTA,
+  resourceGraphLagMs: 0,
+  resourceGraphPageSize: 1000,
 };
 
 const stateList = z.array(z.string().min(1, "expected a non-empty state name"));
@@ -92,6 +111,37 @@ const settingsPatch = z.strictObject({
   cancelCompletesAfter: duration.optional(),
   creatingExpiry: duration.optional(),
   completedExpiry: duration.optional(),
+  resourceGraphQuota: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        queries: z
+          .number()
+          .int("expected a whole number")
+          .min(1, "expected at least 1")
+          .max(1_000_000)
+          .optional(),
+        windowMs: z
+          .number()
+          .int("expected whole milliseconds")
+          .min(1, "expected at least 1")
+          .max(3_600_000, "expected at most 3600000 (an hour)")
+          .optional(),
+      }),
+    ])
+    .optional(),
+  resourceGraphLagMs: z
+    .number()
+    .int("expected whole milliseconds")
+    .min(0, "expected 0 or more")
+    .max(3_600_000, "expected at most 3600000 (an hour)")
+    .optional(),
+  resourceGraphPageSize: z
+    .number()
+    .int("expected a whole number")
+    .min(1, "expected at least 1")
+    .max(1000, "expected at most 1000 (the service's largest page)")
+    .optional(),
 });
 
 /**
@@ -107,6 +157,11 @@ export function applySettings(base: EmulatorSettings, patch: unknown, prefix = "
   if (p.throttling === false) throttling = false;
   else if (p.throttling === true) throttling = DEFAULT_THROTTLING;
   else if (p.throttling !== undefined) throttling = { ...DEFAULT_THROTTLING, ...p.throttling };
+  let resourceGraphQuota = base.resourceGraphQuota;
+  if (p.resourceGraphQuota === false) resourceGraphQuota = false;
+  else if (p.resourceGraphQuota === true) resourceGraphQuota = DEFAULT_RESOURCE_GRAPH_QUOTA;
+  else if (p.resourceGraphQuota !== undefined)
+    resourceGraphQuota = { ...DEFAULT_RESOURCE_GRAPH_QUOTA, ...p.resourceGraphQuota };
   const next: EmulatorSettings = {
     deleteStates: p.deleteStates ?? base.deleteStates,
     cancelStates: p.cancelStates ?? base.cancelStates,
@@ -117,6 +172,9 @@ export function applySettings(base: EmulatorSettings, patch: unknown, prefix = "
     cancelCompletesAfter: p.cancelCompletesAfter ?? base.cancelCompletesAfter,
     creatingExpiry: p.creatingExpiry ?? base.creatingExpiry,
     completedExpiry: p.completedExpiry ?? base.completedExpiry,
+    resourceGraphQuota,
+    resourceGraphLagMs: p.resourceGraphLagMs ?? base.resourceGraphLagMs,
+    resourceGraphPageSize: p.resourceGraphPageSize ?? base.resourceGraphPageSize,
   };
   if (next.defaultPageSize > next.maxPageSize) {
     throw new ValidationError([
