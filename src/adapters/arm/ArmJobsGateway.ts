@@ -4,10 +4,8 @@ import { StorageImportExport } from "@azure/arm-storageimportexport";
 import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
-import { ACCEPTED_IDS, isJobName, isResourceGroupName, isSubscriptionId } from "../../domain/armIds";
 import type { JobRef, JobSnapshot } from "../../domain/job";
 import type {
-  ArmFailure,
   ArmResult,
   DeleteProgress,
   DeleteStarted,
@@ -15,18 +13,26 @@ import type {
   JobsGateway,
   MalformedJob,
 } from "../../engine/ports";
-import { ValidationError, type FieldProblem } from "../../errors";
+import { ValidationError } from "../../errors";
 import type { ArmClientOptions } from "./armConnection";
-import { failureForStatus, isObject, parseJson } from "./armResponse";
+import { isObject, parseJson } from "./armResponse";
 import { callArm, type ArmCallOutcome, type RawArmResponse } from "./callArm";
+import {
+  checkRef as checkRefOf,
+  checkSubscriptionId,
+  ClientCache,
+  failedResult,
+  malformedResult as malformed,
+  pageSizeOf,
+  sameJob,
+  sameOriginUrl,
+  type Failed,
+} from "./gatewayParts";
 import { readJob } from "./jobFromWire";
 
 /** Import/Export API version; a nextLink without one gets it added (the SDK follows nextLinks verbatim). */
 export const IMPORT_EXPORT_API_VERSION = "2021-01-01";
-/** SDK clients kept for reuse: more than the subscriptions a worker sweeps at once. */
-const MAX_CACHED_CLIENTS = 64;
-/** `$top` is at most 100 (docs/service.md#the-resource). */
-export const MAX_PAGE_SIZE = 100;
+export { MAX_PAGE_SIZE } from "./gatewayParts";
 
 export interface ArmJobsGatewayOptions {
   credential: TokenCredential;
@@ -41,15 +47,18 @@ export interface ArmJobsGatewayOptions {
  * not resolve to a failure). Our own per-request timeout resolves to `transient` with code `Timeout`.
  */
 export class ArmJobsGateway implements JobsGateway {
-  private readonly clients = new Map<string, StorageImportExport>();
+  private readonly clients: ClientCache<StorageImportExport>;
   private readonly endpointOrigin: string;
-
-  /** One HTTP client for every subscription's SDK client, so they share keep-alive TLS connections. */
-  private readonly httpClient: HttpClient;
 
   constructor(private readonly options: ArmJobsGatewayOptions) {
     this.endpointOrigin = new URL(options.clientOptions.endpoint).origin;
-    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    // One HTTP client for every subscription's SDK client, so they share keep-alive TLS connections.
+    const httpClient = options.httpClient ?? createDefaultHttpClient();
+    const { credential, clientOptions } = options;
+    this.clients = new ClientCache(
+      (subscriptionId) =>
+        new StorageImportExport(credential, subscriptionId, { ...clientOptions, httpClient }),
+    );
   }
 
   async listJobsPage(
@@ -160,11 +169,8 @@ export class ArmJobsGateway implements JobsGateway {
     const read = readJob(body);
     if (!read.ok) return malformed(response, read.malformed.reason);
     const { job } = read;
-    const same =
-      job.subscriptionId.toLowerCase() === ref.subscriptionId.toLowerCase() &&
-      job.resourceGroup.toLowerCase() === ref.resourceGroup.toLowerCase() &&
-      job.name.toLowerCase() === ref.name.toLowerCase();
-    if (!same) return malformed(response, "response describes a different job than the one asked for");
+    if (!sameJob(job, ref))
+      return malformed(response, "response describes a different job than the one asked for");
     return { ok: true, value: job, status: 200, remaining: response.remaining };
   }
 
@@ -201,15 +207,8 @@ export class ArmJobsGateway implements JobsGateway {
     };
   }
 
-  private failed(
-    response: RawArmResponse,
-    kind: "job" | "listing",
-  ): { ok: false; failure: ArmFailure; remaining: RawArmResponse["remaining"] } {
-    return {
-      ok: false,
-      failure: failureForStatus(response.status, response.headers, response.bodyAsText, kind),
-      remaining: response.remaining,
-    };
+  private failed(response: RawArmResponse, kind: "job" | "listing"): Failed {
+    return failedResult(response, kind);
   }
 
   /**
@@ -217,78 +216,17 @@ export class ArmJobsGateway implements JobsGateway {
    * would send our bearer token wherever a nextLink points.
    */
   private sameOriginLink(link: string): string | undefined {
-    let url: URL;
-    try {
-      url = new URL(link, this.endpointOrigin);
-    } catch {
-      return undefined;
-    }
-    if (url.origin !== this.endpointOrigin) return undefined;
+    const url = sameOriginUrl(link, this.endpointOrigin);
+    if (url === undefined) return undefined;
     if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", IMPORT_EXPORT_API_VERSION);
     return url.toString();
   }
 
   private client(subscriptionId: string): StorageImportExport {
-    let client = this.clients.get(subscriptionId);
-    if (client) {
-      // Most recently used last, so the oldest is the first key.
-      this.clients.delete(subscriptionId);
-      this.clients.set(subscriptionId, client);
-    } else {
-      // A client per subscription (the SDK binds one to it); bounded, so memory does not grow with the number
-      // of subscriptions a run sweeps.
-      if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
-      const { credential, clientOptions } = this.options;
-      client = new StorageImportExport(credential, subscriptionId, {
-        ...clientOptions,
-        httpClient: this.httpClient,
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
+    return this.clients.get(subscriptionId);
   }
-}
-
-function malformed(
-  response: RawArmResponse,
-  message: string,
-): { ok: false; failure: ArmFailure; remaining: RawArmResponse["remaining"] } {
-  return {
-    ok: false,
-    failure: { kind: "malformed", status: response.status, message },
-    remaining: response.remaining,
-  };
-}
-
-function pageSizeOf(pageSize: number | undefined): number {
-  if (pageSize === undefined) return MAX_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw new ValidationError([
-      { field: "pageSize", message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` },
-    ]);
-  }
-  return pageSize;
-}
-
-/**
- * Refuses ids and names outside the domain's rules (src/domain/armIds.ts) before they reach a URL: none of them
- * can be turned by the URL layer into another path (empty, `.`, `..`, or holding `/ \\ ? #`).
- */
-function checkSubscriptionId(subscriptionId: string): void {
-  if (!isSubscriptionId(subscriptionId))
-    throw new ValidationError([
-      { field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` },
-    ]);
 }
 
 function checkRef(ref: JobRef): void {
-  const problems: FieldProblem[] = [];
-  // A Data Box ref here would act on a classic job of the same name.
-  if (ref.source !== "importexport") problems.push({ field: "source", message: "must be importexport" });
-  if (!isSubscriptionId(ref.subscriptionId))
-    problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
-  if (!isResourceGroupName(ref.resourceGroup))
-    problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED_IDS.resourceGroup}` });
-  if (!isJobName(ref.name)) problems.push({ field: "name", message: `must be ${ACCEPTED_IDS.jobName}` });
-  if (problems.length > 0) throw new ValidationError(problems);
+  checkRefOf(ref, "importexport");
 }

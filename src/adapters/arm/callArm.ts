@@ -1,8 +1,15 @@
 // Runs one SDK operation with a per-request timeout and hands back the raw HTTP response, whatever the SDK
 // made of it, so that callers decide from the status and the raw body (never from the SDK's deserialized
 // model, nor from RestError messages, which may quote the whole body).
-import type { OperationOptions } from "@azure/core-client";
-import { isRestError, type HttpHeaders, type PipelineResponse } from "@azure/core-rest-pipeline";
+import type { OperationOptions, ServiceClient } from "@azure/core-client";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  isRestError,
+  type HttpHeaders,
+  type HttpMethods,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 
 import type { ArmFailure, RateLimitRemaining } from "../../engine/ports";
 import { readRateLimitRemaining, sanitizeServiceMessage } from "./armResponse";
@@ -75,6 +82,27 @@ export async function callArm(
     clearTimeout(timer);
     signal?.removeEventListener("abort", forwardAbort);
   }
+}
+
+/**
+ * As callArm, for a request no SDK operation sends as one request (a Data Box delete, whose SDK call would poll
+ * at once, and its operation URL): sent once through the SDK client's own pipeline, so the same credential, TLS
+ * trust, user agent and (disabled) retries apply. The caller has checked the URL.
+ */
+export function callPipeline(
+  client: ServiceClient,
+  request: { method: HttpMethods; url: string },
+  options: { signal?: AbortSignal; timeoutMs: number },
+): Promise<ArmCallOutcome> {
+  return callArm(async ({ abortSignal, onResponse }) => {
+    const pipelineRequest = createPipelineRequest({
+      ...request,
+      ...(abortSignal && { abortSignal }),
+      headers: createHttpHeaders({ accept: "application/json" }),
+    });
+    const response = await client.sendRequest(pipelineRequest);
+    onResponse?.(response, undefined);
+  }, options);
 }
 
 function toRaw(response: PipelineResponse): RawArmResponse {
