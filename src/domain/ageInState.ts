@@ -1,5 +1,5 @@
 import type { JobSnapshot } from "./job";
-import { canonicalState } from "./jobStates";
+import { canonicalState, DATABOX_FIRST_STAGES } from "./jobStates";
 import { observationOfCurrentState } from "./observation";
 import type { Observation } from "./records";
 import { parseRfc3339 } from "./rfc3339";
@@ -19,24 +19,19 @@ export interface AgeInState {
 
 /**
  * How long a job has been in its current state, from evidence and never guessed older (docs/policy.md):
- * - Creating: `systemData.createdAt` (the job starts life in Creating);
- * - any other state: `systemData.lastModifiedAt`, and for Completed also `returnPackage.shipDate` (drives sent
- *   back is when a job completes): the **newest** of them, since an older one may predate the state (a job
+ * - classic Creating: `systemData.createdAt` (the job starts life in Creating);
+ * - any other classic state: `systemData.lastModifiedAt`, and for Completed also `returnPackage.shipDate` (drives
+ *   sent back is when a job completes): the **newest** of them, since an older one may predate the state (a job
  *   last modified 61 days ago can have shipped back 5 days ago: it has been Completed for 5 days at most);
+ * - a Data Box job in its first stages (nothing has moved since the order): `systemData.createdAt` or
+ *   `startTime`, the newest; in any later stage `systemData.lastModifiedAt`;
  * - no usable timestamp: the janitor's own first observation of the job instance *in this state*. An observation
  *   of another state (or another job) is no evidence: the job is then a fresh sighting, age 0.
  * Only RFC 3339 date-times with an offset count (`parseRfc3339`); anything else is no evidence. A timestamp in
  * the future (clock skew) counts as age 0.
  */
 export function ageInState(job: JobSnapshot, now: Date, observation?: Observation): AgeInState {
-  const state = canonicalState(job.state);
-  const evidence: [AgeBasis, string | undefined][] =
-    state === "Creating"
-      ? [["systemData.createdAt", job.createdAt]]
-      : [
-          ["systemData.lastModifiedAt", job.lastModifiedAt],
-          ["returnPackage.shipDate", state === "Completed" ? job.returnShipDate : undefined],
-        ];
+  const evidence = job.source === "databox" ? dataBoxEvidence(job) : classicEvidence(job);
   let newest: { basis: AgeBasis; at: number } | undefined;
   for (const [basis, timestamp] of evidence) {
     const at = parseRfc3339(timestamp);
@@ -46,6 +41,27 @@ export function ageInState(job: JobSnapshot, now: Date, observation?: Observatio
   const seen = observationOfCurrentState(job, observation);
   const seenAt = parseRfc3339(seen?.firstSeenInStateAt);
   return age("first-observed", seenAt ?? now.getTime(), now);
+}
+
+function classicEvidence(job: JobSnapshot): [AgeBasis, string | undefined][] {
+  const state = canonicalState(job.state, "importexport");
+  return state === "Creating"
+    ? [["systemData.createdAt", job.createdAt]]
+    : [
+        ["systemData.lastModifiedAt", job.lastModifiedAt],
+        ["returnPackage.shipDate", state === "Completed" ? job.returnShipDate : undefined],
+      ];
+}
+
+function dataBoxEvidence(job: JobSnapshot): [AgeBasis, string | undefined][] {
+  const stage = canonicalState(job.state, "databox");
+  const first = stage !== undefined && (DATABOX_FIRST_STAGES as readonly string[]).includes(stage);
+  return first
+    ? [
+        ["systemData.createdAt", job.createdAt],
+        ["startTime", job.startTime],
+      ]
+    : [["systemData.lastModifiedAt", job.lastModifiedAt]];
 }
 
 function age(basis: AgeBasis, sinceMs: number, now: Date): AgeInState {

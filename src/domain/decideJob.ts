@@ -1,7 +1,7 @@
 import { ageInState } from "./ageInState";
 import { parseDurationMs } from "./duration";
 import { matchesAnyGlob } from "./glob";
-import type { JobSnapshot } from "./job";
+import { DATABOX_CUSTOMER_DISK_SKU, type JobSnapshot } from "./job";
 import { actionableState, canonicalState, serviceAllows } from "./jobStates";
 import { freshObservation, observationOfCurrentState } from "./observation";
 import type { Policy, PolicyRule } from "./policy/schema";
@@ -42,16 +42,18 @@ export interface JobDecision {
 /**
  * What the policy asks for one job, now (docs/policy.md#how-a-decision-is-made). Pure. The checks, in order; the first
  * that applies gives the reason:
- *  1. out-of-scope: subscription, resource group or job type outside `scope`;
+ *  1. out-of-scope: a Data Box order that is not a customer-disk job, or subscription, resource group or job
+ *     type outside `scope`;
  *  2. exempt-tag, then exempt-name;
  *  3. unknown-state: a state the service does not document;
- *  4. no-rule: no enabled rule names the job's state (case-insensitive) and job type, or the job is Closed and
+ *  4. no-rule: no enabled rule names the job's source, state (case-insensitive) and job type, or the job is Closed and
  *     `guards.closedCountsAsCompleted` is off (a known state no rule may act in); else the first rule decides;
  *  5. too-young: age in state (with its basis) below the rule's `olderThan`;
  *  6. tracking-number-present: Creating with a delivery tracking number (drives may be on the way), guard on;
  *  7. already-cancel-requested: a cancel for a job that already has `cancelRequested: true`;
- *  8. not-allowed-in-state: the service never allows the action in this state (belt and braces: a parsed
- *     policy cannot contain such a rule);
+ *  8. not-allowed-in-state: the source's table never allows the action in this state (belt and braces: a
+ *     parsed policy cannot contain such a rule); service-flag-no: a Data Box job whose own flag (isDeletable,
+ *     isCancellable) does not say yes;
  *  9. grace-period: eligible, but not yet continuously for `guards.gracePeriod` under this rule and action;
  * 10. rule-matched: eligible.
  * A job that fails any check before 9 loses its first-eligible mark; a mark made under another rule or action
@@ -74,7 +76,7 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   if (tag !== undefined) return stop("exempt-tag", `exempt by its tag "${tag}"`);
   if (matchesAnyGlob(policy.exemptions.jobNames, job.name)) return stop("exempt-name", "exempt by its name");
   const options = { closedCountsAsCompleted: policy.guards.closedCountsAsCompleted };
-  const state = canonicalState(job.state);
+  const state = canonicalState(job.state, job.source);
   if (state === undefined) {
     return stop("unknown-state", `state "${job.state}" is not one the service documents`);
   }
@@ -96,7 +98,7 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   const evidence = age.basis === "first-observed" ? seen : undefined;
   const aged = { state: job.state, ageDays: age.ageDays, ageBasis: age.basis, observation: evidence };
 
-  if (actionableState(state, options) === undefined) {
+  if (actionableState(state, options, job.source) === undefined) {
     // Closed is documented, but outside the service's documented delete set unless the policy says otherwise.
     return {
       ...aged,
@@ -129,15 +131,22 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   if (age.ageMs < olderThanMs) {
     return held("too-young", `${age.ageDays} days in ${state} (${age.basis}), rule wants ${rule.olderThan}`);
   }
-  if (state === "Creating" && job.hasDeliveryTrackingNumber && policy.guards.skipCreatingWithTrackingNumber) {
+  if (
+    job.source === "importexport" &&
+    state === "Creating" &&
+    job.hasDeliveryTrackingNumber &&
+    policy.guards.skipCreatingWithTrackingNumber
+  ) {
     return held("tracking-number-present", "has a delivery tracking number: drives may be on the way");
   }
   if (rule.action === "cancel" && job.cancelRequested === true) {
     return held("already-cancel-requested", "a cancel was already requested");
   }
-  if (!serviceAllows(rule.action, state, options)) {
+  if (!serviceAllows(rule.action, state, options, job.source)) {
     return held("not-allowed-in-state", `the service does not allow ${rule.action} in ${state}`);
   }
+  const flag = serviceFlagProblem(job, rule.action);
+  if (flag !== undefined) return held("service-flag-no", flag);
 
   // Eligible now. The grace period runs from the first eligible sighting under this rule and action, kept while
   // eligibility lasts. A mark without a rule and action (stored by an older version) counts as none.
@@ -192,7 +201,7 @@ export function recheckBeforeAction(
   if (fresh === undefined) return { proceed: false, reason: "gone" };
   if (!isActionable(original)) return { proceed: false, reason: original.reason };
   const decision = decideJob(fresh, { ...ctx, observation: original.observation });
-  if (canonicalState(fresh.state) !== canonicalState(original.state)) {
+  if (canonicalState(fresh.state, fresh.source) !== canonicalState(original.state, fresh.source)) {
     return { proceed: false, reason: "state-changed", decision };
   }
   if (!isActionable(decision)) return { proceed: false, reason: decision.reason, decision };
@@ -201,6 +210,11 @@ export function recheckBeforeAction(
 }
 
 function scopeProblem(job: JobSnapshot, policy: Policy): string | undefined {
+  // Data Box orders of any other SKU are devices, not Import/Export jobs: never the janitor's to touch.
+  if (job.source === "databox" && job.sku !== DATABOX_CUSTOMER_DISK_SKU)
+    return job.sku === undefined
+      ? "a Data Box job without a SKU is not known to be an Import/Export job"
+      : `a Data Box device order (SKU ${job.sku}), not an Import/Export job`;
   const { scope } = policy;
   const sub = job.subscriptionId.toLowerCase();
   const listed = (ids: readonly string[]) => ids.some((id) => id === "*" || id.toLowerCase() === sub);
@@ -227,7 +241,8 @@ function firstMatchingRule(job: JobSnapshot, state: string, policy: Policy): Pol
   return policy.rules.find(
     (rule) =>
       rule.enabled &&
-      rule.states.some((s) => canonicalState(s) === state) &&
+      rule.sources.includes(job.source) &&
+      rule.states.some((s) => s === state) &&
       sameJobType(rule.jobTypes, job.jobType),
   );
 }
@@ -235,6 +250,18 @@ function firstMatchingRule(job: JobSnapshot, state: string, policy: Policy): Pol
 function sameJobType(types: readonly string[], jobType: string): boolean {
   const wanted = jobType.toLowerCase();
   return types.some((t) => t.toLowerCase() === wanted);
+}
+
+/**
+ * A Data Box job is acted on only when the service's own flag on this read says yes as well (a missing flag is
+ * no): the flag is necessary, never sufficient (docs/service.md#data-box-jobs).
+ */
+function serviceFlagProblem(job: JobSnapshot, action: "delete" | "cancel"): string | undefined {
+  if (job.source !== "databox") return undefined;
+  const flag = action === "delete" ? "isDeletable" : "isCancellable";
+  const value = job[flag];
+  if (value === true) return undefined;
+  return value === undefined ? `the service does not say ${flag}` : `the service says ${flag}: false`;
 }
 
 function withoutMark(observation: Observation): Observation {

@@ -2,9 +2,10 @@
 // rejected by a person, and applied at most once, exactly as proposed. Pure: the record's life as transitions,
 // the check that a job is still the one the plan saw, and the cleaning of an approver's comment.
 import { cleanText } from "./auditText";
-import type { JobSnapshot } from "./job";
+import type { JobSnapshot, JobSource } from "./job";
 import type { Policy } from "./policy/schema";
-import type { AgeBasis, JobAction } from "./vocabulary";
+import type { RunCounts, RunRecord } from "./records";
+import type { AgeBasis, JobAction, RunStatus } from "./vocabulary";
 
 export const PLAN_STATUSES = ["pending", "approved", "rejected", "expired", "applied"] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
@@ -13,13 +14,10 @@ export type PlanStatus = (typeof PLAN_STATUSES)[number];
 export const APPROVAL_RULES = ["four-eyes", "self-allowed"] as const;
 export type ApprovalRule = (typeof APPROVAL_RULES)[number];
 
-/** The only job source so far; a plan names it per action so another source can join later. */
-export const IMPORT_EXPORT_SOURCE = "importexport";
-
 /** One job a plan would act on, with what the plan saw of it (the evidence an apply compares against). */
 export interface ProposedAction {
   jobId: string;
-  source: typeof IMPORT_EXPORT_SOURCE;
+  source: JobSource;
   subscriptionId: string;
   resourceGroup: string;
   jobName: string;
@@ -70,7 +68,29 @@ export interface PlanRecord {
   appliedRunId?: string;
   appliedAt?: string;
   expiredAt?: string;
+  /** How the applying run ended (its status and what it did, as its audit entries count them). */
+  applyResult?: ApplyResult;
+  /** Claims given back by apply runs that ended without acting: how many, and the latest few. */
+  claimsReleased?: number;
+  releasedClaims?: ReleasedClaim[];
 }
+
+export interface ApplyResult {
+  runId: string;
+  status: RunStatus;
+  finishedAt?: string;
+  counts: Pick<RunCounts, "deleted" | "cancelled" | "skipped" | "refused" | "failed" | "deferred">;
+}
+
+export interface ReleasedClaim {
+  runId: string;
+  releasedAt: string;
+  /** Why: how the run ended, e.g. its error (kept short). */
+  why: string;
+}
+
+/** The released claims a plan record keeps (the count goes on: it numbers the audit entries). */
+export const RELEASED_CLAIMS_KEPT = 10;
 
 export const COMMENT_MAX = 500;
 
@@ -184,6 +204,53 @@ export function claimPlanForApply(plan: PlanRecord, step: { runId: string; now: 
   };
 }
 
+/**
+ * Whether the apply run that claimed a plan may give the claim back: it ended failed or paused, and no part of it
+ * can still be sweeping (none was planned, every one was merged, or the caller ran the whole run and saw it
+ * stop). The caller must also have found no intent of the run in the audit log: a run that wrote one may have
+ * acted, and its plan stays applied.
+ */
+export function claimReleasable(run: RunRecord, nothingRunning = false): boolean {
+  if (run.mode !== "apply" || run.planId === undefined) return false;
+  if (run.status !== "failed" && run.status !== "paused") return false;
+  return nothingRunning || run.partsTotal === undefined || (run.partsDone ?? 0) >= run.partsTotal;
+}
+
+/** applied by `runId` -> approved again, the release recorded on the plan; the plan unchanged if not its claim. */
+export function releasePlanClaim(
+  plan: PlanRecord,
+  step: { runId: string; now: Date; why: string },
+): PlanRecord {
+  if (plan.status !== "applied" || plan.appliedRunId !== step.runId) return plan;
+  const { appliedRunId: _run, appliedAt: _at, applyResult: _result, ...rest } = plan;
+  const released: ReleasedClaim = {
+    runId: step.runId,
+    releasedAt: step.now.toISOString(),
+    why: step.why.length > 300 ? `${step.why.slice(0, 297)}...` : step.why,
+  };
+  return {
+    ...rest,
+    status: "approved",
+    claimsReleased: (plan.claimsReleased ?? 0) + 1,
+    releasedClaims: [...(plan.releasedClaims ?? []), released].slice(-RELEASED_CLAIMS_KEPT),
+  };
+}
+
+/** The applying run's end, recorded on its plan (which stays applied: the run may have acted). */
+export function recordApplyResult(plan: PlanRecord, run: RunRecord): PlanRecord {
+  if (plan.status !== "applied" || plan.appliedRunId !== run.runId) return plan;
+  const { deleted, cancelled, skipped, refused, failed, deferred } = run.counts;
+  return {
+    ...plan,
+    applyResult: {
+      runId: run.runId,
+      status: run.status,
+      ...(run.finishedAt !== undefined && { finishedAt: run.finishedAt }),
+      counts: { deleted, cancelled, skipped, refused, failed, deferred },
+    },
+  };
+}
+
 /** The proposed action for a job the plan run decided to act on. */
 export function proposedAction(
   job: JobSnapshot,
@@ -191,7 +258,7 @@ export function proposedAction(
 ): ProposedAction {
   return {
     jobId: job.id,
-    source: IMPORT_EXPORT_SOURCE,
+    source: job.source,
     subscriptionId: job.subscriptionId.toLowerCase(),
     resourceGroup: job.resourceGroup,
     jobName: job.name,
@@ -212,6 +279,7 @@ export function proposedAction(
  */
 export function planEvidenceChange(action: ProposedAction, job: JobSnapshot): string | undefined {
   if (job.state !== action.state) return `state is ${job.state}, the plan saw ${action.state}`;
+  if (job.source !== action.source) return `the job is a ${job.source} job, the plan saw ${action.source}`;
   if ((job.cancelRequested ?? false) !== (action.cancelRequested ?? false))
     return `cancelRequested is ${job.cancelRequested ?? false}, the plan saw ${action.cancelRequested ?? false}`;
   if (job.lastModifiedAt !== action.lastModifiedAt)

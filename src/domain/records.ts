@@ -1,3 +1,4 @@
+import type { JobSource } from "./job";
 import type {
   Action,
   AgeBasis,
@@ -19,6 +20,8 @@ export interface AuditQuery {
   jobName?: string;
   jobId?: string;
   runId?: string;
+  /** Entries about jobs of this source only. */
+  source?: JobSource;
   action?: Action;
   outcome?: Outcome;
   limit?: number;
@@ -42,6 +45,8 @@ export interface AuditEntry {
   resourceGroup?: string;
   jobName?: string;
   jobId?: string;
+  /** Which API the job lives in; absent on entries about no job (and on entries written before Data Box). */
+  source?: JobSource;
   jobType?: string;
   stateBefore?: string;
   cancelRequestedBefore?: boolean;

@@ -47,6 +47,12 @@ export const REASONS = [
   "plan-approved",
   "plan-rejected",
   "plan-expired",
+  // An apply run that ended without acting (failed or paused before any intent) gave its claim back: the plan
+  // is approved again and can be applied (an entry of the plan run, action none).
+  "plan-released",
+  // A Data Box job whose own flag (isDeletable, isCancellable) on the latest read does not say yes: the service
+  // would refuse, whatever the janitor's table says (docs/service.md#data-box-jobs). Never sent.
+  "service-flag-no",
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -67,6 +73,8 @@ export const AGE_BASES = [
   "systemData.createdAt",
   "systemData.lastModifiedAt",
   "returnPackage.shipDate",
+  // Data Box jobs: when the order was placed (their first stages only).
+  "startTime",
   "first-observed",
 ] as const;
 export type AgeBasis = (typeof AGE_BASES)[number];

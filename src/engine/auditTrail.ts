@@ -82,6 +82,7 @@ export function jobAuditFields(job: JobSnapshot) {
     resourceGroup: job.resourceGroup,
     jobName: job.name,
     jobId: job.id,
+    source: job.source,
     jobType: job.jobType,
     stateBefore: job.state,
     cancelRequestedBefore: job.cancelRequested,

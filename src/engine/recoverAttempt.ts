@@ -2,7 +2,9 @@ import type { AuditEntry, RunCounts } from "../domain/records";
 import type { ArmCaller } from "./armCaller";
 import { shortMessage, SEQ_ATTEMPT, SEQ_BLOCK, type AuditTrail } from "./auditTrail";
 import { outcomeCounter } from "./sweep/sweepTally";
-import type { JobSnapshot } from "../domain/job";
+import { parseSourcedJobResourceId } from "../domain/armIds";
+import type { JobRef, JobSnapshot, JobSource } from "../domain/job";
+import { showsCancelled } from "../domain/jobStates";
 import type { ArmResult, AuditStore, JobsGateway } from "./ports";
 
 /** What earlier deliveries of this run's work left in one subscription's audit trail. */
@@ -118,7 +120,8 @@ export async function closeDanglingIntents(
  * keep re-reading rather than conclude it never happened (and so record it as not done).
  */
 async function settledRead(intent: AuditEntry, deps: ClosingDeps): Promise<ArmResult<JobSnapshot>> {
-  const ref = {
+  const ref: JobRef = {
+    source: intentSource(intent),
     subscriptionId: intent.subscriptionId,
     resourceGroup: intent.resourceGroup!,
     name: intent.jobName!,
@@ -126,9 +129,7 @@ async function settledRead(intent: AuditEntry, deps: ClosingDeps): Promise<ArmRe
   const read = () =>
     deps.arm.call(ref.subscriptionId, "read", (s) => deps.gateway.getJob(ref, s), { signal: deps.signal });
   const settled = (r: ArmResult<JobSnapshot>) =>
-    intent.action === "delete"
-      ? !r.ok && r.failure.kind === "gone"
-      : r.ok && r.value.cancelRequested === true;
+    intent.action === "delete" ? !r.ok && r.failure.kind === "gone" : r.ok && showsCancelled(r.value);
   const inFlightUntil = Date.parse(intent.timestamp) + deps.inFlightMs;
   let result = await read();
   while (!settled(result) && deps.now().getTime() < inFlightUntil) {
@@ -136,6 +137,11 @@ async function settledRead(intent: AuditEntry, deps: ClosingDeps): Promise<ArmRe
     result = await read();
   }
   return result;
+}
+
+/** The source of an intent's job: as recorded, else as its resource id names it (entries before Data Box). */
+function intentSource(intent: AuditEntry): JobSource {
+  return intent.source ?? parseSourcedJobResourceId(intent.jobId)?.source ?? "importexport";
 }
 
 /** The outcome entry that closes an open intent, from what the read shows, and the run counter it adds to. */
@@ -149,6 +155,7 @@ function closingEntry(
     resourceGroup: intent.resourceGroup,
     jobName: intent.jobName,
     jobId: intent.jobId,
+    source: intent.source,
     jobType: intent.jobType,
     stateBefore: intent.stateBefore,
     cancelRequestedBefore: intent.cancelRequestedBefore,
@@ -168,13 +175,13 @@ function closingEntry(
     });
     return { entry, counter: "deleted" };
   }
-  if (read.ok && intent.action === "cancel" && read.value.cancelRequested === true) {
+  if (read.ok && intent.action === "cancel" && showsCancelled(read.value)) {
     const entry = trail.entry({
       ...base,
       outcome: "succeeded",
       reason: "rule-matched",
       stateAfter: read.value.state,
-      errorMessage: "the worker stopped before recording this; cancelRequested was set on retry",
+      errorMessage: "the worker stopped before recording this; the job showed the cancel on retry",
     });
     return { entry, counter: "cancelled" };
   }

@@ -74,7 +74,7 @@ const api = [
     name: "jobDecision",
     route: "jobs/{subscriptionId}/{resourceGroup}/{jobName}/decision",
     method: "GET",
-    handler: guarded({ easyAuth, need: "read", query: [] }, (request) => jobDecision(ctx, request)),
+    handler: guarded({ easyAuth, need: "read", query: ["source"] }, (request) => jobDecision(ctx, request)),
   },
   {
     name: "plansList",

@@ -1,4 +1,4 @@
-import { parseJobResourceId } from "../../adapters/arm/jobFromWire";
+import { parseSourcedJobResourceId } from "../../domain/armIds";
 import { createJanitor } from "../../composition";
 import type { Env } from "../../settings/settings";
 import { EXIT, type CliIO } from "../io";
@@ -10,10 +10,11 @@ export async function runExplainCommand(
   env: Env,
   io: CliIO,
 ): Promise<number> {
-  const ref = parseJobResourceId(jobResourceId);
+  const ref = parseSourcedJobResourceId(jobResourceId);
   if (!ref) {
     io.stderr(
-      "JOB_RESOURCE_ID must be a job's ARM id: /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}\n",
+      "JOB_RESOURCE_ID must be a job's ARM id: /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}" +
+        " or .../providers/Microsoft.DataBox/jobs/{name}\n",
     );
     return EXIT.usage;
   }

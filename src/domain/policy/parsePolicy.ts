@@ -1,7 +1,8 @@
 import YAML from "yaml";
 import type { z } from "zod";
 import { ValidationError, type FieldProblem } from "../../errors";
-import { canonicalState, serviceAllows, statesAllowing } from "../jobStates";
+import { JOB_SOURCES, type JobSource } from "../job";
+import { anyStateName, serviceAllows, sourceHasState, statesAllowing } from "../jobStates";
 import { OBJECT_FIELDS, policySchema, type Policy } from "./schema";
 
 export interface PolicySource {
@@ -172,7 +173,11 @@ function rawRules(raw: unknown): unknown[] {
   return isRecord(raw) && Array.isArray(raw.rules) ? raw.rules : [];
 }
 
-/** A rule whose action the service never allows in one of its states is refused (docs/service.md#state-rules). */
+/**
+ * A rule whose action a source's table never allows in one of its states is refused (docs/service.md#state-rules,
+ * #data-box-jobs): for each source the rule covers that has the state. A state none of the rule's sources has is
+ * refused too (it could never match).
+ */
 function serviceRuleProblems(raw: unknown): FieldProblem[] {
   const closedCountsAsCompleted =
     isRecord(raw) && isRecord(raw.guards) && raw.guards.closedCountsAsCompleted === true;
@@ -182,20 +187,42 @@ function serviceRuleProblems(raw: unknown): FieldProblem[] {
     if (!isRecord(rule) || !Array.isArray(rule.states)) return;
     const action = rule.action;
     if (action !== "delete" && action !== "cancel") return;
+    const sources = ruleSources(rule.sources);
     for (const rawState of rule.states) {
-      const state = typeof rawState === "string" ? canonicalState(rawState) : undefined;
-      if (state === undefined || serviceAllows(action, state, options)) continue; // unknown names: reported by the schema
-      const hint =
-        state === "Closed" && action === "delete"
-          ? " unless guards.closedCountsAsCompleted is true"
-          : ` (${action} is allowed only in ${statesAllowing(action, options).join(", ")})`;
-      problems.push({
-        field: `rules[${i}].action`,
-        message: `${action} is not allowed in state ${state}${hint}`,
-      });
+      const state = typeof rawState === "string" ? anyStateName(rawState) : undefined;
+      if (state === undefined) continue; // unknown names: reported by the schema
+      const having = sources.filter((source) => sourceHasState(source, state));
+      if (having.length === 0) {
+        problems.push({
+          field: `rules[${i}].states`,
+          message: `${state} is not a state of ${sources.join(" or ")} jobs, so the rule could never match it`,
+        });
+        continue;
+      }
+      for (const source of having) {
+        if (serviceAllows(action, state, options, source)) continue;
+        const allowed = statesAllowing(action, options, source);
+        const hint =
+          source === "importexport" && state === "Closed" && action === "delete"
+            ? " unless guards.closedCountsAsCompleted is true"
+            : ` (${action} is allowed only in ${allowed.length ? allowed.join(", ") : "no state"})`;
+        problems.push({
+          field: `rules[${i}].action`,
+          message: `${action} is not allowed in state ${state}${having.length > 1 || source === "databox" ? ` of ${source} jobs` : ""}${hint}`,
+        });
+      }
     }
   });
   return problems;
+}
+
+/** The rule's `sources` as written, when valid (the schema reports anything else); every source otherwise. */
+function ruleSources(raw: unknown): JobSource[] {
+  if (!Array.isArray(raw)) return [...JOB_SOURCES];
+  const named = JOB_SOURCES.filter((source) =>
+    raw.some((s) => typeof s === "string" && s.trim().toLowerCase() === source),
+  );
+  return named.length > 0 ? named : [...JOB_SOURCES];
 }
 
 function duplicateNameProblems(raw: unknown): FieldProblem[] {

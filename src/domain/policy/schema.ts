@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isSubscriptionId } from "../armIds";
 import { checkDuration, formatDurationMs } from "../duration";
-import { canonicalState, KNOWN_STATES, type KnownState } from "../jobStates";
+import { JOB_SOURCES, type JobSource } from "../job";
+import { anyStateName, STATE_NAMES, type StateName } from "../jobStates";
 
 // The policy document (docs/policy.md#fields), as a zod schema. Parsing also normalises it into the *effective*
 // policy: defaults filled in, states and job types in their documented spelling, durations in canonical form,
@@ -28,12 +29,12 @@ function collapseWildcard(values: string[]): string[] {
 
 const stateName = z
   .string({ error: "must be a string naming a job state" })
-  .transform((raw, ctx): KnownState => {
-    const state = canonicalState(raw);
+  .transform((raw, ctx): StateName => {
+    const state = anyStateName(raw);
     if (state === undefined) {
       ctx.addIssue({
         code: "custom",
-        message: `unknown state "${raw}"; accepted (any case): ${KNOWN_STATES.join(", ")}`,
+        message: `unknown state "${raw}"; accepted (any case): ${STATE_NAMES.join(", ")}`,
       });
       return z.NEVER;
     }
@@ -56,6 +57,25 @@ const jobTypes = z
   .array(jobType, { error: "must be a list of job types (Import, Export)" })
   .min(1, { error: "must name at least one job type (Import, Export)" })
   .transform((v) => sortedUnique(v, JOB_TYPES));
+
+const source = z
+  .string({ error: "must be a string: importexport or databox" })
+  .transform((raw, ctx): JobSource => {
+    const found = JOB_SOURCES.find((s) => s === raw.trim().toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown job source "${raw}"; accepted (any case): ${JOB_SOURCES.join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    return found;
+  });
+
+const sources = z
+  .array(source, { error: `must be a list of job sources (${JOB_SOURCES.join(", ")})` })
+  .min(1, { error: `must name at least one job source (${JOB_SOURCES.join(", ")})` })
+  .transform((v) => sortedUnique(v, JOB_SOURCES));
 
 const duration = z
   .string({ error: "must be an ISO 8601 duration string, e.g. P7D" })
@@ -108,8 +128,10 @@ export const ruleShape = {
   states: z
     .array(stateName, { error: "must be a list of job states" })
     .min(1, { error: "must name at least one state" })
-    .transform((v) => sortedUnique(v, KNOWN_STATES)),
+    .transform((v) => sortedUnique(v, STATE_NAMES)),
   jobTypes: jobTypes.default(() => [...JOB_TYPES]),
+  // Which job sources the rule applies to (docs/policy.md#sources); both unless it says.
+  sources: sources.default(() => [...JOB_SOURCES]),
   olderThan: duration,
   action: z.enum(RULE_ACTIONS, { error: "must be delete or cancel" }),
 };

@@ -1,11 +1,12 @@
 import { recheckBeforeAction } from "../../domain/decideJob";
 import { jobRefOf, type JobSnapshot } from "../../domain/job";
+import { cancelReason, showsCancelled } from "../../domain/jobStates";
 import { planEvidenceChange, type ProposedAction } from "../../domain/plans";
 import type { Policy } from "../../domain/policy";
 import type { AuditEntry } from "../../domain/records";
 import type { ArmCaller } from "../armCaller";
 import { jobAuditFields, shortMessage, type AuditTrail } from "../auditTrail";
-import type { ArmFailure, ArmResult, JobsGateway } from "../ports";
+import type { ArmFailure, ArmResult, DeleteStarted, JobsGateway } from "../ports";
 import { failureCode, failureOutcome, failureText, type ActOutcome } from "./armFailures";
 import type { Candidate } from "./listAndDecide";
 
@@ -45,7 +46,7 @@ export async function actOnJob(
   const started = Date.now();
   let outcome: ActOutcome;
   try {
-    outcome = await sendAction(ctx, candidate);
+    outcome = await sendAction(ctx, candidate, trail.run.runId);
   } catch (err) {
     outcome = {
       outcome: "failed",
@@ -68,7 +69,7 @@ export async function actOnJob(
  * Re-reads, re-decides, sends, checks. No abort signal from here on: once an intent is written the action runs
  * to a recorded outcome, even when another part of the run asked everyone to stop starting new work.
  */
-async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOutcome> {
+async function sendAction(ctx: ActContext, candidate: Candidate, runId: string): Promise<ActOutcome> {
   const ref = jobRefOf(candidate.job);
   const sub = ref.subscriptionId;
   for (let attempt = 1; ; attempt++) {
@@ -92,7 +93,12 @@ async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOut
     const sentAt = Date.now();
     const sent =
       candidate.decision.action === "cancel"
-        ? await ctx.arm.call(sub, "write", (s) => ctx.gateway.cancelJob(ref, s), once)
+        ? await ctx.arm.call(
+            sub,
+            "write",
+            (s) => ctx.gateway.cancelJob(ref, cancelReason(candidate.decision.rule, runId), s),
+            once,
+          )
         : await ctx.arm.call(sub, "delete", (s) => ctx.gateway.deleteJob(ref, s), once);
     // A 429 means nothing was done: wait if it fits, then start again from the re-read.
     if (!sent.ok && sent.failure.kind === "throttled") {
@@ -100,8 +106,8 @@ async function sendAction(ctx: ActContext, candidate: Candidate): Promise<ActOut
       return failureOutcome(sent.failure, "action");
     }
     return candidate.decision.action === "cancel"
-      ? checkCancel(ctx, candidate.job, sent as ArmResult<JobSnapshot>, sentAt)
-      : checkDelete(ctx, candidate.job, sent as ArmResult<void>, sentAt);
+      ? checkCancel(ctx, candidate.job, sent as ArmResult<JobSnapshot | undefined>, sentAt)
+      : checkDelete(ctx, candidate.job, sent as ArmResult<DeleteStarted | undefined>, sentAt);
   }
 }
 
@@ -116,47 +122,86 @@ function needsCheckRead(sent: ArmResult<unknown>): boolean {
 }
 
 /**
- * Best effort by the service's own terms: success means the job now reports `cancelRequested: true`. The
- * reply says so, or (an unreadable reply, a timeout) a read afterwards does.
+ * Best effort by the service's own terms: success means the job now shows the cancel (`showsCancelled`: a classic
+ * job reports `cancelRequested: true`; a Data Box job is Cancelled or no longer cancellable). The reply says so,
+ * or (a Data Box 204 without a body, an unreadable reply, a timeout) a read afterwards does.
  */
 async function checkCancel(
   ctx: ActContext,
   job: JobSnapshot,
-  sent: ArmResult<JobSnapshot>,
+  sent: ArmResult<JobSnapshot | undefined>,
   sentAt: number,
 ): Promise<ActOutcome> {
   if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
   const httpStatus = sent.ok ? sent.status : sent.failure.status;
-  if (sent.ok && sent.value.cancelRequested === true)
+  if (sent.ok && sent.value && showsCancelled(sent.value))
     return { outcome: "succeeded", reason: "rule-matched", httpStatus, stateAfter: sent.value.state };
-  const after = await checkRead(ctx, job, sent, sentAt, (r) => r.ok && r.value.cancelRequested === true);
-  if (after.ok && after.value.cancelRequested === true)
+  const after = await checkRead(ctx, job, sent, sentAt, (r) => r.ok && showsCancelled(r.value));
+  if (after.ok && showsCancelled(after.value))
     return {
       outcome: "succeeded",
       reason: "rule-matched",
       httpStatus,
       stateAfter: after.value.state,
       ...(!sent.ok && {
-        errorMessage: `${failureText(sent.failure)}; a read afterwards shows cancelRequested`,
+        errorMessage: `${failureText(sent.failure)}; a read afterwards shows the cancel`,
       }),
     };
   return unconfirmed(
     sent,
     after,
     httpStatus,
-    "the cancel is not confirmed: the job does not report cancelRequested",
+    job.source === "importexport"
+      ? "the cancel is not confirmed: the job does not report cancelRequested"
+      : "the cancel is not confirmed: the job is neither Cancelled nor reported not cancellable",
   );
 }
 
-/** After a delete answered 200, or anything unclear (202, 204, a timeout, an unreadable reply), the job must be gone. */
+/**
+ * After a delete answered 200, or anything unclear (202, 204, a timeout, an unreadable reply), the job must be
+ * gone. A long-running delete (Data Box, 202) is followed first: to its end within the run's time, then checked
+ * by a read; one still running at the deadline is `deferred` (the next run sees the job again and decides anew).
+ */
 async function checkDelete(
   ctx: ActContext,
   job: JobSnapshot,
-  sent: ArmResult<void>,
+  sent: ArmResult<DeleteStarted | undefined>,
   sentAt: number,
 ): Promise<ActOutcome> {
   if (!needsCheckRead(sent)) return withStateAfter(ctx, job, failureOutcome(failureOf(sent), "action"));
   const httpStatus = sent.ok ? sent.status : sent.failure.status;
+  if (sent.ok && sent.value !== undefined) {
+    const followed = await followDelete(ctx, job, sent.value);
+    if (followed.status !== "succeeded") {
+      const read = await readJob(ctx, job);
+      if (!read.ok && read.failure.kind === "gone")
+        return {
+          outcome: "succeeded",
+          reason: "rule-matched",
+          httpStatus,
+          stateAfter: "Deleted",
+          errorMessage: `the delete operation ${followed.said}; a read afterwards shows the job gone`,
+        };
+      const stateAfter = read.ok ? read.value.state : undefined;
+      return followed.status === "running"
+        ? {
+            outcome: "deferred",
+            reason: "deadline",
+            httpStatus,
+            stateAfter,
+            errorMessage: shortMessage(
+              `the delete operation ${followed.said}; the next run checks the job again`,
+            ),
+          }
+        : {
+            outcome: "failed",
+            reason: followed.status === "failed" ? "service-refused" : "transient-error",
+            httpStatus,
+            stateAfter,
+            errorMessage: shortMessage(`the delete operation ${followed.said}; the job is still there`),
+          };
+    }
+  }
   const after = await checkRead(ctx, job, sent, sentAt, (r) => !r.ok && r.failure.kind === "gone");
   if (!after.ok && after.failure.kind === "gone")
     return {
@@ -189,6 +234,56 @@ async function checkRead(
     read = await readJob(ctx, job);
   }
   return read;
+}
+
+/** Longest a long-running delete is followed, whatever the run's deadline (a 202 forever must end). */
+const MAX_FOLLOW_MS = 10 * 60_000;
+/** Waits between looks at the operation: the service's `Retry-After`, within these bounds. */
+const FOLLOW_MIN_WAIT_MS = 250;
+const FOLLOW_MAX_WAIT_MS = 15_000;
+
+type Followed = { status: "succeeded" } | { status: "running" | "failed" | "unknown"; said: string };
+
+/**
+ * Follows a long-running delete until it ends, the run's time for it runs out, or the operation cannot be read.
+ * Without an operation to follow (a 202 that named none on the endpoint), the job itself is read until it is gone.
+ * Every look is a read through the paced caller.
+ */
+async function followDelete(ctx: ActContext, job: JobSnapshot, started: DeleteStarted): Promise<Followed> {
+  const ref = jobRefOf(job);
+  const until = Date.now() + MAX_FOLLOW_MS;
+  let waitMs = started.retryAfterMs;
+  for (let attempt = 1; ; attempt++) {
+    const wait = Math.min(FOLLOW_MAX_WAIT_MS, Math.max(FOLLOW_MIN_WAIT_MS, waitMs ?? 1_000));
+    // Stop while one more look and the check read still fit before the run must stop.
+    if (ctx.arm.timeLeftMs() - wait < ctx.actionMarginMs / 4 || Date.now() + wait > until)
+      return { status: "running", said: "was still running when the run's time for it ran out" };
+    await ctx.sleep(wait);
+    if (started.operationUrl === undefined) {
+      const read = await readJob(ctx, job);
+      if (!read.ok && read.failure.kind === "gone") return { status: "succeeded" };
+      if (!read.ok && read.failure.kind !== "transient" && read.failure.kind !== "throttled")
+        return { status: "unknown", said: `could not be checked (${failureText(read.failure)})` };
+      waitMs = undefined;
+      continue;
+    }
+    const url = started.operationUrl;
+    const look = await ctx.arm.call(ref.subscriptionId, "read", (s) => ctx.gateway.pollDelete(ref, url, s));
+    if (look.ok) {
+      if (look.value.status === "succeeded") return { status: "succeeded" };
+      if (look.value.status === "failed") return { status: "failed", said: "ended Failed" };
+      waitMs = look.value.retryAfterMs;
+      continue;
+    }
+    // A transient failure (after the caller's own retries) or a throttle: look again while there is time.
+    if (look.failure.kind === "transient" || look.failure.kind === "throttled") {
+      if (attempt >= 20)
+        return { status: "unknown", said: `could not be read (${failureText(look.failure)})` };
+      waitMs = look.failure.kind === "throttled" ? look.failure.retryAfterMs : undefined;
+      continue;
+    }
+    return { status: "unknown", said: `could not be read (${failureText(look.failure)})` };
+  }
 }
 
 /** What the check read showed when it did not confirm the action. */

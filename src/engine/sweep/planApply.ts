@@ -104,6 +104,7 @@ export async function keepToPlan(
 /** The job as the plan saw it, for an entry about a job this sweep has no fresh snapshot of. */
 function jobOfProposed(p: ProposedAction): JobSnapshot {
   return {
+    source: p.source,
     id: p.jobId,
     subscriptionId: p.subscriptionId,
     resourceGroup: p.resourceGroup,

@@ -1,12 +1,13 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import {
   ACCEPTED_IDS,
-  formatJobResourceId,
+  formatSourcedJobResourceId,
   isJobName,
   isResourceGroupName,
   isSubscriptionId,
 } from "../../domain/armIds";
 import { auditEntriesToCsv } from "../../domain/auditCsv";
+import { JOB_SOURCES } from "../../domain/job";
 import { parseAuditQuery } from "../../domain/auditFilter";
 import { ValidationError, type FieldProblem } from "../../errors";
 import type { AppContext } from "../appContext";
@@ -50,16 +51,19 @@ export async function jobDecision(app: AppContext, request: HttpRequest): Promis
   if (!isResourceGroupName(resourceGroup))
     problems.push({ field: "resourceGroup", message: `must be ${ACCEPTED_IDS.resourceGroup}` });
   if (!isJobName(jobName)) problems.push({ field: "jobName", message: `must be ${ACCEPTED_IDS.jobName}` });
-  if (problems.length > 0) throw new ValidationError(problems);
+  // The classic API by default; `?source=databox` for a job of the newer experience.
+  const rawSource = request.query.get("source") ?? "importexport";
+  const source = JOB_SOURCES.find((s) => s === rawSource);
+  if (source === undefined)
+    problems.push({ field: "source", message: `must be one of ${JOB_SOURCES.join(", ")}` });
+  if (problems.length > 0 || source === undefined) throw new ValidationError(problems);
   const janitor = await app.janitor();
-  const { decision, failure } = await janitor.engine.explain({
-    subscriptionId,
-    resourceGroup,
-    name: jobName,
-  });
+  const ref = { source, subscriptionId, resourceGroup, name: jobName };
+  const { decision, failure } = await janitor.engine.explain(ref);
   const { observation: _observation, ...shown } = decision;
   return json(failure ? 502 : 200, {
-    jobId: formatJobResourceId({ subscriptionId, resourceGroup, name: jobName }),
+    jobId: formatSourcedJobResourceId(ref),
+    source,
     policyHash: janitor.policy.hash,
     mode: app.settings.core.mode,
     paused: app.settings.core.paused,

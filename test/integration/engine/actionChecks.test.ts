@@ -131,6 +131,7 @@ describe("checking what an action did", () => {
       policy: { ...POLICY, scope: { subscriptions: [SUB] } },
     });
     const { decision } = await sc.janitor.engine.explain({
+      source: "importexport",
       subscriptionId: OTHER,
       resourceGroup: "rg-test",
       name: "draft",

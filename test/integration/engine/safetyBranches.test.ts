@@ -60,6 +60,7 @@ function after(
   return {
     getJob: (...args) => gateway.getJob(...args),
     cancelJob: (...args) => gateway.cancelJob(...args),
+    pollDelete: (...args) => gateway.pollDelete(...args),
     listJobsPage: async (...args) => {
       const r = await gateway.listJobsPage(...args);
       if (method === "listJobsPage") hook(args[0]);
@@ -205,6 +206,7 @@ describe("safety branches of a sweep", () => {
       engine: { concurrency: 2, subscriptionsPerPart: 2 },
       wrapGateway: (gateway) => ({
         listJobsPage: (...args) => gateway.listJobsPage(...args),
+        pollDelete: (...args) => gateway.pollDelete(...args),
         getJob: (...args) => gateway.getJob(...args),
         cancelJob: (...args) => gateway.cancelJob(...args),
         async deleteJob(ref, signal) {
@@ -332,16 +334,17 @@ describe("safety branches of a sweep", () => {
       wrapGateway: (gateway) => ({
         ...gateway,
         listJobsPage: (...args) => gateway.listJobsPage(...args),
+        pollDelete: (...args) => gateway.pollDelete(...args),
         getJob: (...args) => gateway.getJob(...args),
         deleteJob: (...args) => gateway.deleteJob(...args),
-        async cancelJob(ref, signal) {
+        async cancelJob(ref, reason, signal) {
           if (ref.name === "reply-lies") {
             const now = await gateway.getJob(ref, signal);
             if (!now.ok) return now;
             return { ...now, value: { ...now.value, cancelRequested: false } };
           }
-          const sent = await gateway.cancelJob(ref, signal);
-          return sent.ok ? { ...sent, value: { ...sent.value, cancelRequested: false } } : sent;
+          const sent = await gateway.cancelJob(ref, reason, signal);
+          return sent.ok && sent.value ? { ...sent, value: { ...sent.value, cancelRequested: false } } : sent;
         },
       }),
     });
@@ -370,6 +373,7 @@ describe("safety branches of a sweep", () => {
       // For "not-deleted" the reply says 200 but nothing was sent: only the check read can tell.
       wrapGateway: (gateway) => ({
         listJobsPage: (...args) => gateway.listJobsPage(...args),
+        pollDelete: (...args) => gateway.pollDelete(...args),
         getJob: (...args) => gateway.getJob(...args),
         cancelJob: (...args) => gateway.cancelJob(...args),
         deleteJob: (ref, signal) =>
@@ -424,6 +428,7 @@ describe("safety branches of a sweep", () => {
       // The re-read before acting shows the tag someone added after the listing.
       wrapGateway: (gateway) => ({
         listJobsPage: (...args) => gateway.listJobsPage(...args),
+        pollDelete: (...args) => gateway.pollDelete(...args),
         cancelJob: (...args) => gateway.cancelJob(...args),
         deleteJob: (...args) => gateway.deleteJob(...args),
         async getJob(ref, signal) {

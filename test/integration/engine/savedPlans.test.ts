@@ -222,6 +222,7 @@ async function deleteBySomeoneElse(
   name: string,
 ): Promise<void> {
   const result = await s.janitor.engine.services.jobs.deleteJob({
+    source: "importexport",
     subscriptionId: sub,
     resourceGroup: "rg-test",
     name,

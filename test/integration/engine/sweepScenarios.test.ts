@@ -275,7 +275,12 @@ describe("sweep scenarios", () => {
       policy: POLICY,
       wrapGateway: (gateway, control) =>
         onFirstGet(gateway, "vanishes", async () => {
-          await gateway.deleteJob({ subscriptionId: SUB, resourceGroup: "rg-test", name: "vanishes" });
+          await gateway.deleteJob({
+            source: "importexport",
+            subscriptionId: SUB,
+            resourceGroup: "rg-test",
+            name: "vanishes",
+          });
           othersDelete = (await control.requests()).total;
         }),
     });
@@ -369,6 +374,7 @@ function onFirstGet(gateway: JobsGateway, jobName: string, before: () => Promise
   let done = false;
   return {
     listJobsPage: (...args) => gateway.listJobsPage(...args),
+    pollDelete: (...args) => gateway.pollDelete(...args),
     cancelJob: (...args) => gateway.cancelJob(...args),
     deleteJob: (...args) => gateway.deleteJob(...args),
     async getJob(ref, signal) {

@@ -7,11 +7,11 @@ import { decideJob } from "../../../src/domain/decideJob";
 import { parseDurationMs } from "../../../src/domain/duration";
 import { globMatches } from "../../../src/domain/glob";
 import type { JobSnapshot } from "../../../src/domain/job";
-import { actionableState, canonicalState, KNOWN_STATES } from "../../../src/domain/jobStates";
+import { actionableState, canonicalState, STATE_NAMES } from "../../../src/domain/jobStates";
 import { validatePolicy, type Policy } from "../../../src/domain/policy";
 import type { Observation } from "../../../src/domain/records";
 import { parseRfc3339 } from "../../../src/domain/rfc3339";
-import { job, now, observationOf, policyDocument } from "./policyArbitraries";
+import { classicJob, dataBoxJob, job, now, observationOf, policyDocument } from "./policyArbitraries";
 
 const policy = policyDocument.map((doc) => validatePolicy(doc));
 
@@ -19,13 +19,15 @@ const policy = policyDocument.map((doc) => validatePolicy(doc));
 const targetedJob = (p: Policy): fc.Arbitrary<JobSnapshot> =>
   p.rules.length === 0
     ? job
-    : fc
-        .constantFrom(...p.rules)
-        .chain((rule) =>
-          fc
-            .tuple(job, fc.constantFrom(...rule.states), fc.constantFrom(...rule.jobTypes))
-            .map(([j, state, jobType]) => ({ ...j, state, jobType })),
-        );
+    : fc.constantFrom(...p.rules).chain((rule) =>
+        fc
+          .tuple(
+            fc.constantFrom(...rule.sources).chain((src) => (src === "databox" ? dataBoxJob : classicJob)),
+            fc.constantFrom(...rule.states),
+            fc.constantFrom(...rule.jobTypes),
+          )
+          .map(([j, state, jobType]) => ({ ...j, state, jobType })),
+      );
 
 /** A job, a policy, a clock and maybe what the janitor stored about the job. */
 const sighting = policy
@@ -35,11 +37,22 @@ const sighting = policy
 // Independent statements of the rules, written from docs/policy.md and docs/service.md#state-rules rather than from the code.
 const DELETE_STATES = ["creating", "completed"];
 const CANCEL_STATES = ["creating", "shipping", "received", "transferring"];
+// Data Box customer-disk jobs: delete in the terminal stages, cancel before anything ships, each only with the
+// service's own flag saying yes.
+const DATABOX_DELETE_STAGES = [
+  "completed",
+  "completedwitherrors",
+  "completedwithwarnings",
+  "cancelled",
+  "aborted",
+];
+const DATABOX_CANCEL_STAGES = ["deviceordered", "awaitingshipmentdetails"];
 const lower = (s: string) => s.trim().toLowerCase();
 
 function inScope(j: JobSnapshot, p: Policy): boolean {
   const sub = lower(j.subscriptionId);
   const listed = (ids: string[]) => ids.some((id) => id === "*" || lower(id) === sub);
+  if (j.source === "databox" && j.sku !== "DataBoxCustomerDisk") return false;
   return (
     listed(p.scope.subscriptions) &&
     !listed(p.scope.excludeSubscriptions) &&
@@ -60,17 +73,24 @@ function firstRule(j: JobSnapshot, p: Policy) {
   return p.rules.find(
     (r) =>
       r.enabled &&
+      r.sources.includes(j.source) &&
       r.states.some((s) => lower(s) === lower(j.state)) &&
       r.jobTypes.some((t) => lower(t) === lower(j.jobType)),
   );
 }
 
 describe("decideJob (properties)", () => {
-  it("never deletes outside Creating and Completed (Closed only with the guard)", () => {
+  it("never deletes outside Creating and Completed (Closed only with the guard); a Data Box job only when terminal, a customer-disk job, and isDeletable", () => {
     fc.assert(
       fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
         const d = decideJob(j, { policy: p, now: n, observation: o });
         if (d.eligible && d.action === "delete") {
+          if (j.source === "databox") {
+            expect(DATABOX_DELETE_STAGES).toContain(lower(j.state));
+            expect(j.isDeletable).toBe(true);
+            expect(j.sku).toBe("DataBoxCustomerDisk");
+            return;
+          }
           const closedOk = p.guards.closedCountsAsCompleted && lower(j.state) === "closed";
           expect(DELETE_STATES.includes(lower(j.state)) || closedOk).toBe(true);
         }
@@ -78,11 +98,17 @@ describe("decideJob (properties)", () => {
     );
   });
 
-  it("never cancels at or after Packaging, or when a cancel was already requested", () => {
+  it("never cancels at or after Packaging, or when a cancel was already requested; a Data Box job only before shipping, a customer-disk job, and isCancellable", () => {
     fc.assert(
       fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
         const d = decideJob(j, { policy: p, now: n, observation: o });
         if (d.eligible && d.action === "cancel") {
+          if (j.source === "databox") {
+            expect(DATABOX_CANCEL_STAGES).toContain(lower(j.state));
+            expect(j.isCancellable).toBe(true);
+            expect(j.sku).toBe("DataBoxCustomerDisk");
+            return;
+          }
           expect(CANCEL_STATES).toContain(lower(j.state));
           expect(j.cancelRequested).not.toBe(true);
         }
@@ -99,13 +125,13 @@ describe("decideJob (properties)", () => {
         if (!inScope(j, p))
           expect(d).toMatchObject({ action: "none", reason: "out-of-scope", eligible: false });
         else if (exempt(j, p)) expect(d).toMatchObject({ action: "none", eligible: false });
-        else if (canonicalState(j.state) === undefined) {
+        else if (canonicalState(j.state, j.source) === undefined) {
           expect(d).toMatchObject({ action: "none", reason: "unknown-state", eligible: false });
-        } else if (actionableState(j.state, options) === undefined) {
+        } else if (actionableState(j.state, options, j.source) === undefined) {
           // Closed without closedCountsAsCompleted: documented, but no rule may act in it.
           expect(d).toMatchObject({ action: "none", reason: "no-rule", eligible: false });
         }
-        if (d.reason === "unknown-state") expect(canonicalState(j.state)).toBeUndefined();
+        if (d.reason === "unknown-state") expect(canonicalState(j.state, j.source)).toBeUndefined();
         if (d.reason === "exempt-tag" || d.reason === "exempt-name") expect(exempt(j, p)).toBe(true);
       }),
     );
@@ -129,7 +155,8 @@ describe("decideJob (properties)", () => {
       fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
         const d = decideJob(j, { policy: p, now: n, observation: o });
         if (
-          canonicalState(j.state) === "Creating" &&
+          j.source === "importexport" &&
+          canonicalState(j.state, j.source) === "Creating" &&
           j.hasDeliveryTrackingNumber &&
           p.guards.skipCreatingWithTrackingNumber
         ) {
@@ -164,9 +191,18 @@ describe("decideJob (properties)", () => {
           "systemData.createdAt": j.createdAt,
           "systemData.lastModifiedAt": j.lastModifiedAt,
           "returnPackage.shipDate": j.returnShipDate,
+          startTime: j.startTime,
         } as const;
+        if (age.basis === "first-observed" && j.source === "databox") {
+          const stage = canonicalState(j.state, j.source);
+          if (stage === "DeviceOrdered" || stage === "AwaitingShipmentDetails") {
+            expect(parseRfc3339(j.createdAt)).toBeUndefined();
+            expect(parseRfc3339(j.startTime)).toBeUndefined();
+          } else expect(parseRfc3339(j.lastModifiedAt)).toBeUndefined();
+          return;
+        }
         if (age.basis === "first-observed") {
-          const state = canonicalState(j.state);
+          const state = canonicalState(j.state, j.source);
           if (state === "Creating") expect(parseRfc3339(j.createdAt)).toBeUndefined();
           else if (state !== undefined) expect(parseRfc3339(j.lastModifiedAt)).toBeUndefined();
           if (state === "Completed") expect(parseRfc3339(j.returnShipDate)).toBeUndefined();
@@ -175,7 +211,7 @@ describe("decideJob (properties)", () => {
         const used = parseRfc3339(field[age.basis]);
         expect(used).toBeDefined();
         expect(age.ageMs).toBe(Math.max(0, n.getTime() - used!));
-        if (canonicalState(j.state) === "Completed") {
+        if (j.source === "importexport" && canonicalState(j.state, j.source) === "Completed") {
           for (const other of [j.lastModifiedAt, j.returnShipDate]) {
             expect(parseRfc3339(other) ?? -Infinity).toBeLessThanOrEqual(used!);
           }
@@ -189,9 +225,10 @@ describe("decideJob (properties)", () => {
       fc.property(sighting, ({ job: j, policy: p, now: n, observation: o }) => {
         const d = decideJob(j, { policy: p, now: n, observation: o });
         const options = { closedCountsAsCompleted: p.guards.closedCountsAsCompleted };
-        const considered = inScope(j, p) && !exempt(j, p) && actionableState(j.state, options) !== undefined;
+        const considered =
+          inScope(j, p) && !exempt(j, p) && actionableState(j.state, options, j.source) !== undefined;
         const rule = considered ? firstRule(j, p) : undefined;
-        if (inScope(j, p) && !exempt(j, p) && canonicalState(j.state) === "Closed" && !considered)
+        if (inScope(j, p) && !exempt(j, p) && canonicalState(j.state, j.source) === "Closed" && !considered)
           expect(d).toMatchObject({ action: "none", reason: "no-rule" });
         if (!considered) expect(d.rule).toBeUndefined();
         else if (rule === undefined) expect(d).toMatchObject({ action: "none", reason: "no-rule" });
@@ -230,7 +267,8 @@ describe("decideJob (properties)", () => {
           ...(p.rules[0] ?? { name: "all", olderThan: "PT0S", jobTypes: ["Import", "Export"] }),
           name: "all",
           enabled: true,
-          states: [...KNOWN_STATES],
+          states: [...STATE_NAMES],
+          sources: ["databox", "importexport"],
           action,
         });
         return { ...x, policy: p };
@@ -239,6 +277,14 @@ describe("decideJob (properties)", () => {
       fc.property(reckless, ({ job: j, policy: p, now: n, observation: o }) => {
         const d = decideJob(j, { policy: p, now: n, observation: o });
         if (!d.eligible) return;
+        if (j.source === "databox") {
+          expect(j.sku).toBe("DataBoxCustomerDisk");
+          if (d.action === "delete") expect(DATABOX_DELETE_STAGES).toContain(lower(j.state));
+          if (d.action === "delete") expect(j.isDeletable).toBe(true);
+          if (d.action === "cancel") expect(DATABOX_CANCEL_STAGES).toContain(lower(j.state));
+          if (d.action === "cancel") expect(j.isCancellable).toBe(true);
+          return;
+        }
         const closedOk = p.guards.closedCountsAsCompleted && lower(j.state) === "closed";
         if (d.action === "delete") expect(DELETE_STATES.includes(lower(j.state)) || closedOk).toBe(true);
         if (d.action === "cancel") expect(CANCEL_STATES).toContain(lower(j.state));

@@ -13,6 +13,7 @@ export function daysAgo(days: number, from: Date = NOW): string {
 export function aJob(overrides: Partial<JobSnapshot> = {}): JobSnapshot {
   const base = { subscriptionId: SUB, resourceGroup: "rg-prod", name: "draft-1", ...overrides };
   return {
+    source: "importexport",
     id: `/subscriptions/${base.subscriptionId}/resourceGroups/${base.resourceGroup}/providers/Microsoft.ImportExport/jobs/${base.name}`,
     tags: {},
     jobType: "Import",

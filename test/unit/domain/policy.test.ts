@@ -104,6 +104,7 @@ describe("parsePolicy", () => {
       enabled: true,
       states: ["Creating"],
       jobTypes: ["Import", "Export"],
+      sources: ["importexport", "databox"],
       olderThan: "P7D",
       action: "delete",
     });
@@ -180,12 +181,92 @@ describe("parsePolicy refuses", () => {
     ]);
   });
 
+  it("cancel in Completed, a state of both sources: refused once for each", () => {
+    const problems = problemsOfDoc(withRule({ action: "cancel", states: ["Completed"] }));
+    expect(problems).toEqual([
+      {
+        field: "rules[0].action",
+        message: expect.stringMatching(
+          /^cancel is not allowed in state Completed of importexport jobs \(cancel is allowed only in Creating/,
+        ),
+      },
+      {
+        field: "rules[0].action",
+        message: expect.stringMatching(
+          /^cancel is not allowed in state Completed of databox jobs \(cancel is allowed only in DeviceOrdered, AwaitingShipmentDetails\)/,
+        ),
+      },
+    ]);
+    // Restricted to one source, only that source's table counts.
+    expect(
+      problemsOfDoc(withRule({ action: "cancel", states: ["Completed"], sources: ["databox"] })),
+    ).toHaveLength(1);
+  });
+
+  it.each([
+    ["delete", "DeviceOrdered", "databox"],
+    ["delete", "DataCopy", "databox"],
+    ["cancel", "Cancelled", "databox"],
+    ["cancel", "AtAzureDC", "databox"],
+  ])("%s in the Data Box stage %s", (action, state) => {
+    expect(problemsOfDoc(withRule({ action, states: [state] }))).toEqual([
+      {
+        field: "rules[0].action",
+        message: expect.stringContaining(`${action} is not allowed in state ${state} of databox jobs`),
+      },
+    ]);
+  });
+
+  it("a state none of the rule's sources has", () => {
+    expect(problemsOfDoc(withRule({ action: "delete", states: ["Creating"], sources: ["databox"] }))).toEqual(
+      [
+        {
+          field: "rules[0].states",
+          message: "Creating is not a state of databox jobs, so the rule could never match it",
+        },
+      ],
+    );
+  });
+
+  it("an unknown source", () => {
+    expect(
+      problemsOfDoc(withRule({ action: "delete", states: ["Completed"], sources: ["Classic"] })),
+    ).toEqual([
+      {
+        field: "rules[0].sources[0]",
+        message: expect.stringContaining(
+          'unknown job source "Classic"; accepted (any case): importexport, databox',
+        ),
+      },
+    ]);
+  });
+
+  it("accepts Data Box terminal stages for delete and names them in the effective policy", () => {
+    const policy = parsePolicy(
+      JSON.stringify({
+        version: 1,
+        rules: [
+          {
+            name: "box",
+            states: ["aborted", "Completed", "CompletedWithErrors"],
+            sources: ["DataBox"],
+            olderThan: "P30D",
+            action: "delete",
+          },
+        ],
+      }),
+    );
+    expect(policy.rules[0]).toMatchObject({
+      states: ["Completed", "CompletedWithErrors", "Aborted"],
+      sources: ["databox"],
+    });
+  });
+
   it.each([
     ["delete", "Shipping"],
     ["delete", "Received"],
     ["delete", "Transferring"],
     ["delete", "Packaging"],
-    ["cancel", "Completed"],
     ["cancel", "Closed"],
     ["cancel", "packaging"],
   ])("%s in %s", (action, state) => {

@@ -2,8 +2,14 @@
 // Unusual values (narrow scopes, exemptions, odd job types) come up about one time in five, so that a fair share
 // of the generated jobs reaches the rules and the guards instead of stopping at the scope check.
 import fc from "fast-check";
-import type { JobSnapshot } from "../../../src/domain/job";
-import { KNOWN_STATES, statesAllowing } from "../../../src/domain/jobStates";
+import type { JobSnapshot, JobSource } from "../../../src/domain/job";
+import {
+  DATABOX_STAGES,
+  KNOWN_STATES,
+  serviceAllows,
+  sourceHasState,
+  STATE_NAMES,
+} from "../../../src/domain/jobStates";
 import type { PolicyDocument } from "../../../src/domain/policy";
 import type { Observation } from "../../../src/domain/records";
 import { parseRfc3339 } from "../../../src/domain/rfc3339";
@@ -25,19 +31,43 @@ function mostly<T>(unusual: fc.Arbitrary<T>, ...usual: T[]): fc.Arbitrary<T> {
   return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...usual) }, { weight: 1, arbitrary: unusual });
 }
 
+/**
+ * The states a rule of `action` over `sources` may name: allowed by every one of its sources that has the state
+ * (what the policy validator accepts).
+ */
+function statesForRule(
+  action: "delete" | "cancel",
+  sources: readonly JobSource[],
+  options: { closedCountsAsCompleted: boolean },
+): string[] {
+  return STATE_NAMES.filter((state) => {
+    const having = sources.filter((s) => sourceHasState(s, state));
+    return having.length > 0 && having.every((s) => serviceAllows(action, state, options, s));
+  });
+}
+
+const RULE_SOURCES: (JobSource[] | undefined)[] = [undefined, ["importexport"], ["databox"]];
+
 function ruleDoc(closedCountsAsCompleted: boolean) {
-  return fc.constantFrom("delete" as const, "cancel" as const).chain((action) =>
-    fc.record(
-      {
-        action: fc.constant(action),
-        states: fc.subarray(statesAllowing(action, { closedCountsAsCompleted }), { minLength: 1 }),
-        olderThan: durations,
-        enabled: mostly(fc.constant(false), true),
-        jobTypes: fc.subarray(["Import", "Export"], { minLength: 1 }),
-      },
-      { requiredKeys: ["action", "states", "olderThan"] },
-    ),
-  );
+  return fc
+    .constantFrom("delete" as const, "cancel" as const)
+    .chain((action) => fc.constantFrom(...RULE_SOURCES).map((sources) => ({ action, sources })))
+    .chain(({ action, sources }) =>
+      fc.record(
+        {
+          action: fc.constant(action),
+          ...(sources && { sources: fc.constant(sources) }),
+          states: fc.subarray(
+            statesForRule(action, sources ?? ["importexport", "databox"], { closedCountsAsCompleted }),
+            { minLength: 1 },
+          ),
+          olderThan: durations,
+          enabled: mostly(fc.constant(false), true),
+          jobTypes: fc.subarray(["Import", "Export"], { minLength: 1 }),
+        },
+        { requiredKeys: ["action", "states", "olderThan"] },
+      ),
+    );
 }
 
 /** A valid policy document (rules named r0, r1, ...), with fields left out at random to exercise defaults. */
@@ -87,6 +117,12 @@ export const jobState = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("Canceled", "Deleting", "", "Weird") },
 );
 
+/** A Data Box job's stage: mostly a known one (with the classic names some stages share), sometimes not. */
+export const dataBoxStage = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...DATABOX_STAGES).chain(caseVariant) },
+  { weight: 1, arbitrary: fc.constantFrom("Creating", "Canceled", "Deleting", "", "Weird") },
+);
+
 /**
  * A timestamp field: usually RFC 3339 (written with `Z` or another offset), sometimes a string `Date.parse`
  * reads leniently but that is no evidence (a bare year, a date alone, a time without an offset).
@@ -104,7 +140,7 @@ const timestampOf = (minDays: number, maxDays: number) =>
     },
   );
 
-export const job: fc.Arbitrary<JobSnapshot> = fc
+export const classicJob: fc.Arbitrary<JobSnapshot> = fc
   .record(
     {
       subscriptionId: fc.constantFrom(...SUBSCRIPTIONS).chain(caseVariant),
@@ -141,8 +177,43 @@ export const job: fc.Arbitrary<JobSnapshot> = fc
   )
   .map((j) => ({
     ...j,
+    source: "importexport" as const,
     id: `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}`,
   }));
+
+/** A Data Box job: usually a customer-disk (Import/Export) job, sometimes a device order or no SKU at all. */
+export const dataBoxJob: fc.Arbitrary<JobSnapshot> = fc
+  .record(
+    {
+      base: classicJob,
+      state: dataBoxStage,
+      sku: mostly(
+        fc.constantFrom("DataBox", "DataBoxDisk", "databoxcustomerdisk", undefined),
+        "DataBoxCustomerDisk",
+      ),
+      isDeletable: fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
+      isCancellable: fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
+      startTime: fc.option(timestampOf(-60, 2), { nil: undefined }),
+    },
+    { requiredKeys: ["base", "state", "sku"] },
+  )
+  .map(({ base, sku, ...j }): JobSnapshot => {
+    const { cancelRequested: _c, returnShipDate: _r, ...rest } = base;
+    return {
+      ...rest,
+      ...j,
+      ...(sku !== undefined && { sku }),
+      source: "databox",
+      hasDeliveryTrackingNumber: false,
+      id: `/subscriptions/${base.subscriptionId}/resourceGroups/${base.resourceGroup}/providers/Microsoft.DataBox/jobs/${base.name}`,
+    };
+  });
+
+/** A job of either source, mostly classic. */
+export const job: fc.Arbitrary<JobSnapshot> = fc.oneof(
+  { weight: 3, arbitrary: classicJob },
+  { weight: 1, arbitrary: dataBoxJob },
+);
 
 /**
  * Maybe an observation of this job: of its instance (usually) or another one, in its state or another, with or

@@ -45,6 +45,7 @@ const POLICY = validatePolicy({
 
 function completedJob(name: string, createdAt?: string): JobSnapshot {
   return {
+    source: "importexport",
     id: jobIdOf(SUB_A, "rg", name),
     subscriptionId: SUB_A,
     resourceGroup: "rg",
