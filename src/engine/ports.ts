@@ -57,31 +57,10 @@ export interface JobsGateway {
     options?: { pageSize?: number; signal?: AbortSignal },
   ): Promise<ArmResult<JobPage>>;
   getJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
-  /**
-   * Classic: PATCH `{"properties":{"cancelRequested":true}}`, answered with the job. Data Box: `POST .../cancel`
-   * with `reason`, answered 204 without a body (`value` undefined: the engine checks by reading).
-   */
-  cancelJob(ref: JobRef, reason: string, signal?: AbortSignal): Promise<ArmResult<JobSnapshot | undefined>>;
-  /**
-   * DELETE. Classic: 200 = deleted. Data Box: a long-running operation; a 202 names where to follow it
-   * (`operationUrl`, same origin as the endpoint, or absent when the answer named none).
-   */
-  deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<DeleteStarted | undefined>>;
-  /** One look at a delete's long-running operation (`DeleteStarted.operationUrl`). */
-  pollDelete(ref: JobRef, operationUrl: string, signal?: AbortSignal): Promise<ArmResult<DeleteProgress>>;
-}
-
-/** A delete the service accepted as a long-running operation (Data Box). */
-export interface DeleteStarted {
-  operationUrl?: string;
-  /** `Retry-After` of the answer, when it gave one. */
-  retryAfterMs?: number;
-}
-
-/** Where a long-running delete is: `running` (look again after `retryAfterMs`), or its end. */
-export interface DeleteProgress {
-  status: "running" | "succeeded" | "failed";
-  retryAfterMs?: number;
+  /** PATCH `{"properties":{"cancelRequested":true}}`. */
+  cancelJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
+  /** DELETE; 200 = deleted. */
+  deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<void>>;
 }
 
 export interface SubscriptionDiscovery {

@@ -2,13 +2,14 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
-import type { JobsGateway, SubscriptionDiscovery } from "../../engine/ports";
+import type { JobIndex, JobsGateway, SubscriptionDiscovery } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import { armClientOptions, createArmCredential } from "./armConnection";
 import type { ArmSettings } from "./armSettings";
 import { ArmJobsGateway } from "./ArmJobsGateway";
 import { ArmSubscriptionDiscovery } from "./ArmSubscriptionDiscovery";
 import { DEFAULT_ARM_TIMEOUT_MS } from "./callArm";
+import { ResourceGraphDiscovery } from "./ResourceGraphDiscovery";
 
 export interface ArmAdapterOptions {
   /** Per-request timeout; a request without a response by then is a `transient` failure. Default 30 s. */
@@ -22,6 +23,8 @@ export interface ArmAdapterOptions {
 export interface ArmAdapters {
   jobs: JobsGateway;
   subscriptions: SubscriptionDiscovery;
+  /** Azure Resource Graph: which subscriptions hold jobs (JANITOR_DISCOVERY=resource-graph). */
+  jobIndex: JobIndex;
 }
 
 export function createArmAdapters(settings: ArmSettings, options: ArmAdapterOptions = {}): ArmAdapters {
@@ -35,7 +38,11 @@ export function createArmAdapters(settings: ArmSettings, options: ArmAdapterOpti
     timeoutMs,
     ...(options.httpClient && { httpClient: options.httpClient }),
   };
-  return { jobs: new ArmJobsGateway(shared), subscriptions: new ArmSubscriptionDiscovery(shared) };
+  return {
+    jobs: new ArmJobsGateway(shared),
+    subscriptions: new ArmSubscriptionDiscovery(shared),
+    jobIndex: new ResourceGraphDiscovery(shared),
+  };
 }
 
 export {
@@ -46,6 +53,12 @@ export {
 } from "./ArmJobsGateway";
 export { ArmSubscriptionDiscovery, type ArmSubscriptionDiscoveryOptions } from "./ArmSubscriptionDiscovery";
 export { ArmRequestError } from "./ArmRequestError";
+export {
+  ResourceGraphDiscovery,
+  type ResourceGraphDiscoveryOptions,
+  JOB_COUNT_QUERY,
+  MAX_SUBSCRIPTIONS_PER_QUERY,
+} from "./ResourceGraphDiscovery";
 export {
   armClientOptions,
   createArmCredential,
