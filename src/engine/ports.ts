@@ -57,10 +57,31 @@ export interface JobsGateway {
     options?: { pageSize?: number; signal?: AbortSignal },
   ): Promise<ArmResult<JobPage>>;
   getJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
-  /** PATCH `{"properties":{"cancelRequested":true}}`. */
-  cancelJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>>;
-  /** DELETE; 200 = deleted. */
-  deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<void>>;
+  /**
+   * Classic: PATCH `{"properties":{"cancelRequested":true}}`, answered with the job. Data Box: `POST .../cancel`
+   * with `reason`, answered 204 without a body (`value` undefined: the engine checks by reading).
+   */
+  cancelJob(ref: JobRef, reason: string, signal?: AbortSignal): Promise<ArmResult<JobSnapshot | undefined>>;
+  /**
+   * DELETE. Classic: 200 = deleted. Data Box: a long-running operation; a 202 names where to follow it
+   * (`operationUrl`, same origin as the endpoint, or absent when the answer named none).
+   */
+  deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<DeleteStarted | undefined>>;
+  /** One look at a delete's long-running operation (`DeleteStarted.operationUrl`). */
+  pollDelete(ref: JobRef, operationUrl: string, signal?: AbortSignal): Promise<ArmResult<DeleteProgress>>;
+}
+
+/** A delete the service accepted as a long-running operation (Data Box). */
+export interface DeleteStarted {
+  operationUrl?: string;
+  /** `Retry-After` of the answer, when it gave one. */
+  retryAfterMs?: number;
+}
+
+/** Where a long-running delete is: `running` (look again after `retryAfterMs`), or its end. */
+export interface DeleteProgress {
+  status: "running" | "succeeded" | "failed";
+  retryAfterMs?: number;
 }
 
 export interface SubscriptionDiscovery {
@@ -71,6 +92,39 @@ export interface SubscriptionDiscovery {
     subscriptionId: string,
     signal?: AbortSignal,
   ): Promise<ArmResult<SubscriptionInfo | undefined>>;
+}
+
+/** Jobs the index counts in one subscription, per source; `unknown` when it named the subscription without counts. */
+export interface JobIndexCounts {
+  importexport: number;
+  databox: number;
+  unknown?: true;
+}
+
+/** What an index of jobs answered; on failure, the short reason (the janitor's own words, no service text). */
+export type JobIndexAnswer =
+  | {
+      ok: true;
+      /** Lower-cased subscription id -> its jobs, for the subscriptions the index says hold any. */
+      withJobs: Map<string, JobIndexCounts>;
+      /** Rows of the answer that could not be trusted and were ignored, with the first few reasons. */
+      ignoredRows: number;
+      ignored: string[];
+      queries: number;
+      throttled: number;
+    }
+  | { ok: false; reason: string; queries: number; throttled: number };
+
+/**
+ * An index of where jobs are (Azure Resource Graph): it lags, so it only narrows which subscriptions a run lists;
+ * jobs are always listed and re-read from their own APIs before anything is decided. Rejects only with the
+ * AbortError of `signal`.
+ */
+export interface JobIndex {
+  subscriptionsWithJobs(
+    subscriptionIds: string[],
+    options: { deadline: Date; signal?: AbortSignal },
+  ): Promise<JobIndexAnswer>;
 }
 
 /** Jobs the index counts in one subscription, per source; `unknown` when it named the subscription without counts. */
