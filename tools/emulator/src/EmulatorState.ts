@@ -1,3 +1,4 @@
+import { DataBoxJobStore } from "./DataBoxJobStore";
 import { buildDemoSeed } from "./demoSeed";
 import { EmulatorClock } from "./EmulatorClock";
 import { FaultInjector } from "./FaultInjector";
@@ -5,7 +6,7 @@ import { JobStore } from "./JobStore";
 import { RequestLog } from "./RequestLog";
 import type { ResourceIndexSource } from "./ResourceGraphIndex";
 import { ResourceGraphQuota } from "./ResourceGraphQuota";
-import { parseSeed, type EmulatorSeed } from "./seed";
+import { isDataBoxSeedJob, parseSeed, type DataBoxSeedJob, type EmulatorSeed } from "./seed";
 import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
 import { ThrottleBuckets } from "./ThrottleBuckets";
 
@@ -18,6 +19,8 @@ export class EmulatorState {
   readonly faults = new FaultInjector();
   readonly requests = new RequestLog();
   readonly store: JobStore;
+  /** The Data Box jobs (`Microsoft.DataBox/jobs`); subscriptions stay in `store`. */
+  readonly dataBox: DataBoxJobStore;
   readonly throttle: ThrottleBuckets;
   /** Resource Graph's per-caller query quota. */
   readonly graphQuota: ResourceGraphQuota;
@@ -27,13 +30,14 @@ export class EmulatorState {
   constructor(private readonly baseSettings: EmulatorSettings = DEFAULT_SETTINGS) {
     this.current = baseSettings;
     this.store = new JobStore(this.clock, () => this.current);
+    this.dataBox = new DataBoxJobStore(this.clock, () => this.current);
     this.throttle = new ThrottleBuckets(baseSettings.throttling);
     this.graphQuota = new ResourceGraphQuota(baseSettings.resourceGraphQuota);
   }
 
   /** The job stores Resource Graph indexes: each one's jobs count in the job-count query. */
   get indexSources(): readonly ResourceIndexSource[] {
-    return [this.store];
+    return [this.store, this.dataBox];
   }
 
   /**
@@ -64,11 +68,29 @@ export class EmulatorState {
     this.clock.reset();
     this.current = settings;
     this.store.clear();
+    this.dataBox.clear();
     this.faults.clear();
     this.requests.clear();
     this.throttle.configure(settings.throttling);
     this.graphQuota.configure(settings.resourceGraphQuota);
-    if (seed === "demo") this.store.load(buildDemoSeed(this.clock.now()));
-    else if (parsed !== undefined) this.store.load(parsed);
+    if (seed === "demo") this.load(buildDemoSeed(this.clock.now()));
+    else if (parsed !== undefined) this.load(parsed);
+  }
+
+  /** Adds a (validated) seed's subscriptions and jobs of both sources; counts are of both together. */
+  load(seed: EmulatorSeed): { subscriptions: number; added: number; replaced: number; dataBox: number } {
+    const classic = this.store.load(seed);
+    const dataBoxJobs = (seed.jobs ?? []).filter(isDataBoxSeedJob) as DataBoxSeedJob[];
+    for (const j of dataBoxJobs) {
+      if (this.store.subscription(j.subscriptionId) === undefined)
+        this.store.putSubscription({ subscriptionId: j.subscriptionId });
+    }
+    const dataBox = this.dataBox.load(dataBoxJobs);
+    return {
+      subscriptions: classic.subscriptions,
+      added: classic.added + dataBox.added,
+      replaced: classic.replaced + dataBox.replaced,
+      dataBox: dataBox.added + dataBox.replaced,
+    };
   }
 }

@@ -15,6 +15,9 @@ export interface JobMutation {
   cancelRequested?: boolean;
   /** Replaces the job's tags. */
   tags?: Record<string, string>;
+  /** Data Box jobs: sets the flag as the service would serve it (until the job's stage changes). */
+  isCancellable?: boolean;
+  isDeletable?: boolean;
 }
 
 /**
@@ -36,6 +39,11 @@ export interface EmulatorFault {
   reset?: boolean;
   mutate?: JobMutation;
   dropResponse?: boolean;
+  /**
+   * On a Data Box DELETE: the request is served, and the long-running operation it starts ends `fail`ed (the job
+   * stays) or `never` ends (InProgress, the Location URL answers 202, forever).
+   */
+  deleteOutcome?: "fail" | "never";
   error?: { code: string; message?: string } | string;
   /** With `status`: this JSON body instead of an ErrorResponse (e.g. a 200 whose rows cannot be trusted). */
   body?: unknown;
@@ -107,10 +115,13 @@ const faultSchema = z
         remove: z.boolean().optional(),
         cancelRequested: z.boolean().optional(),
         tags: z.record(z.string(), z.string()).optional(),
+        isCancellable: z.boolean().optional(),
+        isDeletable: z.boolean().optional(),
       })
       .optional(),
     dropResponse: z.boolean().optional(),
     body: z.unknown().optional(),
+    deleteOutcome: z.enum(["fail", "never"]).optional(),
     error: z
       .union(
         [z.string().min(1), z.strictObject({ code: z.string().min(1), message: z.string().optional() })],
@@ -126,8 +137,9 @@ const faultSchema = z
       f.reset === true ||
       f.latencyMs !== undefined ||
       f.mutate !== undefined ||
-      f.dropResponse === true,
-    { message: "a fault needs status, reset: true, latencyMs, mutate, or dropResponse: true" },
+      f.dropResponse === true ||
+      f.deleteOutcome !== undefined,
+    { message: "a fault needs status, reset: true, latencyMs, mutate, dropResponse: true, or deleteOutcome" },
   );
 
 const faultsSchema = z.array(faultSchema, { message: "expected an array of faults" });

@@ -1,5 +1,6 @@
 import type { EmulatorClock } from "./EmulatorClock";
 import {
+  isDataBoxSeedJob,
   jobKey,
   type EmulatorSeed,
   type JobDetails,
@@ -60,7 +61,7 @@ interface Expiries {
 const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
 /** Index of the first job in `list` (sorted by seq) with a seq greater than `afterSeq`. */
-function firstAfter(list: StoredJob[], afterSeq: number): number {
+export function firstAfter(list: ReadonlyArray<{ readonly seq: number }>, afterSeq: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -71,13 +72,13 @@ function firstAfter(list: StoredJob[], afterSeq: number): number {
   return lo;
 }
 
-function removeFrom(list: StoredJob[] | undefined, job: StoredJob): void {
+export function removeFrom<T extends { readonly seq: number }>(list: T[] | undefined, job: T): void {
   if (list === undefined) return;
   const i = firstAfter(list, job.seq - 1);
   if (list[i] === job) list.splice(i, 1);
 }
 
-function parseIso(text: string | undefined): number | undefined {
+export function parseIso(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
@@ -153,6 +154,8 @@ export class JobStore implements ResourceIndexSource {
     let replaced = 0;
     const now = this.clock.now();
     for (const j of seed.jobs ?? []) {
+      // Data Box jobs live in their own store (EmulatorState.dataBox).
+      if (isDataBoxSeedJob(j)) continue;
       if (this.subscription(j.subscriptionId) === undefined)
         this.putSubscription({ subscriptionId: j.subscriptionId });
       const state = lower(j.properties.state);

@@ -11,7 +11,11 @@ export interface LoggedRequest {
   status: number;
   /** True when the request broke a documented state rule; the emulator refused it. The janitor must never. */
   forbidden?: true;
-  /** Which rule: `delete-not-allowed-in-state`, `cancel-not-allowed-in-state`, `subscription-read-only`. */
+  /**
+   * Which rule: `delete-not-allowed-in-state`, `cancel-not-allowed-in-state`, `subscription-read-only`; for Data
+   * Box jobs `databox-delete-not-deletable`, `databox-delete-not-allowed-in-stage`, `databox-cancel-not-cancellable`,
+   * `databox-cancel-not-allowed-in-stage`, `databox-expand-details`, `databox-list-credentials`.
+   */
   rule?: string;
   /** Set when an injected fault answered instead of the API. */
   fault?: true;
@@ -19,7 +23,17 @@ export interface LoggedRequest {
    * For a request on one job (get, update, delete): the job as served (get) or as found before the change
    * (update, delete); absent when the job did not exist. Only state, cancel flag and tags: nothing personal.
    */
-  job?: { state?: string; cancelRequested?: boolean; tags?: Record<string, string> };
+  job?: {
+    state?: string;
+    cancelRequested?: boolean;
+    tags?: Record<string, string>;
+    /** Data Box jobs: `databox`, with the stage (`status`), the flags as served and the SKU. */
+    source?: "databox";
+    status?: string;
+    isCancellable?: boolean;
+    isDeletable?: boolean;
+    sku?: string;
+  };
   /** Emulator-clock time of arrival (ISO 8601). */
   at: string;
   /** Wall-clock time of arrival (ISO 8601, host clock, whatever the emulator clock says). */

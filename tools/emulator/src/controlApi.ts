@@ -4,6 +4,8 @@ import { ValidationError, type FieldProblem } from "../../../src/errors";
 import type { EmulatorState, SeedInput } from "./EmulatorState";
 import { parseFaults } from "./FaultInjector";
 import type { StoredJob } from "./JobStore";
+import { dataBoxJobResponse } from "./dataBoxApi";
+import type { DataBoxJobStore, StoredDataBoxJob } from "./DataBoxJobStore";
 import { parseSeed } from "./seed";
 import { jobResponse } from "./wireFormat";
 import { zodProblems } from "../../../src/validation/zodProblems";
@@ -19,6 +21,7 @@ export interface ControlReply {
 
 /** A job as `GET /_emulator/jobs` shows it: the wire body plus the emulator's own timestamps. */
 export interface EmulatorJobView {
+  source: "importexport";
   subscriptionId: string;
   resourceGroup: string;
   name: string;
@@ -31,6 +34,7 @@ export interface EmulatorJobView {
 
 export function jobView(job: StoredJob): EmulatorJobView {
   const view: EmulatorJobView = {
+    source: "importexport",
     subscriptionId: job.subscriptionId,
     resourceGroup: job.resourceGroup,
     name: job.name,
@@ -41,6 +45,43 @@ export function jobView(job: StoredJob): EmulatorJobView {
   };
   if (job.cancelCompletesAtMs !== undefined)
     view.cancelCompletesAt = new Date(job.cancelCompletesAtMs).toISOString();
+  return view;
+}
+
+/** A Data Box job as `GET /_emulator/jobs` shows it: the wire body with `details`, its flags and its own times. */
+export interface DataBoxJobView {
+  source: "databox";
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  sku: string;
+  status?: string;
+  isCancellable: boolean;
+  isDeletable: boolean;
+  addedAt: string;
+  stageEnteredAt: string;
+  /** The id of the delete operation under way. */
+  deletingOperationId?: string;
+  job: Record<string, unknown>;
+}
+
+export function dataBoxJobView(job: StoredDataBoxJob, store: DataBoxJobStore): DataBoxJobView {
+  const flags = store.flags(job);
+  const view: DataBoxJobView = {
+    source: "databox",
+    subscriptionId: job.subscriptionId,
+    resourceGroup: job.resourceGroup,
+    name: job.name,
+    sku: job.sku.name,
+    status: job.properties.status,
+    isCancellable: flags.isCancellable,
+    isDeletable: flags.isDeletable,
+    addedAt: new Date(job.addedAtMs).toISOString(),
+    stageEnteredAt: new Date(job.stageEnteredAtMs).toISOString(),
+    job: dataBoxJobResponse(job, store, true),
+  };
+  const running = store.runningDelete(job);
+  if (running !== undefined) view.deletingOperationId = running.id;
   return view;
 }
 
@@ -88,6 +129,7 @@ const clockBody = z.union(
 
 const stateBody = z.strictObject({
   state: z.string().min(1, "expected a non-empty state name, e.g. Completed"),
+  source: z.enum(["importexport", "databox"]).optional(),
 });
 
 /** Serves one control request; `path` is what follows `/_emulator`. */
@@ -119,7 +161,9 @@ function route(
       return ok({
         now: state.clock.nowIso(),
         subscriptions: state.store.listSubscriptions().length,
-        jobs: state.store.size,
+        jobs: state.store.size + state.dataBox.size,
+        classicJobs: state.store.size,
+        dataBoxJobs: state.dataBox.size,
         settings: state.settings,
       });
     case "POST /reset":
@@ -131,10 +175,19 @@ function route(
       return ok(state.updateSettings(body ?? {}));
     case "POST /jobs": {
       const seed = parseSeed(body ?? {}, "");
-      return ok(state.store.load(seed));
+      return ok(state.load(seed));
     }
     case "GET /jobs": {
-      const items = state.store.all(query.get("subscriptionId") ?? undefined).map(jobView);
+      // Both sources unless `source` says which (each item says its own).
+      const source = query.get("source");
+      if (source !== null && source !== "importexport" && source !== "databox") {
+        return invalid([{ field: "source", message: "expected importexport or databox" }]);
+      }
+      const subscriptionId = query.get("subscriptionId") ?? undefined;
+      const items: Array<EmulatorJobView | DataBoxJobView> = [];
+      if (source !== "databox") items.push(...state.store.all(subscriptionId).map(jobView));
+      if (source !== "importexport")
+        items.push(...state.dataBox.all(subscriptionId).map((job) => dataBoxJobView(job, state.dataBox)));
       return ok({ count: items.length, items });
     }
     case "GET /clock":
@@ -206,7 +259,9 @@ function reset(body: unknown, state: EmulatorState): ControlReply {
   return ok({
     now: state.clock.nowIso(),
     subscriptions: state.store.listSubscriptions().length,
-    jobs: state.store.size,
+    jobs: state.store.size + state.dataBox.size,
+    classicJobs: state.store.size,
+    dataBoxJobs: state.dataBox.size,
     settings: state.settings,
   });
 }
@@ -246,9 +301,21 @@ function forceState(
 ): ControlReply {
   const parsed = stateBody.safeParse(body);
   if (!parsed.success) return invalid(zodProblems(parsed.error));
-  const job = state.store.get(subscriptionId, resourceGroup, name);
-  if (job === undefined)
-    return notFound(`No job '${name}' in ${subscriptionId}/${resourceGroup} (it may have expired).`);
-  state.store.setState(job, parsed.data.state);
-  return ok(jobView(job));
+  const { source } = parsed.data;
+  const job = source === "databox" ? undefined : state.store.get(subscriptionId, resourceGroup, name);
+  if (job !== undefined) {
+    state.store.setState(job, parsed.data.state);
+    return ok(jobView(job));
+  }
+  // Without `source`, a name only a Data Box job has is that job.
+  const dataBoxJob =
+    source === "importexport" ? undefined : state.dataBox.get(subscriptionId, resourceGroup, name);
+  if (dataBoxJob === undefined) {
+    const what = source === "databox" ? "Data Box job" : source === "importexport" ? "classic job" : "job";
+    return notFound(
+      `No ${what} '${name}' in ${subscriptionId}/${resourceGroup} (it may have expired or been deleted).`,
+    );
+  }
+  state.dataBox.setStatus(dataBoxJob, parsed.data.state);
+  return ok(dataBoxJobView(dataBoxJob, state.dataBox));
 }

@@ -1,18 +1,21 @@
 import https from "node:https";
-import type { EmulatorJobView } from "./controlApi";
+import type { DataBoxJobView, EmulatorJobView } from "./controlApi";
 import type { ActiveFault, EmulatorFault } from "./FaultInjector";
 import type { RequestLogPage } from "./RequestLog";
 import type { EmulatorSeed } from "./seed";
 import type { EmulatorSettings, EmulatorSettingsPatch } from "./settings";
 
-export type { EmulatorJobView } from "./controlApi";
+export type { DataBoxJobView, EmulatorJobView } from "./controlApi";
 export type { EmulatorFault } from "./FaultInjector";
 export type { LoggedRequest, RequestLogPage } from "./RequestLog";
 
 export interface EmulatorSummary {
   now: string;
   subscriptions: number;
+  /** Jobs of both sources. */
   jobs: number;
+  classicJobs: number;
+  dataBoxJobs: number;
   settings: EmulatorSettings;
 }
 
@@ -62,25 +65,53 @@ export class EmulatorControlClient {
     return this.call("POST", "settings", patch);
   }
 
-  /** Adds (or replaces, by key) jobs and subscriptions. */
-  addJobs(seed: EmulatorSeed): Promise<{ subscriptions: number; added: number; replaced: number }> {
+  /** Adds (or replaces, by key) jobs of both sources and subscriptions; `dataBox` counts the Data Box ones. */
+  addJobs(
+    seed: EmulatorSeed,
+  ): Promise<{ subscriptions: number; added: number; replaced: number; dataBox: number }> {
     return this.call("POST", "jobs", seed);
   }
 
-  /** Current jobs (after the service's expiries), optionally of one subscription. */
+  /** Current classic jobs (after the service's expiries), optionally of one subscription. */
   async jobs(subscriptionId?: string): Promise<EmulatorJobView[]> {
-    const query = subscriptionId === undefined ? "" : `?subscriptionId=${encodeURIComponent(subscriptionId)}`;
-    const page = await this.call<{ items: EmulatorJobView[] }>("GET", `jobs${query}`, undefined);
+    return this.listJobs<EmulatorJobView>("importexport", subscriptionId);
+  }
+
+  /** Current Data Box jobs (a succeeded delete has removed its job), optionally of one subscription. */
+  async dataBoxJobs(subscriptionId?: string): Promise<DataBoxJobView[]> {
+    return this.listJobs<DataBoxJobView>("databox", subscriptionId);
+  }
+
+  /** Jobs of both sources (each says its `source`). */
+  async allJobs(subscriptionId?: string): Promise<Array<EmulatorJobView | DataBoxJobView>> {
+    return this.listJobs<EmulatorJobView | DataBoxJobView>(undefined, subscriptionId);
+  }
+
+  private async listJobs<T>(source: string | undefined, subscriptionId: string | undefined): Promise<T[]> {
+    const query = new URLSearchParams();
+    if (source !== undefined) query.set("source", source);
+    if (subscriptionId !== undefined) query.set("subscriptionId", subscriptionId);
+    const q = query.toString();
+    const page = await this.call<{ items: T[] }>("GET", q === "" ? "jobs" : `jobs?${q}`, undefined);
     return page.items;
   }
 
-  /** Forces a job into `state` now (as the service would move it). */
+  /** Forces a classic job into `state` now (as the service would move it). */
   setState(
     ref: { subscriptionId: string; resourceGroup: string; name: string },
     state: string,
   ): Promise<EmulatorJobView> {
     const path = [ref.subscriptionId, ref.resourceGroup, ref.name].map(encodeURIComponent).join("/");
-    return this.call("POST", `jobs/${path}/state`, { state });
+    return this.call("POST", `jobs/${path}/state`, { state, source: "importexport" });
+  }
+
+  /** Moves a Data Box job to stage `status` now; flags the seed set are dropped (derived from the stage again). */
+  setDataBoxStatus(
+    ref: { subscriptionId: string; resourceGroup: string; name: string },
+    status: string,
+  ): Promise<DataBoxJobView> {
+    const path = [ref.subscriptionId, ref.resourceGroup, ref.name].map(encodeURIComponent).join("/");
+    return this.call("POST", `jobs/${path}/state`, { state: status, source: "databox" });
   }
 
   async now(): Promise<string> {

@@ -1,4 +1,12 @@
-import type { EmulatorSeed, JobDetails, SeedJob, SeedSubscription } from "./seed";
+import {
+  isDataBoxSeedJob,
+  type DataBoxSeedJob,
+  type DataBoxSkuName,
+  type EmulatorSeed,
+  type JobDetails,
+  type SeedJob,
+  type SeedSubscription,
+} from "./seed";
 
 // The built-in `demo` seed: a few subscriptions and jobs in every state and age, built relative to the emulator
 // clock's now, so `ie-janitor plan --emulator` shows every kind of decision. All personal data in it is FAKE
@@ -230,24 +238,156 @@ function demoJob(spec: DemoJob, index: number, nowMs: number): SeedJob {
   return job;
 }
 
-/** The demo seed as of `nowMs` (the emulator clock's now). */
+interface DemoDataBoxJob {
+  sub: keyof typeof DEMO_SUBSCRIPTIONS;
+  rg: string;
+  name: string;
+  sku: DataBoxSkuName;
+  status: string;
+  /** Days in the current stage. */
+  days: number;
+  transfer: "ImportToAzure" | "ExportFromAzure";
+  systemData: boolean;
+  tags?: Record<string, string>;
+  /** Flags as the service would serve them, where they disagree with the stage. */
+  flags?: { isCancellable?: boolean; isDeletable?: boolean };
+}
+
+const DISK: DataBoxSkuName = "DataBoxCustomerDisk";
+const IMPORT = "ImportToAzure";
+const EXPORT = "ExportFromAzure";
+
+// Import/Export jobs of the portal's newer experience (Data Box customer-disk orders) and one device order. The
+// emulator derives isCancellable / isDeletable from the stage (README.md#data-box-jobs) unless `flags` says otherwise.
+// prettier-ignore
+const DATA_BOX_JOBS: DemoDataBoxJob[] = [
+  { sub: P, rg: "rg-databox", name: "dbx-completed-old", sku: DISK, status: "Completed", days: 40, transfer: IMPORT, systemData: true }, // deletable, past retention
+  { sub: P, rg: "rg-databox", name: "dbx-completed-young", sku: DISK, status: "Completed", days: 4, transfer: IMPORT, systemData: true }, // deletable, too young
+  { sub: P, rg: "rg-databox", name: "dbx-cancelled-old", sku: DISK, status: "Cancelled", days: 21, transfer: EXPORT, systemData: true }, // deletable
+  { sub: P, rg: "rg-databox", name: "dbx-errors-old", sku: DISK, status: "CompletedWithErrors", days: 50, transfer: EXPORT, systemData: false }, // deletable, no systemData
+  { sub: P, rg: "rg-databox", name: "dbx-draft-stale", sku: DISK, status: "AwaitingShipmentDetails", days: 12, transfer: IMPORT, systemData: true }, // cancellable, draft-like
+  { sub: P, rg: "rg-databox", name: "dbx-in-transit", sku: DISK, status: "ShippedToAzureDC", days: 5, transfer: IMPORT, systemData: true }, // disks on the way: neither
+  { sub: P, rg: "rg-databox", name: "dbx-data-copy", sku: DISK, status: "DataCopy", days: 2, transfer: IMPORT, systemData: true }, // neither
+  { sub: P, rg: "rg-databox", name: "dbx-exempt-old", sku: DISK, status: "Completed", days: 60, transfer: IMPORT, systemData: true, tags: { janitor: "exempt" } }, // exempt by tag
+  { sub: P, rg: "rg-databox", name: "dbx-flag-says-no", sku: DISK, status: "Completed", days: 45, transfer: IMPORT, systemData: true, flags: { isDeletable: false } }, // the stage allows, the service says no
+  { sub: P, rg: "rg-databox", name: "dbx-device-order", sku: "DataBox", status: "Completed", days: 45, transfer: IMPORT, systemData: true }, // a device order: never touched
+  { sub: D, rg: "rg-devtest", name: "dbx-dev-aborted", sku: DISK, status: "Aborted", days: 30, transfer: EXPORT, systemData: true }, // deletable
+  { sub: R, rg: "rg-sandbox", name: "dbx-sandbox-done", sku: DISK, status: "Completed", days: 40, transfer: IMPORT, systemData: true }, // read-only subscription
+];
+
+/** Stages a customer-disk order starts in: its start is when it entered them. */
+const FIRST_STAGES = new Set(["AwaitingShipmentDetails", "Created", "DeviceOrdered"]);
+
+function demoDataBoxJob(spec: DemoDataBoxJob, index: number, nowMs: number): DataBoxSeedJob {
+  const stageEnteredMs = nowMs - spec.days * DAY_MS;
+  const startMs = FIRST_STAGES.has(spec.status)
+    ? stageEnteredMs
+    : stageEnteredMs - (7 + (index % 5)) * DAY_MS;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const n = pad(index, 2);
+  const person = PEOPLE[index % PEOPLE.length]!;
+  const handle = person.toLowerCase().replace(" ", ".");
+  const job: DataBoxSeedJob = {
+    source: "databox",
+    subscriptionId: DEMO_SUBSCRIPTIONS[spec.sub],
+    resourceGroup: spec.rg,
+    name: spec.name,
+    location: ["westus", "eastus2", "westeurope"][index % 3]!,
+    sku: { name: spec.sku },
+    properties: {
+      status: spec.status,
+      transferType: spec.transfer,
+      startTime: iso(startMs),
+      deliveryType: "NonScheduled",
+      ...spec.flags,
+      // Canaries: personal data that may never leave the emulator (served only on $expand=details).
+      details: {
+        jobDetailsType: spec.sku,
+        contactDetails: {
+          contactName: `CANARY-DBX-CONTACT-${n}`,
+          phone: `+1 425-555-02${n}`,
+          emailList: [`canary.dbx.${n}@example.com`],
+        },
+        shippingAddress: {
+          streetAddress1: `CANARY-DBX-STREET ${100 + index} Example Avenue`,
+          city: "Springfield",
+          stateOrProvince: "WA",
+          country: "US",
+          postalCode: "98000",
+          companyName: "Contoso (demo)",
+          addressType: "Commercial",
+        },
+        returnToCustomerPackageDetails: {
+          carrierName: "FedEx",
+          carrierAccountNumber: `CANARY-DBX-ACCT-${n}`,
+        },
+      },
+    },
+    stageEnteredAt: iso(stageEnteredMs),
+  };
+  if (spec.status === "Cancelled") job.properties.cancellationReason = "No longer needed (demo).";
+  if (spec.tags !== undefined) job.tags = spec.tags;
+  if (spec.systemData) {
+    job.systemData = {
+      createdBy: `${handle}@contoso.example`,
+      createdByType: "User",
+      createdAt: iso(startMs),
+      lastModifiedBy: "DataBoxService",
+      lastModifiedByType: "Application",
+      lastModifiedAt: iso(stageEnteredMs),
+    };
+  }
+  return job;
+}
+
+/** The demo seed as of `nowMs` (the emulator clock's now): the classic jobs first, then the Data Box ones. */
 export function buildDemoSeed(nowMs: number): EmulatorSeed {
   return {
     subscriptions: SUBSCRIPTIONS.map((s) => ({ ...s })),
-    jobs: JOBS.map((spec, index) => demoJob(spec, index, nowMs)),
+    jobs: [
+      ...JOBS.map((spec, index) => demoJob(spec, index, nowMs)),
+      ...DATA_BOX_JOBS.map((spec, index) => demoDataBoxJob(spec, index, nowMs)),
+    ],
   };
+}
+
+/** The classic jobs of a seed (those without `"source": "databox"`). */
+export function classicJobsOf(seed: EmulatorSeed): SeedJob[] {
+  return (seed.jobs ?? []).filter((j): j is SeedJob => !isDataBoxSeedJob(j));
+}
+
+/** The Data Box jobs of a seed. */
+export function dataBoxJobsOf(seed: EmulatorSeed): DataBoxSeedJob[] {
+  return (seed.jobs ?? []).filter(isDataBoxSeedJob);
 }
 
 /**
  * Every personal or secret value in a seed (names, addresses, phones, e-mails, carrier accounts, BitLocker keys,
- * creators' user names), so a test can check none of them shows up in logs, audit rows or output.
+ * creators' user names; of Data Box jobs the contact details and addresses), so a test can check none of them
+ * shows up in logs, audit rows or output.
  */
 export function personalDataIn(seed: EmulatorSeed): string[] {
   const values = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v === "string" && v.length >= 4) values.add(v);
   };
-  for (const job of seed.jobs ?? []) {
+  const addFields = (record: unknown, fields: string[]) => {
+    if (record === null || typeof record !== "object") return;
+    for (const field of fields) {
+      const value = (record as Record<string, unknown>)[field];
+      if (Array.isArray(value)) value.forEach(add);
+      else add(value);
+    }
+  };
+  for (const job of dataBoxJobsOf(seed)) {
+    const details = job.properties.details;
+    addFields(details?.contactDetails, ["contactName", "phone", "mobile", "emailList"]);
+    addFields(details?.shippingAddress, ["streetAddress1", "streetAddress2", "streetAddress3"]);
+    addFields(details?.returnToCustomerPackageDetails, ["carrierAccountNumber"]);
+    add(job.systemData?.createdBy);
+    if (job.systemData?.lastModifiedByType === "User") add(job.systemData.lastModifiedBy);
+  }
+  for (const job of classicJobsOf(seed)) {
     const p = job.properties;
     const address = p.returnAddress ?? {};
     for (const field of ["recipientName", "streetAddress1", "streetAddress2", "phone", "email"])

@@ -77,9 +77,67 @@ export interface SeedJob {
   wirePatch?: Record<string, unknown>;
 }
 
+/** The SKUs of the Data Box spec (2022-12-01); only `DataBoxCustomerDisk` orders are Import/Export jobs. */
+export const DATA_BOX_SKUS = ["DataBox", "DataBoxDisk", "DataBoxHeavy", "DataBoxCustomerDisk"] as const;
+export type DataBoxSkuName = (typeof DATA_BOX_SKUS)[number];
+
+/**
+ * The Data Box spec's `JobProperties` (2022-12-01). `isCancellable`, `isDeletable` and `isCancellableWithoutFee`
+ * are computed by the emulator from its stage settings unless the seed sets them (so a test can make flag and stage
+ * disagree); a set flag holds until the job's stage changes. `details` (contact details, addresses: personal
+ * data) is served only on `$expand=details`.
+ */
+export interface DataBoxJobProperties {
+  /** The stage name, free text in the spec; a job seeded without one is served without one. */
+  status?: string;
+  transferType: "ImportToAzure" | "ExportFromAzure";
+  isCancellable?: boolean;
+  isDeletable?: boolean;
+  isCancellableWithoutFee?: boolean;
+  /** ISO 8601; defaults to `systemData.createdAt`, else when the job was loaded. */
+  startTime?: string;
+  cancellationReason?: string;
+  deliveryType?: "NonScheduled" | "Scheduled";
+  details?: Record<string, unknown> & {
+    jobDetailsType: DataBoxSkuName;
+    contactDetails: Record<string, unknown>;
+  };
+  [field: string]: unknown;
+}
+
+/** A job of the Data Box API (`Microsoft.DataBox/jobs`), as a seed gives it. */
+export interface DataBoxSeedJob {
+  source: "databox";
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  /** Served only when given. */
+  systemData?: SystemData;
+  sku: { name: DataBoxSkuName; displayName?: string; family?: string };
+  identity?: { type?: string };
+  properties: DataBoxJobProperties;
+  /**
+   * Emulator-only, never served: when the job entered its current stage (ISO 8601). Defaults:
+   * `systemData.lastModifiedAt`, else `properties.startTime`, else now.
+   */
+  stageEnteredAt?: string;
+  /** As for classic jobs: a JSON merge patch applied to the served body (e.g. `{"properties":{"isDeletable":null}}`). */
+  wirePatch?: Record<string, unknown>;
+}
+
+/** A classic job may say `"source": "importexport"`; without `source` a job is classic. */
+export type AnySeedJob = (SeedJob & { source?: "importexport" }) | DataBoxSeedJob;
+
+export function isDataBoxSeedJob(job: AnySeedJob): job is DataBoxSeedJob {
+  return job.source === "databox";
+}
+
 export interface EmulatorSeed {
   subscriptions?: SeedSubscription[];
-  jobs?: SeedJob[];
+  /** Classic Import/Export jobs, and Data Box jobs (`"source": "databox"`). */
+  jobs?: AnySeedJob[];
 }
 
 const NAME_PATTERN = /^[^/\\?#]+$/;
@@ -216,6 +274,87 @@ const seedJob = z.strictObject({
   wirePatch: z.looseObject({}, { message: "expected a JSON merge patch object" }).optional(),
 });
 
+const contactDetails = z.looseObject({
+  contactName: z.string(),
+  phone: z.string(),
+  phoneExtension: z.string().optional(),
+  mobile: z.string().optional(),
+  emailList: z.array(z.string()),
+});
+
+const shippingAddress = z.looseObject({
+  streetAddress1: z.string(),
+  streetAddress2: z.string().optional(),
+  streetAddress3: z.string().optional(),
+  city: z.string().optional(),
+  stateOrProvince: z.string().optional(),
+  country: z.string(),
+  postalCode: z.string().optional(),
+  zipExtendedCode: z.string().optional(),
+  companyName: z.string().optional(),
+  addressType: z.enum(["None", "Residential", "Commercial"]).optional(),
+});
+
+// The spec's JobProperties: transferType is required; the read-only flags may be seeded to disagree with the stage.
+const dataBoxProperties = z.looseObject({
+  status: z.string().optional(),
+  transferType: z.enum(["ImportToAzure", "ExportFromAzure"]),
+  isCancellable: z.boolean().optional(),
+  isDeletable: z.boolean().optional(),
+  isCancellableWithoutFee: z.boolean().optional(),
+  isShippingAddressEditable: z.boolean().optional(),
+  isPrepareToShipEnabled: z.boolean().optional(),
+  startTime: isoTimestamp.optional(),
+  cancellationReason: z.string().optional(),
+  deliveryType: z.enum(["NonScheduled", "Scheduled"]).optional(),
+  details: z
+    .looseObject({
+      jobDetailsType: z.enum(DATA_BOX_SKUS),
+      contactDetails,
+      shippingAddress: shippingAddress.optional(),
+      returnToCustomerPackageDetails: z.looseObject({}).optional(),
+    })
+    .optional(),
+});
+
+const dataBoxSeedJob = z.strictObject({
+  source: z.literal("databox"),
+  subscriptionId: name("subscription id"),
+  resourceGroup: name("resource group name"),
+  // The Data Box API's jobName: 3 to 24 characters of letters, digits, `_`, `-` and `.`.
+  name: z
+    .string()
+    .min(3, "expected a Data Box job name of 3 to 24 characters")
+    .max(24, "expected a Data Box job name of 3 to 24 characters")
+    .regex(/^[-\w.]+$/, "expected a Data Box job name of letters, digits, _, - and ."),
+  location: z.string().min(1, "expected a non-empty Azure location, e.g. westus"),
+  tags: tagsSchema.optional(),
+  systemData: systemData.optional(),
+  sku: z.strictObject({
+    name: z.enum(DATA_BOX_SKUS),
+    displayName: z.string().optional(),
+    family: z.string().optional(),
+  }),
+  identity: z.looseObject({ type: z.string().optional() }).optional(),
+  properties: dataBoxProperties,
+  stageEnteredAt: isoTimestamp.optional(),
+  wirePatch: z.looseObject({}, { message: "expected a JSON merge patch object" }).optional(),
+});
+
+const classicSeedJob = seedJob.extend({ source: z.literal("importexport").optional() });
+
+// Dispatch on `source`, so a bad Data Box job is reported against the Data Box shape (not as a union mismatch).
+const anySeedJob = z.custom<unknown>().transform((value, ctx) => {
+  const schema =
+    value !== null && typeof value === "object" && (value as { source?: unknown }).source === "databox"
+      ? dataBoxSeedJob
+      : classicSeedJob;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data as AnySeedJob;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as never);
+  return z.NEVER;
+});
+
 const seedSubscription = z.strictObject({
   subscriptionId: name("subscription id"),
   displayName: z.string().optional(),
@@ -225,7 +364,7 @@ const seedSubscription = z.strictObject({
 
 const seedSchema = z.strictObject({
   subscriptions: z.array(seedSubscription).optional(),
-  jobs: z.array(seedJob).optional(),
+  jobs: z.array(anySeedJob).optional(),
 });
 
 export function jobKey(subscriptionId: string, resourceGroup: string, jobName: string): string {

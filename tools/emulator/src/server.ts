@@ -5,6 +5,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ValidationError } from "../../../src/errors";
 import { handleArm, matchRoute, type ArmReply, type ArmRoute } from "./armApi";
 import { createCertificate, removeCertificate } from "./certificate";
+import {
+  dataBoxJobSubject,
+  handleDataBox,
+  isDataBoxRoute,
+  matchDataBoxRoute,
+  mutateDataBoxJob,
+  type DataBoxReply,
+  type DataBoxRoute,
+} from "./dataBoxApi";
 import { handleControl } from "./controlApi";
 import { handleResourceGraph } from "./resourceGraphApi";
 import { EmulatorState, type SeedInput } from "./EmulatorState";
@@ -123,6 +132,11 @@ function jobSubject(state: EmulatorState, route: ArmRoute): LoggedRequest["job"]
 
 /** A fault's `mutate`: the job named by the path changes as if someone else changed it just now. */
 function mutateJob(state: EmulatorState, path: string, mutation: JobMutation): void {
+  const dataBoxRoute = matchDataBoxRoute("GET", path);
+  if (dataBoxRoute !== undefined) {
+    if (isDataBoxRoute(dataBoxRoute)) mutateDataBoxJob(state.dataBox, dataBoxRoute, mutation);
+    return;
+  }
   const route = matchRoute("GET", path);
   if ("status" in route || route.jobName === undefined) return;
   const job = state.store.get(route.subscriptionId!, route.resourceGroup!, route.jobName);
@@ -205,7 +219,9 @@ function createHandler(state: EmulatorState) {
       return;
     }
 
-    const route = matchRoute(method, path);
+    // Microsoft.DataBox paths first (dataBoxApi.ts), then the classic router.
+    const route: ArmRoute | DataBoxRoute | ArmReply =
+      matchDataBoxRoute(method, path) ?? matchRoute(method, path);
     if ("status" in route) {
       send(res, route.status, route.body, headers);
       log(route.status);
@@ -293,12 +309,21 @@ function createHandler(state: EmulatorState) {
       return;
     }
 
-    const subject = jobSubject(state, route);
-    const reply: ArmReply = handleArm(
-      { route, path, query: url.searchParams, body, origin: `https://${req.headers.host ?? url.host}` },
-      state.store,
-      state.settings,
-    );
+    const origin = `https://${req.headers.host ?? url.host}`;
+    let subject: LoggedRequest["job"];
+    let reply: DataBoxReply;
+    if (isDataBoxRoute(route)) {
+      subject = dataBoxJobSubject(state.dataBox, route);
+      reply = handleDataBox(
+        { route, path, query: url.searchParams, body, origin, deleteOutcome: fault?.deleteOutcome },
+        { subscriptions: state.store, dataBox: state.dataBox },
+        state.settings,
+      );
+      Object.assign(headers, reply.headers);
+    } else {
+      subject = jobSubject(state, route);
+      reply = handleArm({ route, path, query: url.searchParams, body, origin }, state.store, state.settings);
+    }
     const logged: Partial<LoggedRequest> = {
       operation,
       ...(reply.forbidden !== undefined && { forbidden: true, rule: reply.forbidden }),

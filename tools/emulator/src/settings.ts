@@ -41,6 +41,27 @@ export interface EmulatorSettings {
   resourceGraphLagMs: number;
   /** Most rows one Resource Graph page holds, whatever `$top` asks (the service may page below `$top`). */
   resourceGraphPageSize: number;
+  /**
+   * Data Box stages (`status`, case-insensitive) in which a job is served `isCancellable: true` and a cancel is
+   * accepted: the emulator's assumption (README.md#data-box-jobs); the service publishes no list.
+   */
+  dataBoxCancellableStages: string[];
+  /** Data Box stages in which a job is served `isDeletable: true` and a delete is accepted. */
+  dataBoxDeletableStages: string[];
+  /**
+   * Real-time milliseconds an accepted Data Box delete (a long-running operation) runs before it succeeds; 0
+   * deletes at once and answers 200. Real time, not the emulator clock, so the SDK's poller finishes on its own.
+   */
+  dataBoxDeleteMs: number;
+  /** `Retry-After` (seconds) on a Data Box delete's 202 and on its polls while it runs; null sends none. */
+  dataBoxRetryAfterSeconds: number | null;
+  /** Page size of a Data Box listing (the API has no `$top`). */
+  dataBoxPageSize: number;
+  /**
+   * When `properties.details` (contact details, addresses) is served: only on a get with `$expand=details`
+   * (`expand`, the default), or on every get and listing (`always`, to prove a client drops it).
+   */
+  dataBoxDetails: "expand" | "always";
 }
 
 /** Resource Graph's own throttling: `queries` per caller in every window of `windowMs` (docs/service.md). */
@@ -78,6 +99,18 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   resourceGraphQuota: DEFAULT_RESOURCE_GRAPH_QUOTA,
   resourceGraphLagMs: 0,
   resourceGraphPageSize: 1000,
+  dataBoxCancellableStages: ["DeviceOrdered", "Created", "AwaitingShipmentDetails"],
+  dataBoxDeletableStages: [
+    "Completed",
+    "CompletedWithErrors",
+    "CompletedWithWarnings",
+    "Cancelled",
+    "Aborted",
+  ],
+  dataBoxDeleteMs: 300,
+  dataBoxRetryAfterSeconds: null,
+  dataBoxPageSize: 50,
+  dataBoxDetails: "expand",
 };
 
 const stateList = z.array(z.string().min(1, "expected a non-empty state name"));
@@ -142,6 +175,28 @@ const settingsPatch = z.strictObject({
     .min(1, "expected at least 1")
     .max(1000, "expected at most 1000 (the service's largest page)")
     .optional(),
+  dataBoxCancellableStages: stateList.optional(),
+  dataBoxDeletableStages: stateList.optional(),
+  dataBoxDeleteMs: z
+    .number()
+    .int("expected whole milliseconds")
+    .min(0, "expected 0 or more milliseconds")
+    .max(3_600_000, "expected at most 3600000 (an hour)")
+    .optional(),
+  dataBoxRetryAfterSeconds: z
+    .number()
+    .int("expected whole seconds")
+    .min(0, "expected 0 or more seconds")
+    .max(3600, "expected at most 3600 (an hour)")
+    .nullable()
+    .optional(),
+  dataBoxPageSize: z
+    .number()
+    .int("expected a whole number")
+    .min(1, "expected at least 1")
+    .max(1000)
+    .optional(),
+  dataBoxDetails: z.enum(["expand", "always"]).optional(),
 });
 
 /**
@@ -175,6 +230,13 @@ export function applySettings(base: EmulatorSettings, patch: unknown, prefix = "
     resourceGraphQuota,
     resourceGraphLagMs: p.resourceGraphLagMs ?? base.resourceGraphLagMs,
     resourceGraphPageSize: p.resourceGraphPageSize ?? base.resourceGraphPageSize,
+    dataBoxCancellableStages: p.dataBoxCancellableStages ?? base.dataBoxCancellableStages,
+    dataBoxDeletableStages: p.dataBoxDeletableStages ?? base.dataBoxDeletableStages,
+    dataBoxDeleteMs: p.dataBoxDeleteMs ?? base.dataBoxDeleteMs,
+    dataBoxRetryAfterSeconds:
+      p.dataBoxRetryAfterSeconds === undefined ? base.dataBoxRetryAfterSeconds : p.dataBoxRetryAfterSeconds,
+    dataBoxPageSize: p.dataBoxPageSize ?? base.dataBoxPageSize,
+    dataBoxDetails: p.dataBoxDetails ?? base.dataBoxDetails,
   };
   if (next.defaultPageSize > next.maxPageSize) {
     throw new ValidationError([

@@ -74,7 +74,7 @@ describe("emulator: control API", () => {
       "POST",
       "faults",
       [{ method: "GET" }],
-      "faults[0]: a fault needs status, reset: true, latencyMs, mutate, or dropResponse: true",
+      "faults[0]: a fault needs status, reset: true, latencyMs, mutate, dropResponse: true, or deleteOutcome",
     ],
     ["POST", "faults", [{ status: 500, count: 0 }], "faults[0].count: expected at least 1"],
     ["POST", `jobs/${SUB}/${RG}/kept/state`, { state: 5 }, "state: expected a string"],
