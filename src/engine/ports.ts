@@ -127,39 +127,6 @@ export interface JobIndex {
   ): Promise<JobIndexAnswer>;
 }
 
-/** Jobs the index counts in one subscription, per source; `unknown` when it named the subscription without counts. */
-export interface JobIndexCounts {
-  importexport: number;
-  databox: number;
-  unknown?: true;
-}
-
-/** What an index of jobs answered; on failure, the short reason (the janitor's own words, no service text). */
-export type JobIndexAnswer =
-  | {
-      ok: true;
-      /** Lower-cased subscription id -> its jobs, for the subscriptions the index says hold any. */
-      withJobs: Map<string, JobIndexCounts>;
-      /** Rows of the answer that could not be trusted and were ignored, with the first few reasons. */
-      ignoredRows: number;
-      ignored: string[];
-      queries: number;
-      throttled: number;
-    }
-  | { ok: false; reason: string; queries: number; throttled: number };
-
-/**
- * An index of where jobs are (Azure Resource Graph): it lags, so it only narrows which subscriptions a run lists;
- * jobs are always listed and re-read from their own APIs before anything is decided. Rejects only with the
- * AbortError of `signal`.
- */
-export interface JobIndex {
-  subscriptionsWithJobs(
-    subscriptionIds: string[],
-    options: { deadline: Date; signal?: AbortSignal },
-  ): Promise<JobIndexAnswer>;
-}
-
 // ---------------------------------------------------------------- storage
 
 /** The audit log's query (its fields are the HTTP API's and the CLI's filters); defined with the audit filter. */
