@@ -395,7 +395,8 @@ export function parseSeed(input: unknown, prefix = ""): EmulatorSeed {
   });
   const seenJobs = new Map<string, number>();
   seed.jobs?.forEach((j, i) => {
-    const key = jobKey(j.subscriptionId, j.resourceGroup, j.name);
+    // A classic job and a Data Box job may share a name: they are different resource types.
+    const key = `${isDataBoxSeedJob(j) ? "databox" : "importexport"}|${jobKey(j.subscriptionId, j.resourceGroup, j.name)}`;
     const first = seenJobs.get(key);
     if (first !== undefined) {
       problems.push({
