@@ -1,7 +1,9 @@
-// The ARM adapters: JobsGateway (Import/Export jobs) and SubscriptionDiscovery, over the real Azure SDKs.
+// The ARM adapters: JobsGateway (Import/Export jobs of both experiences: the classic API and Data Box) and
+// SubscriptionDiscovery, over the real Azure SDKs.
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
+import { JOB_SOURCES, type JobSource } from "../../domain/job";
 import type { JobIndex, JobsGateway, SubscriptionDiscovery } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import { armClientOptions, createArmCredential } from "./armConnection";
@@ -9,6 +11,8 @@ import type { ArmSettings } from "./armSettings";
 import { ArmJobsGateway } from "./ArmJobsGateway";
 import { ArmSubscriptionDiscovery } from "./ArmSubscriptionDiscovery";
 import { DEFAULT_ARM_TIMEOUT_MS } from "./callArm";
+import { DataBoxJobsGateway } from "./DataBoxJobsGateway";
+import { JobSourcesGateway } from "./JobSourcesGateway";
 import { ResourceGraphDiscovery } from "./ResourceGraphDiscovery";
 
 export interface ArmAdapterOptions {
@@ -18,6 +22,8 @@ export interface ArmAdapterOptions {
   credential?: TokenCredential;
   /** For unit tests only: the HTTP client under the SDK pipelines. */
   httpClient?: HttpClient;
+  /** The job sources swept (`JANITOR_SOURCES`, settings.core.sources); both when absent. */
+  sources?: readonly JobSource[];
 }
 
 export interface ArmAdapters {
@@ -39,7 +45,10 @@ export function createArmAdapters(settings: ArmSettings, options: ArmAdapterOpti
     ...(options.httpClient && { httpClient: options.httpClient }),
   };
   return {
-    jobs: new ArmJobsGateway(shared),
+    jobs: new JobSourcesGateway(options.sources ?? JOB_SOURCES, {
+      importexport: new ArmJobsGateway(shared),
+      databox: new DataBoxJobsGateway(shared),
+    }),
     subscriptions: new ArmSubscriptionDiscovery(shared),
     jobIndex: new ResourceGraphDiscovery(shared),
   };
@@ -53,6 +62,13 @@ export {
 } from "./ArmJobsGateway";
 export { ArmSubscriptionDiscovery, type ArmSubscriptionDiscoveryOptions } from "./ArmSubscriptionDiscovery";
 export { ArmRequestError } from "./ArmRequestError";
+export {
+  DataBoxJobsGateway,
+  type DataBoxJobsGatewayOptions,
+  DATABOX_API_VERSION,
+  MAX_CANCEL_REASON_LENGTH,
+} from "./DataBoxJobsGateway";
+export { JobSourcesGateway } from "./JobSourcesGateway";
 export {
   ResourceGraphDiscovery,
   type ResourceGraphDiscoveryOptions,

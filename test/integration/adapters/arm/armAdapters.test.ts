@@ -95,7 +95,8 @@ describe("ARM adapters against the emulator", () => {
     // The same path the app takes: settings from the environment, CA from the PEM file, loopback -> dev token.
     const { endpoint, caCertPath } = fixture.emulator;
     settings = parseArmSettings({ JANITOR_ARM_ENDPOINT: endpoint, JANITOR_ARM_CA_CERT: caCertPath });
-    arm = createArmAdapters(settings);
+    // The classic source alone: the Data Box gateway has its own suite (dataBoxGateway.test.ts).
+    arm = createArmAdapters(settings, { sources: ["importexport"] });
   });
 
   beforeEach(async () => {
@@ -272,7 +273,7 @@ describe("ARM adapters against the emulator", () => {
 
   it("maps a reply slower than the timeout to transient Timeout", async () => {
     // A read of a job no other test uses: the emulator still answers it after we gave up, harmlessly.
-    const impatient = createArmAdapters(settings, { timeoutMs: 200 });
+    const impatient = createArmAdapters(settings, { timeoutMs: 200, sources: ["importexport"] });
     await control().addFaults({ method: "GET", path: "/jobs/slow-reply$", latencyMs: 1_500, count: 1 });
 
     expect(await impatient.jobs.getJob(ref("slow-reply"))).toMatchObject({

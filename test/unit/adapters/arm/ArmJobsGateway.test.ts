@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { createArmAdapters, DEVELOPMENT_TOKEN, parseArmSettings } from "../../../../src/adapters/arm";
+import {
+  armClientOptions,
+  ArmJobsGateway,
+  DEFAULT_ARM_TIMEOUT_MS,
+  DEVELOPMENT_TOKEN,
+  DevelopmentTokenCredential,
+  parseArmSettings,
+} from "../../../../src/adapters/arm";
 import type { JobRef } from "../../../../src/domain/job";
 import type { JobsGateway } from "../../../../src/engine/ports";
 import { ValidationError } from "../../../../src/errors";
@@ -13,8 +20,13 @@ const REASON = "janitor rule cancel-stale, run 20261121T232400Z-3f9a1c2b";
 
 function gateway(options: { timeoutMs?: number } = {}): { jobs: JobsGateway; http: FakeHttpClient } {
   const http = new FakeHttpClient();
-  const settings = parseArmSettings({ JANITOR_ARM_ENDPOINT: ENDPOINT });
-  const { jobs } = createArmAdapters(settings, { httpClient: http, ...options });
+  // The classic gateway itself: createArmAdapters wraps it with the Data Box one (JobSourcesGateway.test.ts).
+  const jobs = new ArmJobsGateway({
+    credential: new DevelopmentTokenCredential(),
+    clientOptions: armClientOptions(parseArmSettings({ JANITOR_ARM_ENDPOINT: ENDPOINT })),
+    timeoutMs: options.timeoutMs ?? DEFAULT_ARM_TIMEOUT_MS,
+    httpClient: http,
+  });
   return { jobs, http };
 }
 
