@@ -2,7 +2,7 @@
 // from settings (or a private emulator with `--emulator`), call one command, map the result to an exit code.
 import { Command, CommanderError, Option } from "commander";
 import type { Janitor } from "../composition";
-import { JanitorError, ValidationError } from "../errors";
+import { JanitorError, ValidationError, type FieldProblem } from "../errors";
 import type { Env } from "../settings/settings";
 import { EXIT, processIO, type CliIO } from "./io";
 import { packageVersion } from "./version";
@@ -20,6 +20,23 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError("(run ie-janitor --help for usage)");
+
+  // `--source` of plan and apply: the sources of this run, in place of JANITOR_SOURCES (checked the same way).
+  const withSources = async (
+    flag: string | undefined,
+    e: Env,
+    action: (env: Env) => Promise<number>,
+  ): Promise<number> => {
+    if (flag === undefined) return action(e);
+    const { parseSources } = await import("../settings/settings");
+    const problems: FieldProblem[] = [];
+    const sources = parseSources(flag, "--source", problems);
+    if (problems.length > 0 || flag.trim() === "") {
+      io.stderr(`--source: use importexport, databox or both, comma-separated, each once\n`);
+      return EXIT.usage;
+    }
+    return action({ ...e, JANITOR_SOURCES: sources.join(",") });
+  };
 
   // Each command runs with its settings, or with a private emulator and Azurite when --emulator is given.
   const withEnv = (emulator: boolean | undefined, action: (env: Env) => Promise<number>) => async () => {
@@ -51,6 +68,10 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
         "policy file (JSON or YAML); default JANITOR_POLICY / JANITOR_POLICY_PATH / built-in",
       )
       .option("--subscription <id>", "only this subscription (repeatable)", collect)
+      .option(
+        "--source <source>",
+        "only jobs of these sources: importexport, databox or both comma-separated; default JANITOR_SOURCES (both)",
+      )
       .option("--json", "print the run record and every decision as one JSON document")
       .addOption(emulatorOption);
     if (mode === "apply")
@@ -59,7 +80,9 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
         .option("--plan <planId>", "apply exactly this approved saved plan (see `plans`), once");
     cmd.action(async (flags) => {
       const { runSweepCommand } = await import("./commands/sweep");
-      await withEnv(flags.emulator, (e) => runSweepCommand(mode, flags, e, io))();
+      await withEnv(flags.emulator, (e) =>
+        withSources(flags.source, e, (withSource) => runSweepCommand(mode, flags, withSource, io)),
+      )();
     });
   }
 
@@ -73,6 +96,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .option("--subscription <id>", "entries of one subscription")
     .option("--action <action>", "delete, cancel or none")
     .option("--outcome <outcome>", "planned, succeeded, skipped, refused, failed or deferred")
+    .option("--source <source>", "entries about jobs of one source: importexport or databox")
     .option("--limit <n>", "1-1000 (default 100)")
     .option("--cursor <cursor>", "continue from a previous page")
     .option("--format <format>", "table, json or csv", "table")
@@ -193,6 +217,10 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
     .description("read one job live and show what the policy decides now, and why (acts on nothing)")
     .argument("<jobResourceId>", "the job's ARM resource id")
     .option("--policy <file>", "policy file (JSON or YAML)")
+    .option(
+      "--source <source>",
+      "the source the id must name (importexport or databox); the id's provider says it anyway",
+    )
     .option("--json", "print JSON")
     .addOption(emulatorOption)
     .action(async (jobId: string, flags) => {

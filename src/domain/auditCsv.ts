@@ -32,6 +32,8 @@ export const AUDIT_FIELDS = [
   "planId",
   "approvedBy",
   "comment",
+  // Last, so the columns of entries written before Data Box jobs are where they were.
+  "source",
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 export const AUDIT_CSV_MEDIA_TYPE = "text/csv; charset=utf-8";

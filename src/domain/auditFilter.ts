@@ -14,17 +14,18 @@ import type { AuditQuery } from "./records";
 import { ValidationError, type FieldProblem } from "../errors";
 import {
   ACCEPTED_IDS,
-  formatJobResourceId,
+  formatSourcedJobResourceId,
   isJobName,
   isResourceGroupName,
   isRunId,
   isSubscriptionId,
   JOB_ID_MAX,
   JOB_NAME_MAX,
-  parseJobResourceId,
+  parseSourcedJobResourceId,
   RESOURCE_GROUP_NAME_MAX,
   RUN_ID_MAX,
 } from "./armIds";
+import { JOB_SOURCES } from "./job";
 import { ACTIONS, OUTCOMES } from "./vocabulary";
 
 export const MAX_AUDIT_RANGE_DAYS = 31;
@@ -50,10 +51,11 @@ const ACCEPTED = {
   subscriptionId: ACCEPTED_IDS.subscriptionId,
   resourceGroup: ACCEPTED_IDS.resourceGroup,
   jobName: ACCEPTED_IDS.jobName,
-  jobId: ACCEPTED_IDS.jobId,
+  jobId: ACCEPTED_IDS.anyJobId,
   runId: ACCEPTED_IDS.runId,
   action: `one of: ${ACTIONS.join(", ")}`,
   outcome: `one of: ${OUTCOMES.join(", ")}`,
+  source: `one of: ${JOB_SOURCES.join(", ")} (entries about jobs of that source)`,
   limit: `a whole number from 1 to ${AUDIT_LIMIT_MAX} (default ${AUDIT_LIMIT_DEFAULT})`,
   cursor: "the nextCursor of a previous answer to the same query",
 } as const;
@@ -70,6 +72,7 @@ const PARAMS = {
   runId: { maxLength: RUN_ID_MAX },
   action: { maxLength: 20 },
   outcome: { maxLength: 20 },
+  source: { maxLength: 20 },
   limit: { maxLength: 10 },
   cursor: { maxLength: 2048 },
 } as const;
@@ -129,10 +132,15 @@ export function parseAuditQuery(
     ["resourceGroup", { test: isResourceGroupName }, asIs],
     ["jobName", { test: isJobName }, asIs],
     // ARM ids are case-insensitive: the audit log matches them lower-cased
-    ["jobId", { test: (v) => parseJobResourceId(v) !== undefined }, (v) => canonicalJobId(v).toLowerCase()],
+    [
+      "jobId",
+      { test: (v) => parseSourcedJobResourceId(v) !== undefined },
+      (v) => canonicalJobId(v).toLowerCase(),
+    ],
     ["runId", { test: isRunId }, asIs],
     ["action", oneOf(ACTIONS), asIs],
     ["outcome", oneOf(OUTCOMES), asIs],
+    ["source", oneOf(JOB_SOURCES), asIs],
     ["cursor", CURSOR_PATTERN, asIs],
   ];
   for (const [param, pattern, normalize] of checks) {
@@ -211,6 +219,7 @@ const ACCEPTED_FOR: Record<Param, string> = {
   runId: ACCEPTED.runId,
   action: ACCEPTED.action,
   outcome: ACCEPTED.outcome,
+  source: ACCEPTED.source,
   limit: ACCEPTED.limit,
   cursor: ACCEPTED.cursor,
 };
@@ -232,8 +241,8 @@ function singleText(param: Param, value: unknown): string | { problem: string } 
 
 /** A job resource id spelled the one way the audit log stores it (leading `/`, no trailing `/`). */
 function canonicalJobId(value: string): string {
-  const ref = parseJobResourceId(value);
-  return ref ? formatJobResourceId(ref) : value;
+  const ref = parseSourcedJobResourceId(value);
+  return ref ? formatSourcedJobResourceId(ref) : value;
 }
 
 /** No control characters and no lone UTF-16 surrogates (which would turn into U+FFFD and collide). */

@@ -5,6 +5,7 @@ import { AUDIT_FIELDS } from "../../domain/auditCsv";
 import { AUDIT_TEXT_LIMITS, auditSafe } from "../../domain/auditText";
 import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
 import { isPlainText } from "../../domain/auditFilter";
+import { JOB_SOURCES } from "../../domain/job";
 import type { AuditEntry } from "../../domain/records";
 import { ACTIONS, AGE_BASES, MODES, OUTCOMES, PHASES, REASONS, TRIGGERS } from "../../domain/vocabulary";
 import { AuditWriteError } from "../../errors";
@@ -28,6 +29,7 @@ const CHOICES = {
   reason: REASONS,
   outcome: OUTCOMES,
   ageBasis: AGE_BASES,
+  source: JOB_SOURCES,
 } as const satisfies Partial<Record<keyof AuditEntry, readonly string[]>>;
 const REQUIRED = [
   "runId",

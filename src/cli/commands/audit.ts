@@ -16,6 +16,7 @@ export interface AuditFlags {
   subscription?: string;
   action?: string;
   outcome?: string;
+  source?: string;
   limit?: string | number;
   format?: string;
   cursor?: string;
@@ -32,6 +33,7 @@ const FLAG_OF = {
   subscriptionId: "subscription",
   action: "action",
   outcome: "outcome",
+  source: "source",
   limit: "limit",
   cursor: "cursor",
 } as const satisfies Partial<Record<AuditQueryParam, keyof AuditFlags>>;

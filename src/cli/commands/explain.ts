@@ -6,7 +6,7 @@ import { EXIT, type CliIO } from "../io";
 /** `ie-janitor explain JOB_RESOURCE_ID`: reads the job live and says what the policy decides now, and why. */
 export async function runExplainCommand(
   jobResourceId: string,
-  flags: { policy?: string; json?: boolean },
+  flags: { policy?: string; json?: boolean; source?: string },
   env: Env,
   io: CliIO,
 ): Promise<number> {
@@ -15,6 +15,12 @@ export async function runExplainCommand(
     io.stderr(
       "JOB_RESOURCE_ID must be a job's ARM id: /subscriptions/{guid}/resourceGroups/{name}/providers/Microsoft.ImportExport/jobs/{name}" +
         " or .../providers/Microsoft.DataBox/jobs/{name}\n",
+    );
+    return EXIT.usage;
+  }
+  if (flags.source !== undefined && flags.source !== ref.source) {
+    io.stderr(
+      `--source: the id names a ${ref.source} job (${ref.source === "databox" ? "Microsoft.DataBox" : "Microsoft.ImportExport"}), not the --source given (importexport or databox)\n`,
     );
     return EXIT.usage;
   }

@@ -40,7 +40,7 @@ describe("auditEntriesToCsv", () => {
     const rows = parseCsv(text);
     expect(rows[0]).toEqual([...AUDIT_FIELDS]);
     expect(AUDIT_FIELDS.slice(0, 3)).toEqual(["timestamp", "runId", "seq"]);
-    expect(AUDIT_FIELDS.at(-1)).toBe("comment");
+    expect(AUDIT_FIELDS.slice(-2)).toEqual(["comment", "source"]);
     expect(rows).toHaveLength(3);
     expect(text.endsWith("\r\n")).toBe(true);
     const first = Object.fromEntries(AUDIT_FIELDS.map((f, i) => [f, rows[1]![i]]));

@@ -157,4 +157,15 @@ describe("parseTime", () => {
     expect(parseTime("2026-02-29T00:00:00Z")).toBeNull();
     expect(parseTime("2026-11-21T10:20:30+15:00")).toBeNull();
   });
+
+  it("filters by job source and takes Data Box job ids, lower-cased like classic ones", () => {
+    expect(parseAuditQuery({ ...RANGE, source: "databox" }, NOW)).toMatchObject({ source: "databox" });
+    const boxId = `/subscriptions/${SUB}/resourceGroups/RG-One/providers/microsoft.databox/jobs/Disk-1`;
+    expect(parseAuditQuery({ jobId: boxId }, NOW).jobId).toBe(
+      `/subscriptions/${SUB.toLowerCase()}/resourcegroups/rg-one/providers/microsoft.databox/jobs/disk-1`,
+    );
+    expect(problems({ ...RANGE, source: "DataBox" })).toEqual([
+      { field: "source", message: expect.stringContaining("one of: importexport, databox") },
+    ]);
+  });
 });
