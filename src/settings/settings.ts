@@ -2,7 +2,9 @@
 // at once, by name, with what is accepted; the app does not start with any of them wrong.
 import { Cron } from "croner";
 import { checkDuration } from "../domain/duration";
+import { JOB_SOURCES, type JobSource } from "../domain/job";
 import { APPROVAL_RULES, type ApprovalRule } from "../domain/plans";
+import { DEFAULT_SWEEP_CONCURRENCY } from "../domain/sweepConcurrency";
 import { MODES, type Mode } from "../domain/vocabulary";
 import { SettingsError, ValidationError, type FieldProblem } from "../errors";
 
@@ -31,9 +33,17 @@ export interface CoreSettings {
   planTtlMs: number;
   /** `JANITOR_APPROVAL`: four-eyes (the default) or self-allowed. */
   approval: ApprovalRule;
+  /** `JANITOR_DISCOVERY`: Resource Graph finds the subscriptions with jobs (default), or every one is listed. */
+  discovery: Discovery;
+  /** `JANITOR_SOURCES`: which job APIs are swept (both by default: docs/service.md#data-box-jobs). */
+  sources: JobSource[];
 }
 
 export const DEFAULT_SCHEDULE = "0 0 3 * * *";
+
+/** `JANITOR_DISCOVERY` values (docs/operations.md#settings). */
+export const DISCOVERY_MODES = ["resource-graph", "subscriptions"] as const;
+export type Discovery = (typeof DISCOVERY_MODES)[number];
 
 /** Reads the settings this module owns; `collect` lets callers add their adapters' problems to one error. */
 export function parseCoreSettings(env: Env): CoreSettings {
@@ -45,6 +55,12 @@ export function parseCoreSettings(env: Env): CoreSettings {
     problems.push({
       field: "JANITOR_MODE",
       message: `"${mode}" is not accepted; use plan, apply or plan-approve`,
+    });
+  const discovery = text("JANITOR_DISCOVERY") ?? "resource-graph";
+  if (!(DISCOVERY_MODES as readonly string[]).includes(discovery))
+    problems.push({
+      field: "JANITOR_DISCOVERY",
+      message: `"${discovery}" is not accepted; use resource-graph or subscriptions`,
     });
   const approval = text("JANITOR_APPROVAL") ?? "four-eyes";
   if (!(APPROVAL_RULES as readonly string[]).includes(approval))
@@ -95,7 +111,7 @@ export function parseCoreSettings(env: Env): CoreSettings {
       message: "is too long; use at most P1D (the default PT5M suits most)",
     });
 
-  let concurrency = 8;
+  let concurrency = DEFAULT_SWEEP_CONCURRENCY;
   const c = text("JANITOR_CONCURRENCY");
   if (c !== undefined) {
     concurrency = Number(c);
@@ -106,8 +122,11 @@ export function parseCoreSettings(env: Env): CoreSettings {
       });
   }
 
+  const sources = parseSources(text("JANITOR_SOURCES"), "JANITOR_SOURCES", problems);
+
   if (problems.length > 0) throw new SettingsError(problems);
   return {
+    sources,
     mode: mode as ScheduleMode,
     schedule,
     paused,
@@ -119,7 +138,26 @@ export function parseCoreSettings(env: Env): CoreSettings {
     leaseTtlMs,
     planTtlMs,
     approval: approval as ApprovalRule,
+    discovery: discovery as Discovery,
   };
+}
+
+/**
+ * A comma-separated list of job sources (`importexport`, `databox`, any case, each once), in the documented
+ * order; undefined or empty means both. Shared by `JANITOR_SOURCES` and the CLI's `--source`.
+ */
+export function parseSources(raw: string | undefined, field: string, problems: FieldProblem[]): JobSource[] {
+  if (raw === undefined || raw.trim() === "") return [...JOB_SOURCES];
+  const named = raw.split(",").map((s) => s.trim().toLowerCase());
+  const unknown = named.filter((s) => !(JOB_SOURCES as readonly string[]).includes(s));
+  if (unknown.length > 0 || named.length !== new Set(named).size) {
+    problems.push({
+      field,
+      message: `"${raw}" is not accepted; use importexport, databox or both, comma-separated, each once`,
+    });
+    return [...JOB_SOURCES];
+  }
+  return JOB_SOURCES.filter((s) => named.includes(s));
 }
 
 /** The Functions host reads six fields (seconds first), UTC. Returns a problem or undefined. */

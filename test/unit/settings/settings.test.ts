@@ -39,6 +39,9 @@ describe("core settings", () => {
   it.each([
     ["JANITOR_MODE", "delete", "plan, apply or plan-approve"],
     ["JANITOR_APPROVAL", "none", "four-eyes or self-allowed"],
+    ["JANITOR_DISCOVERY", "graph", "resource-graph or subscriptions"],
+    ["JANITOR_SOURCES", "classic", "importexport, databox or both"],
+    ["JANITOR_SOURCES", "databox,databox", "each once"],
     ["JANITOR_PLAN_TTL", "P1M", "days"],
     ["JANITOR_PAUSED", "yes", "true or false"],
     ["JANITOR_MANUAL_APPLY", "true", "enabled or disabled"],
@@ -58,6 +61,11 @@ describe("core settings", () => {
     expect(problems[0]!.message).toContain(accepted);
   });
 
+  it("finds subscriptions through Resource Graph unless JANITOR_DISCOVERY says subscriptions", () => {
+    expect(parseCoreSettings({}).discovery).toBe("resource-graph");
+    expect(parseCoreSettings({ JANITOR_DISCOVERY: " subscriptions " }).discovery).toBe("subscriptions");
+  });
+
   it("reports every bad setting at once", () => {
     const problems = problemsOf({ JANITOR_MODE: "x", JANITOR_PAUSED: "x" });
     expect(problems.map((p) => p.field).sort()).toEqual(["JANITOR_MODE", "JANITOR_PAUSED"]);
@@ -67,5 +75,14 @@ describe("core settings", () => {
     expect(checkSchedule("*/10 * * * * *")).toBeUndefined();
     expect(checkSchedule("0/15 * * * * *")).toBeUndefined();
     expect(checkSchedule("0 0 0 13 * FRI")).toBeUndefined();
+  });
+
+  it("sweeps both job sources unless JANITOR_SOURCES names some, in the documented order", () => {
+    expect(parseCoreSettings({}).sources).toEqual(["importexport", "databox"]);
+    expect(parseCoreSettings({ JANITOR_SOURCES: " DataBox " }).sources).toEqual(["databox"]);
+    expect(parseCoreSettings({ JANITOR_SOURCES: "databox,importexport" }).sources).toEqual([
+      "importexport",
+      "databox",
+    ]);
   });
 });
