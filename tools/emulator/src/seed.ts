@@ -115,7 +115,8 @@ export interface DataBoxSeedJob {
   tags?: Record<string, string>;
   /** Served only when given. */
   systemData?: SystemData;
-  sku: { name: DataBoxSkuName; displayName?: string; family?: string };
+  /** The spec's SkuName is an extensible enum: any name is served (only DataBoxCustomerDisk is Import/Export). */
+  sku: { name: DataBoxSkuName | (string & {}); displayName?: string; family?: string };
   identity?: { type?: string };
   properties: DataBoxJobProperties;
   /**
@@ -331,7 +332,7 @@ const dataBoxSeedJob = z.strictObject({
   tags: tagsSchema.optional(),
   systemData: systemData.optional(),
   sku: z.strictObject({
-    name: z.enum(DATA_BOX_SKUS),
+    name: z.string().min(1, `expected a non-empty SKU name, e.g. ${DATA_BOX_SKUS.join(", ")}`),
     displayName: z.string().optional(),
     family: z.string().optional(),
   }),

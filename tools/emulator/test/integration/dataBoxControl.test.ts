@@ -111,13 +111,15 @@ describe("emulator: control API with Data Box jobs", () => {
 
   it("refuses a bad Data Box seed job naming the field, and changes nothing", async () => {
     const error = await fx.control
-      .addJobs({ jobs: [{ ...dataBoxJob("dbx-one", "Completed"), sku: { name: "Floppy" } }] as never })
+      .addJobs({
+        jobs: [{ ...dataBoxJob("dbx-one", "Completed"), properties: { status: "Completed" } }] as never,
+      })
       .then(
         () => undefined,
         (e: unknown) => e as EmulatorControlError,
       );
     expect(error?.status).toBe(400);
-    expect(error?.message).toContain("jobs[0].sku.name: expected one of");
+    expect(error?.message).toContain("jobs[0].properties.transferType:");
     expect(await fx.control.dataBoxJobs()).toEqual([]);
   });
 

@@ -224,8 +224,8 @@ describe("parseSeed: Data Box jobs", () => {
     ],
     [{ ...dataBoxJob("a/b/c", "Completed") }, "seed.jobs[0].name: expected a Data Box job name of letters"],
     [
-      { ...dataBoxJob("abc", "Completed"), sku: { name: "Floppy" } },
-      "seed.jobs[0].sku.name: expected one of",
+      { ...dataBoxJob("abc", "Completed"), sku: { name: "" } },
+      "seed.jobs[0].sku.name: expected a non-empty SKU name",
     ],
     [{ ...dataBoxJob("abc", "Completed"), sku: undefined }, "seed.jobs[0].sku: is required"],
     [
@@ -258,6 +258,11 @@ describe("parseSeed: Data Box jobs", () => {
       properties: {},
     };
     expect(parseSeed({ jobs: [classic, dataBoxJob("same", "Completed")] }).jobs).toHaveLength(2);
+  });
+
+  it("accepts a SKU name the spec does not list (SkuName is an extensible enum)", () => {
+    const seed = parseSeed({ jobs: [{ ...dataBoxJob("abc", "Completed"), sku: { name: "DataBoxFuture" } }] });
+    expect((seed.jobs![0] as DataBoxSeedJob).sku.name).toBe("DataBoxFuture");
   });
 
   it("refuses a duplicate Data Box job, case-insensitively", () => {
