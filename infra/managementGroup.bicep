@@ -16,7 +16,7 @@ resource importExportJanitorRole 'Microsoft.Authorization/roleDefinitions@2022-0
   name: guid(managementGroup().id, customRoleName)
   properties: {
     roleName: customRoleName
-    description: 'importexport-janitor: read, cancel and delete Azure Import/Export jobs. Nothing else.'
+    description: 'importexport-janitor: read, cancel and delete Azure Import/Export jobs (classic and Data Box). Nothing else.'
     type: 'CustomRole'
     permissions: [
       {
@@ -24,6 +24,12 @@ resource importExportJanitorRole 'Microsoft.Authorization/roleDefinitions@2022-0
           'Microsoft.ImportExport/jobs/read'
           'Microsoft.ImportExport/jobs/write'
           'Microsoft.ImportExport/jobs/delete'
+          // Data Box jobs (Import/Export's newer experience): list and read, cancel, delete, and read a
+          // delete's long-running operation. Not jobs/write, not listCredentials.
+          'Microsoft.DataBox/jobs/read'
+          'Microsoft.DataBox/jobs/cancel/action'
+          'Microsoft.DataBox/jobs/delete'
+          'Microsoft.DataBox/locations/operationResults/read'
         ]
         notActions: []
       }

@@ -1,6 +1,8 @@
 // The least privilege the janitor needs on a target subscription: list and read jobs, cancel them
-// (PATCH cancelRequested: ARM has no narrower action than jobs/write) and delete them. Nothing else: not
-// listBitLockerKeys, no data actions. test/infra checks that this list stays exactly these three.
+// (classic: PATCH cancelRequested, and ARM has no narrower action than jobs/write; Data Box: jobs/cancel/action)
+// and delete them (Data Box: and follow the delete's operation). Nothing else: not listBitLockerKeys, not
+// listCredentials, no data actions. test/infra checks that this list stays exactly these
+// (docs/service.md#roles).
 targetScope = 'subscription'
 
 @description('Name (a GUID) of the role definition; the same in every subscription it is assignable in.')
@@ -17,7 +19,7 @@ resource importExportJanitorRole 'Microsoft.Authorization/roleDefinitions@2022-0
   name: roleGuid
   properties: {
     roleName: roleName
-    description: 'importexport-janitor: read, cancel and delete Azure Import/Export jobs. Nothing else.'
+    description: 'importexport-janitor: read, cancel and delete Azure Import/Export jobs (classic and Data Box). Nothing else.'
     type: 'CustomRole'
     permissions: [
       {
@@ -25,6 +27,12 @@ resource importExportJanitorRole 'Microsoft.Authorization/roleDefinitions@2022-0
           'Microsoft.ImportExport/jobs/read'
           'Microsoft.ImportExport/jobs/write'
           'Microsoft.ImportExport/jobs/delete'
+          // Data Box jobs (Import/Export's newer experience): list and read, cancel, delete, and read a
+          // delete's long-running operation. Not jobs/write, not listCredentials.
+          'Microsoft.DataBox/jobs/read'
+          'Microsoft.DataBox/jobs/cancel/action'
+          'Microsoft.DataBox/jobs/delete'
+          'Microsoft.DataBox/locations/operationResults/read'
         ]
         notActions: []
       }

@@ -21,6 +21,10 @@ export const IMPORT_EXPORT_JANITOR_ACTIONS = [
   "Microsoft.ImportExport/jobs/read",
   "Microsoft.ImportExport/jobs/write",
   "Microsoft.ImportExport/jobs/delete",
+  "Microsoft.DataBox/jobs/read",
+  "Microsoft.DataBox/jobs/cancel/action",
+  "Microsoft.DataBox/jobs/delete",
+  "Microsoft.DataBox/locations/operationResults/read",
 ] as const;
 
 /**
