@@ -84,7 +84,7 @@ function buildAjv(closed: boolean): Ajv {
 
 const SUB = DEMO_SUBSCRIPTIONS.production;
 const API = "api-version=2022-12-01";
-const jobPath = (rg: string, name: string, sub = SUB) =>
+const jobPath = (rg: string, name: string, sub: string = SUB) =>
   `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.DataBox/jobs/${name}`;
 
 describe("emulator: Data Box answers conform to the 2022-12-01 spec", () => {
