@@ -226,7 +226,7 @@ export function releasePlanClaim(
   const released: ReleasedClaim = {
     runId: step.runId,
     releasedAt: step.now.toISOString(),
-    why: step.why.length > 300 ? `${step.why.slice(0, 297)}...` : step.why,
+    why: step.why.length > 250 ? `${step.why.slice(0, 247)}...` : step.why,
   };
   return {
     ...rest,

@@ -29,6 +29,8 @@ import type {
   AuditStore,
   EngineEvents,
   EngineTelemetry,
+  JobIndex,
+  JobIndexAnswer,
   JobsGateway,
   LeaseStore,
   ObservationStore,
@@ -65,6 +67,11 @@ export interface EngineServices {
   telemetry?: EngineTelemetry;
   /** Saved plans (optional): plan runs write theirs here, apply runs of a plan read it. */
   plans?: PlanStore;
+  /**
+   * Where jobs are (JANITOR_DISCOVERY=resource-graph, optional): only the subscriptions it shows jobs in are
+   * listed. Without it every subscription in scope is (JANITOR_DISCOVERY=subscriptions).
+   */
+  jobIndex?: JobIndex;
 }
 
 export interface EngineOptions {
@@ -84,6 +91,8 @@ export interface EngineOptions {
   redeliveryDelayMs: number;
   /** How long a saved plan may be approved and applied (`JANITOR_PLAN_TTL`). */
   planTtlMs: number;
+  /** Longest the job index may take (waits for its quota included) before discovery lists every subscription. */
+  discoveryTimeoutMs: number;
   now: () => Date;
   sleep: Sleep;
 }
@@ -99,6 +108,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   subscriptionsPerPart: 0,
   redeliveryDelayMs: 1_000,
   planTtlMs: 7 * 86_400_000,
+  discoveryTimeoutMs: 60_000,
   now: () => new Date(),
   sleep: realSleep,
 };
@@ -244,11 +254,17 @@ export class JanitorEngine {
    * record names them, so a redelivered coordinator hands out the same parts (a subscription never lands in two
    * parts of one run, whatever discovery says the second time).
    */
-  planRun(runId: string, attempt = 0): Promise<{ run: RunRecord; parts: WorkPart[] }> {
-    return withSpan(this.services.telemetry, SPANS.run, { runId }, () => this.planParts(runId, attempt));
+  planRun(runId: string, attempt = 0, deadline?: Date): Promise<{ run: RunRecord; parts: WorkPart[] }> {
+    return withSpan(this.services.telemetry, SPANS.run, { runId }, () =>
+      this.planParts(runId, attempt, deadline),
+    );
   }
 
-  private async planParts(runId: string, attempt: number): Promise<{ run: RunRecord; parts: WorkPart[] }> {
+  private async planParts(
+    runId: string,
+    attempt: number,
+    deadline?: Date,
+  ): Promise<{ run: RunRecord; parts: WorkPart[] }> {
     const run = await this.mustGetRun(runId);
     if (isFinal(run)) return { run, parts: [] };
     if (run.partsPlanId) {
@@ -274,7 +290,9 @@ export class JanitorEngine {
         parts: [],
       };
     }
-    const { scan, skipped } = this.selectSubscriptions(discovered, run.subscriptions);
+    const selected = this.selectSubscriptions(discovered, run.subscriptions);
+    const { skipped } = selected;
+    const { scan, withoutJobs, discovery, problem } = await this.narrowToJobs(run, selected.scan, deadline);
     // Written before the plan is fixed: a coordinator that stops after fixing it must not lose them.
     await trail.write(
       skipped.map((s) =>
@@ -291,14 +309,18 @@ export class JanitorEngine {
     const planId = randomBytes(8).toString("hex");
     const parts = splitIntoParts(runId, scan, this.options.subscriptionsPerPart);
     await this.services.runs.saveParts(runId, planId, parts);
-    const started = await this.services.runs.update(runId, (r) =>
+    let started = await this.services.runs.update(runId, (r) =>
       startRun(r, {
         partsTotal: parts.length,
         partsPlanId: planId,
         subscriptionsSkipped: skipped.length,
         now: this.nowIso(),
+        discovery,
+        subscriptionsWithoutJobs: withoutJobs,
       }),
     );
+    if (problem !== undefined && started.partsPlanId === planId)
+      started = await this.services.runs.update(runId, (r) => noteError(r, problem));
     // Another coordinator of the same run fixed its plan first: use that one.
     const fixed =
       started.partsPlanId === planId
@@ -332,6 +354,7 @@ export class JanitorEngine {
     const telemetry = this.services.telemetry;
     const merged: PartResult = { counts: { ...ZERO_COUNTS }, reasons: {}, errors: [] };
     let auditFailure: JanitorError | undefined;
+    let fatal: { error: unknown } | undefined;
     const queue = [...part.subscriptions];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -358,13 +381,19 @@ export class JanitorEngine {
         } catch (err) {
           // sweepSubscription throws only when the part must not be finished by this delivery: the audit log
           // failed, or another delivery of the part still holds one of its subscriptions.
-          if (!(err instanceof AuditWriteError) && !(err instanceof PartBusyError)) throw err;
+          if (!(err instanceof AuditWriteError) && !(err instanceof PartBusyError)) {
+            // Thrown once every worker has stopped: nothing of this part still acts when its caller hears.
+            fatal ??= { error: err };
+            abort.abort(err);
+            break;
+          }
           auditFailure = err;
           abort.abort(err);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
+    if (fatal) throw fatal.error;
     const throttled = ctx.arm.stats.throttled;
     recordSafely(telemetry, (t) => t.partSwept({ runId: run.runId, partIndex: part.index, throttled }));
     if (auditFailure) {
@@ -456,7 +485,7 @@ export class JanitorEngine {
     options: Omit<SweepPartOptions, "attempt"> & { maxActions?: number },
   ): Promise<RunRecord> {
     try {
-      const { run, parts } = await this.planParts(runId, 0);
+      const { run, parts } = await this.planParts(runId, 0, options.deadline);
       if (parts.length === 0) return run;
       // One process: a single part holding every subscription, swept `concurrency` at a time.
       const all: WorkPart = { runId, index: 0, subscriptions: parts.flatMap((p) => p.subscriptions) };
@@ -481,8 +510,11 @@ export class JanitorEngine {
         }
       }
     } catch (err) {
-      // Never leave a run queued or running: it is failed, with what went wrong.
-      await this.finalizeFailed(runId, `run stopped: ${describeError(err)}`).catch(() => undefined);
+      // Never leave a run queued or running: it is failed, with what went wrong. Every worker of it ran here and
+      // has stopped (sweepPart waits for them), so a claim it never acted on can be given back.
+      await this.finalizeFailed(runId, `run stopped: ${describeError(err)}`, {
+        nothingRunning: true,
+      }).catch(() => undefined);
       throw err;
     }
   }
@@ -641,6 +673,51 @@ export class JanitorEngine {
     });
   }
 
+  /**
+   * With a job index, the subscriptions of `scan` it shows jobs in; the others are counted as without jobs and
+   * never listed. The index only narrows: what is swept is still listed and re-read from the job APIs, and a job
+   * it has not indexed yet is swept by a later run. When the index fails, answers badly or is throttled past the
+   * time, every subscription is swept and the run says why (the reason is the janitor's own words). A plan's apply
+   * sweeps exactly the plan's subscriptions: a lagging index must not drop one.
+   */
+  private async narrowToJobs(
+    run: RunRecord,
+    scan: string[],
+    deadline: Date | undefined,
+  ): Promise<{ scan: string[]; withoutJobs: number; discovery: string; problem?: string }> {
+    const index = this.services.jobIndex;
+    if (index === undefined || run.planId !== undefined)
+      return { scan, withoutJobs: 0, discovery: "subscriptions" };
+    if (scan.length === 0) return { scan, withoutJobs: 0, discovery: "resource-graph" };
+    // Real time, like the run's deadline: the index's waits are real.
+    const until = Math.min(deadline?.getTime() ?? Infinity, Date.now() + this.options.discoveryTimeoutMs);
+    let answer: JobIndexAnswer;
+    try {
+      answer = await index.subscriptionsWithJobs(scan, { deadline: new Date(until) });
+    } catch {
+      answer = { ok: false, reason: "the index failed unexpectedly", queries: 0, throttled: 0 };
+    }
+    if (!answer.ok) {
+      const reason = answer.reason.replace(/[^\x20-\x7e]/g, "").slice(0, 120) || "no reason given";
+      return { scan, withoutJobs: 0, discovery: `subscriptions (fallback: ${reason})` };
+    }
+    const withJobs = answer.withJobs;
+    const kept = scan.filter((id) => {
+      const counts = withJobs.get(id.toLowerCase());
+      return counts !== undefined && (counts.unknown === true || counts.importexport + counts.databox > 0);
+    });
+    const problem =
+      answer.ignoredRows > 0
+        ? `Resource Graph: ${answer.ignoredRows} rows ignored (${(answer.ignored[0] ?? "").slice(0, 80)})`
+        : undefined;
+    return {
+      scan: kept,
+      withoutJobs: scan.length - kept.length,
+      discovery: "resource-graph",
+      ...(problem && { problem }),
+    };
+  }
+
   private selectSubscriptions(discovered: SubscriptionInfo[], requested: string[] | undefined) {
     const scan: string[] = [];
     const skipped: {
@@ -712,8 +789,12 @@ export class JanitorEngine {
     return run;
   }
 
-  private finalizeFailed(runId: string, message: string): Promise<RunRecord> {
-    return this.updateAndAnnounce(runId, (r) => failRun(r, message, this.nowIso()));
+  private finalizeFailed(
+    runId: string,
+    message: string,
+    settle: { nothingRunning?: boolean } = {},
+  ): Promise<RunRecord> {
+    return this.updateAndAnnounce(runId, (r) => failRun(r, message, this.nowIso()), settle);
   }
 
   private finishIfDone(runId: string): Promise<RunRecord> {
@@ -724,7 +805,11 @@ export class JanitorEngine {
    * A run record change that may finish the run: when this write is the one that made it final, `run-finished`
    * (or `run-failed`) is emitted, once, whichever path got there.
    */
-  private async updateAndAnnounce(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {
+  private async updateAndAnnounce(
+    runId: string,
+    change: (run: RunRecord) => RunRecord,
+    settle: { nothingRunning?: boolean } = {},
+  ): Promise<RunRecord> {
     let finishedHere = false;
     const stored = await this.services.runs.update(runId, (r) => {
       const next = change(r);
@@ -736,6 +821,12 @@ export class JanitorEngine {
         type: stored.status === "failed" ? "run-failed" : "run-finished",
         run: runSummary(stored),
       });
+    // An apply run's end settles its plan's claim: given back if it never acted, else its outcome on the plan.
+    // Never fails the run: a claim left in place is settled by the next apply of the plan (claimForApply).
+    if (finishedHere && stored.mode === "apply" && stored.planId !== undefined && this.services.plans)
+      await this.planReview()
+        .settleApply(stored, settle)
+        .catch(() => undefined);
     // A saved plan with actions, made by the app (timer or HTTP), waits for an approver.
     if (finishedHere && awaitsApproval(stored, this.services.plans !== undefined))
       emitSafely(

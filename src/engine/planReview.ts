@@ -1,23 +1,34 @@
 // A saved plan's review (docs/operations.md#9-plans-and-approval): approve (with exclusions) or reject, expire,
-// and the claim that lets exactly one run apply an approved plan. Every step is a conditional write on the
-// plan record (its ETag), so of two approvers, or two applies, one wins and the other gets a conflict.
+// and the claim that lets exactly one run apply an approved plan, given back when that run ends without having
+// acted. Every step is a conditional write on the plan record (its ETag), so of two approvers, or two applies,
+// one wins and the other gets a conflict.
 import { isFinal } from "../domain/runTransitions";
 import {
   approvePlan,
   claimPlanForApply,
+  claimReleasable,
   commentText,
   effectiveStatus,
   expirePlan,
+  recordApplyResult,
   rejectPlan,
+  releasePlanClaim,
   type ApprovalRule,
   type PlanRecord,
   type PlanStep,
   type ProposedAction,
 } from "../domain/plans";
-import type { AuditEntry } from "../domain/records";
+import type { AuditEntry, RunRecord } from "../domain/records";
 import type { Trigger } from "../domain/vocabulary";
 import { auditSafe } from "../domain/auditText";
-import { ConflictError, ForbiddenError, JanitorError, NotFoundError, ValidationError } from "../errors";
+import {
+  AuditWriteError,
+  ConflictError,
+  ForbiddenError,
+  JanitorError,
+  NotFoundError,
+  ValidationError,
+} from "../errors";
 import { SEQ_BLOCK } from "./auditTrail";
 import type { AuditStore, PlanStore, RunStore, StoredPlan } from "./ports";
 
@@ -31,6 +42,10 @@ const REVIEW_SEQ = 999_999 * SEQ_BLOCK;
 export const MAX_EXCLUSIONS = 1000;
 /** The subscriptionId of entries about a whole plan. */
 const WHOLE_PLAN = "*";
+/** A released claim's entry: after the review's (its approval and up to MAX_EXCLUSIONS exclusions), one each. */
+const RELEASE_SEQ = REVIEW_SEQ + MAX_EXCLUSIONS + 2;
+/** The janitor itself, as the actor of the entries it writes about a plan. */
+const JANITOR: Reviewer = { name: "janitor", trigger: "timer", authenticated: false };
 
 export interface Reviewer {
   /** The caller's name (a principal, `http:function-key`, `cli:<user>`). */
@@ -153,10 +168,17 @@ export class PlanReview {
 
   /**
    * approved -> applied by `runId`: the one step that lets a run apply the plan. Refused (ConflictError) when the
-   * plan is not approved, expired, or another apply claimed it first.
+   * plan is not approved, expired, or another apply claimed it first. A claim whose run has ended without acting
+   * (and was not given back then, e.g. the process stopped first) is given back here before claiming.
    */
   async claimForApply(planId: string, runId: string): Promise<PlanRecord> {
-    const stored = await this.current(planId);
+    let stored = await this.current(planId);
+    const holder = stored.plan.status === "applied" ? stored.plan.appliedRunId : undefined;
+    if (holder !== undefined) {
+      const previous = await this.services.runs.get(holder);
+      if (previous && isFinal(previous) && (await this.settleApply(previous)) === "released")
+        stored = await this.current(planId);
+    }
     const claimed = this.taken(claimPlanForApply(stored.plan, { runId, now: this.now() }));
     return this.write(claimed, stored.etag);
   }
@@ -164,9 +186,87 @@ export class PlanReview {
   /** Gives a claimed plan back (its run could not be recorded or queued): approved again, if still ours. */
   async unclaim(planId: string, runId: string): Promise<void> {
     const stored = await this.services.plans.get(planId);
-    if (!stored || stored.plan.appliedRunId !== runId) return;
-    const { appliedRunId: _run, appliedAt: _at, ...rest } = stored.plan;
-    await this.services.plans.replace({ ...rest, status: "approved" }, stored.etag);
+    if (!stored) return;
+    await this.release(stored, runId, `apply run ${runId} could not be recorded or queued`, JANITOR.trigger);
+  }
+
+  /**
+   * What becomes of a plan's claim when its apply run has ended: given back when the run ended failed or paused
+   * without having acted (no intent of it in the audit log: the plan is approved again, recorded in the audit
+   * and on the plan), else the plan stays applied with the run's outcome recorded on it. `nothingRunning`: the
+   * caller ran the whole run itself and saw every worker of it stop.
+   */
+  async settleApply(
+    run: RunRecord,
+    options: { nothingRunning?: boolean } = {},
+  ): Promise<"released" | "applied" | "not-claimed"> {
+    if (run.planId === undefined || !isFinal(run)) return "not-claimed";
+    const stored = await this.services.plans.get(run.planId);
+    if (!stored || stored.plan.status !== "applied" || stored.plan.appliedRunId !== run.runId)
+      return "not-claimed";
+    if (claimReleasable(run, options.nothingRunning) && !(await this.actedIn(run.runId))) {
+      const why = `apply run ${run.runId} ended ${run.status} before acting${run.error ? `: ${run.error}` : ""}`;
+      return (await this.release(stored, run.runId, why, run.trigger)) ? "released" : "not-claimed";
+    }
+    if (stored.plan.applyResult?.runId !== run.runId)
+      await this.services.plans.replace(recordApplyResult(stored.plan, run), stored.etag);
+    return "applied";
+  }
+
+  /**
+   * applied by `runId` -> approved: the entry first (a release nobody can find in the audit log never takes
+   * effect), then the conditional write. True when the plan was given back, by this call or a concurrent one.
+   */
+  private async release(stored: StoredPlan, runId: string, why: string, trigger: Trigger): Promise<boolean> {
+    const released = releasePlanClaim(stored.plan, { runId, now: this.now(), why });
+    if (released === stored.plan) return false;
+    const seq = RELEASE_SEQ + (stored.plan.claimsReleased ?? 0);
+    const entry = this.entry(released, { ...JANITOR, trigger }, seq - REVIEW_SEQ, {
+      subscriptionId: WHOLE_PLAN,
+      action: "none",
+      outcome: "succeeded",
+      reason: "plan-released",
+      errorMessage: released.releasedClaims!.at(-1)!.why,
+    });
+    try {
+      await this.services.audit.append([entry]);
+    } catch (err) {
+      // The entry's key is the plan's n-th release: taken means this release was recorded by an earlier try
+      // (whose plan write did not happen) or a concurrent one; anything else fails closed, the plan stays applied.
+      if (!(err instanceof AuditWriteError) || !(await this.hasEntry(stored.plan.planId, seq))) throw err;
+    }
+    if (await this.services.plans.replace(released, stored.etag)) return true;
+    const now = await this.services.plans.get(stored.plan.planId);
+    return now !== undefined && now.plan.appliedRunId !== runId;
+  }
+
+  /** Whether the run wrote any intent (the audit entry written before every delete or cancel is sent). */
+  private async actedIn(runId: string): Promise<boolean> {
+    for (const action of ["delete", "cancel"] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.services.audit.query({ runId, action, limit: 1000, cursor });
+        if (page.items.some((e) => e.phase === "intent")) return true;
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    return false;
+  }
+
+  private async hasEntry(planId: string, seq: number): Promise<boolean> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.services.audit.query({
+        runId: planId,
+        action: "none",
+        outcome: "succeeded",
+        limit: 1000,
+        cursor,
+      });
+      if (page.items.some((e) => e.seq === seq)) return true;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return false;
   }
 
   /** Records the expiry of a plan that is due (pending or approved past expiresAt); true when it expired now. */
