@@ -73,7 +73,11 @@ export async function createJanitor(
 ): Promise<Janitor> {
   const settings = readSettings(env);
   const policy = options.policy ?? readPolicy(env, options.policyFile);
-  const arm = createArmAdapters(settings.arm, { timeoutMs: settings.core.armTimeoutMs });
+  const arm = createArmAdapters(settings.arm, {
+    timeoutMs: settings.core.armTimeoutMs,
+    // JANITOR_SOURCES: which job APIs the gateway lists and acts through (both by default).
+    sources: settings.core.sources,
+  });
   const storage = createStorage(settings.storage, { tablePrefix: options.tablePrefix });
   await storage.ensureReady();
   const notifier = await createNotifier(settings.storage, settings.notify, {
@@ -91,6 +95,8 @@ export async function createJanitor(
       observations: storage.observations,
       leases: storage.leases,
       plans: storage.plans,
+      // JANITOR_DISCOVERY=resource-graph: Resource Graph narrows which subscriptions are listed.
+      ...(settings.core.discovery === "resource-graph" && { jobIndex: arm.jobIndex }),
       ...(events && { events }),
       ...(telemetry && { telemetry }),
     },
