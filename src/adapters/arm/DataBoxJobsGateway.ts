@@ -20,7 +20,7 @@ import type {
 } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import type { ArmJobsGatewayOptions } from "./ArmJobsGateway";
-import { isObject, parseJson, readRetryAfterMs } from "./armResponse";
+import { isObject, parseJson, readRetryAfterMs, readServiceError } from "./armResponse";
 import { callArm, callPipeline, type ArmCallOutcome, type RawArmResponse } from "./callArm";
 import { readDataBoxJob } from "./dataBoxJobFromWire";
 import {
@@ -93,6 +93,15 @@ export class DataBoxJobsGateway implements JobsGateway {
     }, options.signal);
     if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
     const { response } = outcome;
+    if (link === undefined && isUnregisteredProvider(response)) {
+      // No Data Box resource can exist in a subscription that has not registered the provider.
+      return {
+        ok: true,
+        value: { jobs: [], malformed: [] },
+        status: response.status,
+        remaining: response.remaining,
+      };
+    }
     if (response.status !== 200) return failedResult(response, "listing");
     return this.readPage(subscriptionId, response);
   }
@@ -302,6 +311,19 @@ export class DataBoxJobsGateway implements JobsGateway {
     dropExpand(url);
     return url.toString();
   }
+}
+
+/**
+ * ARM refuses requests under a subscription that has not registered the resource provider with
+ * `MissingSubscriptionRegistration` (409); most subscriptions never register Microsoft.DataBox, and their classic
+ * jobs must still be swept (docs/service.md#data-box-jobs).
+ */
+function isUnregisteredProvider(response: RawArmResponse): boolean {
+  return (
+    response.status >= 400 &&
+    response.status < 500 &&
+    readServiceError(response.bodyAsText).code?.toLowerCase() === "missingsubscriptionregistration"
+  );
 }
 
 function dropExpand(url: URL): void {

@@ -190,6 +190,44 @@ describe("DataBoxJobsGateway.listJobsPage", () => {
   });
 });
 
+describe("DataBoxJobsGateway.listJobsPage in a subscription without the Data Box provider", () => {
+  const unregistered = {
+    status: 409,
+    json: {
+      error: {
+        code: "MissingSubscriptionRegistration",
+        message: "The subscription is not registered to use namespace 'Microsoft.DataBox'.",
+      },
+    },
+  };
+
+  it("reads MissingSubscriptionRegistration on the first page as an empty, last page", async () => {
+    const { jobs, http } = gateway();
+    http.reply(unregistered);
+
+    expect(await jobs.listJobsPage(SUB, undefined)).toEqual({
+      ok: true,
+      status: 409,
+      value: { jobs: [], malformed: [] },
+      remaining: {},
+    });
+  });
+
+  it("keeps it a failure on a later page, and any other 409 on the first", async () => {
+    const { jobs, http } = gateway();
+    http.reply(unregistered, { status: 409, json: { error: { code: "Conflict", message: "no" } } });
+
+    expect(await jobs.listJobsPage(SUB, `${ENDPOINT}${LIST_PATH}?$skipToken=2`)).toMatchObject({
+      ok: false,
+      failure: { kind: "not-allowed", status: 409, code: "MissingSubscriptionRegistration" },
+    });
+    expect(await jobs.listJobsPage(SUB, undefined)).toMatchObject({
+      ok: false,
+      failure: { kind: "not-allowed", status: 409, code: "Conflict" },
+    });
+  });
+});
+
 describe("DataBoxJobsGateway.getJob", () => {
   it("gets the job without $expand and keeps only what decisions need", async () => {
     const { jobs, http } = gateway();
