@@ -1,6 +1,6 @@
 // Seed jobs for scenario tests, described by what matters to a decision. Personal data in them is fake and is
 // there so tests can check it never reaches the audit log.
-import type { SeedJob } from "../../tools/emulator/src/seed";
+import type { DataBoxSeedJob, SeedJob } from "../../tools/emulator/src/seed";
 
 const DAY = 86_400_000;
 
@@ -72,4 +72,60 @@ export function subscription(subscriptionId: string, state = "Enabled") {
 
 export function guid(n: number): string {
   return `${n.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
+}
+
+export const FAKE_CONTACT = "CANARY Contact Person";
+
+export interface BoxJobSpec {
+  sub: string;
+  name: string;
+  rg?: string;
+  /** The stage (`properties.status`). */
+  stage: string;
+  /** Days in the stage (systemData.lastModifiedAt, or startTime in the first stages). */
+  days: number;
+  sku?: string;
+  /** Set to pin the service's flags; otherwise the emulator derives them from the stage. */
+  isDeletable?: boolean;
+  isCancellable?: boolean;
+  tags?: Record<string, string>;
+}
+
+/** A Data Box job of the Import/Export experience (or another SKU), with personal data only in `details`. */
+export function seedBoxJob(spec: BoxJobSpec, now = Date.now()): DataBoxSeedJob {
+  const enteredAt = new Date(now - spec.days * DAY).toISOString();
+  const createdAt = new Date(now - (spec.days + 3) * DAY).toISOString();
+  const firstStage = spec.stage === "DeviceOrdered" || spec.stage === "AwaitingShipmentDetails";
+  return {
+    source: "databox",
+    subscriptionId: spec.sub,
+    resourceGroup: spec.rg ?? "rg-box",
+    name: spec.name,
+    location: "westus",
+    ...(spec.tags && { tags: spec.tags }),
+    systemData: {
+      createdAt: firstStage ? enteredAt : createdAt,
+      lastModifiedAt: enteredAt,
+      createdBy: FAKE_EMAIL,
+    },
+    sku: { name: spec.sku ?? "DataBoxCustomerDisk" },
+    stageEnteredAt: enteredAt,
+    properties: {
+      status: spec.stage,
+      transferType: "ImportToAzure",
+      startTime: firstStage ? enteredAt : createdAt,
+      ...(spec.isDeletable !== undefined && { isDeletable: spec.isDeletable }),
+      ...(spec.isCancellable !== undefined && { isCancellable: spec.isCancellable }),
+      details: {
+        jobDetailsType: (spec.sku ?? "DataBoxCustomerDisk") as "DataBoxCustomerDisk",
+        contactDetails: { contactName: FAKE_CONTACT, phone: FAKE_PHONE, emailList: [FAKE_EMAIL] },
+        shippingAddress: {
+          streetAddress1: "1 Example Way",
+          city: "Redmond",
+          postalCode: "98052",
+          country: "US",
+        },
+      },
+    },
+  };
 }

@@ -57,17 +57,35 @@ function compareStored(a: StoredAuditEntry, b: StoredAuditEntry): number {
 
 const JOB_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ImportExport\/jobs\/[^/]+$/i;
+/** A Data Box job; its cancel is `POST <job>/cancel` (docs/service.md#data-box-jobs). */
+const DATABOX_JOB_PATH =
+  /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DataBox\/jobs\/[^/]+)(\/cancel)?$/i;
 
 /** The action a logged request performs on a job (the janitor cancels with PATCH), or undefined for reads. */
+/** Reads: a GET, or Resource Graph's query (a POST that changes nothing, docs/service.md#azure-resource-graph). */
+export function isReadOnlyRequest(request: Pick<LoggedRequest, "method" | "path">): boolean {
+  if (request.method === "GET") return true;
+  return (
+    request.method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(request.path)
+  );
+}
+
 function actionOf(
   request: LoggedRequest,
 ): { action: "delete" | "cancel" | "other"; jobId?: string } | undefined {
-  if (request.method === "GET") return undefined;
+  if (isReadOnlyRequest(request)) return undefined;
   let path = request.path;
   try {
     path = decodeURIComponent(path);
   } catch {
     // keep it raw
+  }
+  const box = DATABOX_JOB_PATH.exec(path);
+  if (box) {
+    const jobId = box[1]!.toLowerCase();
+    if (request.method === "DELETE" && !box[2]) return { action: "delete", jobId };
+    if (request.method === "POST" && box[2]) return { action: "cancel", jobId };
+    return { action: "other", jobId };
   }
   if (!JOB_PATH.test(path)) return { action: "other" };
   const jobId = path.toLowerCase();
