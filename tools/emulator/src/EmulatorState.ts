@@ -1,3 +1,4 @@
+import { ValidationError, type FieldProblem } from "../../../src/errors";
 import { DataBoxJobStore } from "./DataBoxJobStore";
 import { buildDemoSeed } from "./demoSeed";
 import { EmulatorClock } from "./EmulatorClock";
@@ -79,8 +80,24 @@ export class EmulatorState {
 
   /** Adds a (validated) seed's subscriptions and jobs of both sources; counts are of both together. */
   load(seed: EmulatorSeed): { subscriptions: number; added: number; replaced: number; dataBox: number } {
-    const classic = this.store.load(seed);
     const dataBoxJobs = (seed.jobs ?? []).filter(isDataBoxSeedJob) as DataBoxSeedJob[];
+    // Checked before anything changes: a subscription without the Data Box provider holds no Data Box job.
+    const seeded = new Map((seed.subscriptions ?? []).map((s) => [s.subscriptionId.toLowerCase(), s]));
+    const problems: FieldProblem[] = [];
+    (seed.jobs ?? []).forEach((j, i) => {
+      if (!isDataBoxSeedJob(j)) return;
+      const registered =
+        seeded.get(j.subscriptionId.toLowerCase())?.dataBoxRegistered ??
+        this.store.subscription(j.subscriptionId)?.dataBoxRegistered ??
+        true;
+      if (!registered)
+        problems.push({
+          field: `jobs[${i}].subscriptionId`,
+          message: "the subscription has dataBoxRegistered: false, so it cannot hold a Data Box job",
+        });
+    });
+    if (problems.length > 0) throw new ValidationError(problems);
+    const classic = this.store.load(seed);
     for (const j of dataBoxJobs) {
       if (this.store.subscription(j.subscriptionId) === undefined)
         this.store.putSubscription({ subscriptionId: j.subscriptionId });

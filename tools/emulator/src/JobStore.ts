@@ -39,6 +39,8 @@ export interface StoredSubscription {
   displayName: string;
   state: SubscriptionState;
   tenantId: string;
+  /** False: Data Box requests there answer 409 MissingSubscriptionRegistration (seed `dataBoxRegistered`). */
+  dataBoxRegistered: boolean;
 }
 
 export interface JobPage {
@@ -129,6 +131,7 @@ export class JobStore implements ResourceIndexSource {
       displayName: s.displayName ?? `Subscription ${s.subscriptionId.slice(0, 8)}`,
       state: s.state ?? "Enabled",
       tenantId: s.tenantId ?? EMULATOR_TENANT_ID,
+      dataBoxRegistered: s.dataBoxRegistered ?? true,
     };
     this.subscriptions.set(lower(s.subscriptionId), stored);
     return stored;

@@ -237,6 +237,16 @@ export function handleDataBox(
       `The subscription '${route.subscriptionId}' could not be found.`,
     );
   }
+  if (!subscription.dataBoxRegistered) {
+    // What ARM answers for a provider the subscription never registered (docs: "Resolve errors for resource
+    // provider registration", https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider).
+    return fail(
+      409,
+      "MissingSubscriptionRegistration",
+      `The subscription '${subscription.subscriptionId}' is not registered to use namespace 'Microsoft.DataBox'. ` +
+        "See https://aka.ms/rps-not-found for how to register subscriptions.",
+    );
+  }
   const store = stores.dataBox;
   switch (route.operation) {
     case "DataBoxJobs_List":

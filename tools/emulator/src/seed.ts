@@ -17,6 +17,11 @@ export interface SeedSubscription {
   /** Default `Enabled`. */
   state?: SubscriptionState;
   tenantId?: string;
+  /**
+   * Emulator-only: false = the subscription never registered the `Microsoft.DataBox` provider, so every Data Box
+   * request there answers 409 `MissingSubscriptionRegistration` (default true). It then holds no Data Box job.
+   */
+  dataBoxRegistered?: boolean;
 }
 
 export interface SystemData {
@@ -361,6 +366,7 @@ const seedSubscription = z.strictObject({
   displayName: z.string().optional(),
   state: z.enum(SUBSCRIPTION_STATES).optional(),
   tenantId: z.string().optional(),
+  dataBoxRegistered: z.boolean().optional(),
 });
 
 const seedSchema = z.strictObject({
@@ -393,6 +399,20 @@ export function parseSeed(input: unknown, prefix = ""): EmulatorSeed {
         message: `duplicate of subscriptions[${first}]`,
       });
     } else seenSubs.set(key, i);
+  });
+  const unregistered = new Set(
+    (seed.subscriptions ?? [])
+      .filter((s) => s.dataBoxRegistered === false)
+      .map((s) => s.subscriptionId.toLowerCase()),
+  );
+  seed.jobs?.forEach((j, i) => {
+    if (isDataBoxSeedJob(j) && unregistered.has(j.subscriptionId.toLowerCase())) {
+      problems.push({
+        field: at(`jobs[${i}].subscriptionId`),
+        message:
+          "the seed says this subscription has dataBoxRegistered: false, so it cannot hold a Data Box job",
+      });
+    }
   });
   const seenJobs = new Map<string, number>();
   seed.jobs?.forEach((j, i) => {

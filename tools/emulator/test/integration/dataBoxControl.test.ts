@@ -8,6 +8,7 @@ import {
   devCredential,
   makeJob,
   sdkClientOptions,
+  sdkRejection,
   withEmulator,
 } from "../../../../test/support/emulator";
 
@@ -144,6 +145,59 @@ describe("emulator: control API with Data Box jobs", () => {
     );
     expect(listed.text).toContain("CANARY-X");
     expect((await fx.control.requests({ forbidden: true })).forbiddenTotal).toBe(0);
+  });
+});
+
+describe("emulator: a subscription that never registered Microsoft.DataBox", () => {
+  const fx = withEmulator({ settings: { throttling: false } });
+
+  it("answers every Data Box request there 409 MissingSubscriptionRegistration; the classic API is unaffected", async () => {
+    // Prepare
+    await fx.control.reset({
+      seed: {
+        subscriptions: [{ subscriptionId: SUB, dataBoxRegistered: false }],
+        jobs: [makeJob(SUB, RG, "classic")],
+      },
+    });
+    const sdk = new DataBoxManagementClient(devCredential, SUB, sdkClientOptions(fx.emulator));
+
+    // Act
+    const listing = await sdkRejection(sdk.jobs.list().next());
+    const byGroup = await sdkRejection(sdk.jobs.listByResourceGroup(RG).next());
+    const get = await sdkRejection(sdk.jobs.get(RG, "any-job"));
+    const classic: string[] = [];
+    for await (const job of fx.importExport(SUB).jobs.listBySubscription()) classic.push(job.name!);
+
+    // Assess
+    for (const error of [listing, byGroup, get]) {
+      expect(error.statusCode).toBe(409);
+      expect(error.code).toBe("MissingSubscriptionRegistration");
+    }
+    expect(listing.message).toContain("not registered to use namespace 'Microsoft.DataBox'");
+    expect(classic).toEqual(["classic"]);
+    expect((await fx.control.requests({ forbidden: true })).forbiddenTotal).toBe(0);
+  });
+
+  it("refuses a Data Box job for it, in one seed or a later POST /jobs", async () => {
+    const seed = {
+      subscriptions: [{ subscriptionId: SUB, dataBoxRegistered: false }],
+      jobs: [dataBoxJob("dbx-one", "Completed")],
+    };
+    const inOneSeed = await fx.control.reset({ seed }).then(
+      () => undefined,
+      (e: unknown) => e as EmulatorControlError,
+    );
+    expect(inOneSeed?.message).toContain(
+      "seed.jobs[0].subscriptionId: the seed says this subscription has dataBoxRegistered: false",
+    );
+    await fx.control.reset({ seed: { subscriptions: seed.subscriptions } });
+    const later = await fx.control.addJobs({ jobs: seed.jobs }).then(
+      () => undefined,
+      (e: unknown) => e as EmulatorControlError,
+    );
+    expect(later?.status).toBe(400);
+    expect(later?.message).toContain("jobs[0].subscriptionId: the subscription has dataBoxRegistered: false");
+    expect(await fx.control.allJobs()).toEqual([]);
   });
 });
 
