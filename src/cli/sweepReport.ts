@@ -131,11 +131,14 @@ export function renderSummary(run: RunRecord): string {
     .map(([reason, n]) => `${n} ${reason}`)
     .join(", ");
   const deferred = subscriptionsDeferred(c);
+  // Resource Graph showed no jobs there: not listed (records stored before the counter existed lack it).
+  const withoutJobs = c.subscriptionsWithoutJobs ?? 0;
   const lines = [
     `Run ${run.runId}: ${run.status}`,
-    `  subscriptions: ${c.subscriptionsScanned} scanned, ${c.subscriptionsFailed} failed, ${c.subscriptionsSkipped} skipped, ${deferred > 0 ? `${deferred} deferred, ` : ""}${c.breakersTripped} breakers tripped`,
+    `  subscriptions: ${c.subscriptionsScanned} scanned, ${c.subscriptionsFailed} failed, ${c.subscriptionsSkipped} skipped, ${deferred > 0 ? `${deferred} deferred, ` : ""}${withoutJobs > 0 ? `${withoutJobs} without jobs, ` : ""}${c.breakersTripped} breakers tripped`,
     `  jobs: ${c.jobsSeen} seen, ${actionCount(c)} actions (${c.planned} planned, ${c.deleted} deleted, ${c.cancelled} cancelled), ${c.skipped} skipped${quiet ? ` (${quiet})` : ""}, ${c.refused} refused, ${c.failed} failed, ${c.deferred} deferred`,
   ];
+  if (run.discovery !== undefined) lines.push(`  discovery: ${run.discovery}`);
   if (run.error) lines.push(`  problems: ${run.error}`);
   return `${lines.join("\n")}\n`;
 }

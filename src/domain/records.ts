@@ -81,6 +81,11 @@ export interface RunCounts {
    * throttled past the run's time, or stopped by an audit failure elsewhere. Any makes the run `partial`.
    */
   subscriptionsDeferred: number;
+  /**
+   * Subscriptions Resource Graph's index showed no jobs in (JANITOR_DISCOVERY=resource-graph): in scope and
+   * scannable, but not listed. Scanned + failed + skipped + deferred + these = the subscriptions in the run.
+   */
+  subscriptionsWithoutJobs: number;
   /** Subscriptions where the breaker tripped (too large a share of jobs eligible): no actions there. */
   breakersTripped: number;
   jobsSeen: number;
@@ -98,6 +103,7 @@ export const ZERO_COUNTS: Readonly<RunCounts> = Object.freeze({
   subscriptionsFailed: 0,
   subscriptionsSkipped: 0,
   subscriptionsDeferred: 0,
+  subscriptionsWithoutJobs: 0,
   breakersTripped: 0,
   jobsSeen: 0,
   planned: 0,
@@ -149,6 +155,11 @@ export interface RunRecord {
    * that planned the run, so a redelivered coordinator reuses the same parts instead of discovering again.
    */
   partsPlanId?: string;
+  /**
+   * How the run found its subscriptions: `resource-graph` (only those the index showed jobs in were listed),
+   * `subscriptions` (every one), or `subscriptions (fallback: <reason>)` when the index could not be used.
+   */
+  discovery?: string;
   /** Jobs per decision reason (no-rule, too-young, ...), which are counted rather than written one by one. */
   reasons?: Record<string, number>;
   /** Notifications about this run that could not be delivered (retries spent or target refused), and the last why. */

@@ -23,7 +23,15 @@ export function isFinal(run: RunRecord): boolean {
 /** Parts planned: the run is running. Idempotent: a run already planned keeps its first plan. */
 export function startRun(
   run: RunRecord,
-  plan: { partsTotal: number; partsPlanId: string; subscriptionsSkipped: number; now: string },
+  plan: {
+    partsTotal: number;
+    partsPlanId: string;
+    subscriptionsSkipped: number;
+    now: string;
+    /** How the subscriptions were found (RunRecord.discovery), and how many the index showed no jobs in. */
+    discovery?: string;
+    subscriptionsWithoutJobs?: number;
+  },
 ): RunRecord {
   if (run.partsTotal !== undefined) return run;
   return {
@@ -35,7 +43,11 @@ export function startRun(
     partsDone: 0,
     partsFailed: 0,
     partsCompleted: [],
-    counts: addCounts(run.counts, { subscriptionsSkipped: plan.subscriptionsSkipped }),
+    counts: addCounts(run.counts, {
+      subscriptionsSkipped: plan.subscriptionsSkipped,
+      subscriptionsWithoutJobs: plan.subscriptionsWithoutJobs ?? 0,
+    }),
+    ...(plan.discovery !== undefined && { discovery: plan.discovery }),
   };
 }
 

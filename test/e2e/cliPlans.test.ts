@@ -10,6 +10,7 @@ import { startEmulator, type RunningEmulator } from "../../tools/emulator/src/se
 import { startAzurite, type AzuriteProcess } from "../../tools/local-functions-host/src/azuriteProcess";
 import { answerOnTerminal, runCli } from "../support/cliProcess";
 import { guid, seedJob, subscription } from "../support/jobFactory";
+import { isReadOnlyRequest } from "../support/storedTrail";
 
 const SUB = guid(0xd1);
 const POLICY = JSON.stringify({
@@ -116,7 +117,7 @@ describe("ie-janitor plans and apply --plan (built)", () => {
     const run = JSON.parse(applied.stdout);
     expect(run).toMatchObject({ mode: "apply", status: "succeeded", planId, approvedBy: "cli:adam" });
     expect(run.counts.deleted).toBe(2);
-    const writes = (await control.requests()).items.filter((r) => r.seq > before && r.method !== "GET");
+    const writes = (await control.requests()).items.filter((r) => r.seq > before && !isReadOnlyRequest(r));
     expect(writes.map((r) => `${r.method} ${r.path.split("/").pop()}`).sort()).toEqual([
       "DELETE draft-a",
       "DELETE draft-c",
