@@ -1,11 +1,12 @@
 // `npm run bench`: every benchmark in turn, printed as tables and saved to bench/results/latest.json.
 // Benchmarks measure; tests never assert timings. `BENCH_ONLY=sweep,audit` runs a subset
-// (emulator, audit, plan, sweep, bundle).
+// (emulator, audit, plan, dashboard, sweep, bundle).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { benchAuditWrite } from "./auditWrite";
+import { benchDashboard } from "./dashboardBench";
 import { benchEmulatorLoad } from "./emulatorLoad";
 import { benchPlan } from "./planBench";
 import { benchSweep, DEFAULT_SWEEP_CASES } from "./sweepBench";
@@ -39,6 +40,13 @@ async function main(): Promise<void> {
     );
     results.plan = await benchPlan();
     console.table(results.plan);
+  }
+  if (wanted("dashboard")) {
+    console.log(
+      "\n# Dashboard on Azurite: 10,000 runs and 100,000 audit entries, time to the first rows over HTTP and in Chromium",
+    );
+    results.dashboard = await benchDashboard();
+    console.table(results.dashboard);
   }
   if (wanted("sweep")) {
     console.log("\n# Sweeps: 20 ms added to every ARM request, ARM-like throttling on, default pacing");
