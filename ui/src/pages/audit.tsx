@@ -145,7 +145,8 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                 <td>{e.action}</td>
                 <td>{e.phase}</td>
                 <td>
-                  <Status value={e.outcome} />
+                  {/* An intent entry has no outcome yet (its outcome entry follows it). */}
+                  {e.outcome && <Status value={e.outcome} />}
                 </td>
                 <td>
                   {reasonWords(e.reason)}
