@@ -13,6 +13,9 @@ const PARTITION = "lease";
 const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 
 export class TableLeaseStore extends TableStore implements LeaseStore {
+  /** The ETag of each lease row this store last wrote, by key: a release then needs no read first. */
+  private readonly written = new Map<string, { lease: Lease; etag: string }>();
+
   async acquire(key: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
     check({ key, holder, ttlMs });
     await this.ready();
@@ -21,7 +24,8 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
     for (let attempt = 0; attempt < 2; attempt++) {
       const lease = this.leaseFor(key, holder, ttlMs);
       try {
-        await withRetry(() => this.table.createEntity(toEntity(lease)), this.retry);
+        const created = await withRetry(() => this.table.createEntity(toEntity(lease)), this.retry);
+        this.remember(lease, (created as { etag?: unknown } | undefined)?.etag);
         return lease;
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
@@ -48,6 +52,22 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
   async release(lease: Lease): Promise<void> {
     check({ key: lease.key, holder: lease.holder, ttlMs: 1 });
     await this.ready();
+    const known = this.written.get(lease.key);
+    this.written.delete(lease.key);
+    if (known && sameLease(known.lease, lease)) {
+      // The row as this store last wrote it: deleted only if nobody changed it since (one round trip).
+      try {
+        await withRetry(
+          () => this.table.deleteEntity(PARTITION, encodeKeyPart(lease.key), { etag: known.etag }),
+          this.retry,
+        );
+        return;
+      } catch (err) {
+        // 404: gone already. 412: changed since (taken over, or a renewal whose answer was lost): look first.
+        if (statusOf(err) === 404) return;
+        if (statusOf(err) !== 412) throw err;
+      }
+    }
     const current = await this.read(lease.key);
     if (!current || current.holder !== lease.holder) return;
     try {
@@ -67,15 +87,21 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
 
   private async replace(current: StoredEntity, lease: Lease): Promise<Lease | undefined> {
     try {
-      await withRetry(
+      const replaced = await withRetry(
         () => this.table.updateEntity(toEntity(lease), "Replace", { etag: current.etag }),
         this.retry,
       );
+      this.remember(lease, replaced?.etag);
       return lease;
     } catch (err) {
       if (statusOf(err) === 412) return this.confirm(lease); // lost the race (or our write landed, answer lost)
       throw err;
     }
+  }
+
+  private remember(lease: Lease, etag: unknown): void {
+    if (typeof etag === "string" && etag !== "") this.written.set(lease.key, { lease, etag });
+    else this.written.delete(lease.key);
   }
 
   /** After a conflict: the lease is ours only if the stored row is exactly what we wrote. */
@@ -101,6 +127,8 @@ export class TableLeaseStore extends TableStore implements LeaseStore {
     }
   }
 }
+
+const sameLease = (a: Lease, b: Lease) => a.holder === b.holder && a.key === b.key;
 
 function toEntity(lease: Lease): Entity {
   return {

@@ -55,17 +55,25 @@ export function timePartition(ms: number): string {
 export const TIME_PARTITION_END = "u";
 export const runPartition = (runId: string) => `r-${encodeKeyPart(runId)}`;
 /**
- * Job copies are grouped per subscription (taken from the job id, so a query by job id alone finds it) and
- * spread over 16 buckets by a hash of the job id: the entries one sweep writes share a few partitions and go
- * in transactions of up to 100, while no partition grows with the whole subscription's history (Azurite looks
- * rows up per partition, so a huge one makes every insert slow).
+ * Job copies are grouped per subscription (taken from the job id, so a query by job id alone finds it), one
+ * partition each: the entries one sweep writes share it and go in transactions of up to 100 (a sweep of a
+ * subscription that plans 10 jobs writes their job copies in one round trip, not in one per bucket). A partition
+ * grows with the subscription's history no more than a day's time partition grows with the tenant's.
  */
 export function jobPartition(jobId: string): string {
-  const id = jobId.toLowerCase();
-  const subscription = /^\/subscriptions\/([^/]+)\//.exec(id)?.[1] ?? "-";
-  const bucket = createHash("sha256").update(id, "utf8").digest("hex").charAt(0);
-  return `j-${encodeKeyPart(subscription)}-${bucket}`;
+  return `j-${encodeKeyPart(subscriptionOfJob(jobId))}`;
 }
+/**
+ * Where job copies were written before (16 buckets per subscription by a hash of the job id): still read by job
+ * lookups and purged by retention, never written.
+ */
+export function legacyJobPartition(jobId: string): string {
+  const id = jobId.toLowerCase();
+  const bucket = createHash("sha256").update(id, "utf8").digest("hex").charAt(0);
+  return `j-${encodeKeyPart(subscriptionOfJob(id))}-${bucket}`;
+}
+const subscriptionOfJob = (jobId: string) =>
+  /^\/subscriptions\/([^/]+)\//.exec(jobId.toLowerCase())?.[1] ?? "-";
 /** Within it, one job's entries are the RowKeys starting with the job's prefix (`~` never occurs in a key part). */
 export const jobRowPrefix = (jobId: string) => `${encodeKeyPart(jobId.toLowerCase())}~`;
 
@@ -199,7 +207,11 @@ function entryProperties(entry: AuditEntry): Record<string, unknown> {
   props.subscriptionKey = entry.subscriptionId.toLowerCase();
   if (entry.resourceGroup !== undefined) props.resourceGroupKey = entry.resourceGroup.toLowerCase();
   if (entry.jobName !== undefined) props.jobNameKey = entry.jobName.toLowerCase();
-  if (entry.jobId !== undefined) props.jobIdKey = entry.jobId.toLowerCase();
+  if (entry.jobId !== undefined) {
+    props.jobIdKey = entry.jobId.toLowerCase();
+    // Where this entry's job copy is, for retention (older rows lack it: their copy is in the legacy bucket).
+    props.jobCopyPartition = jobPartition(entry.jobId);
+  }
   return props;
 }
 
