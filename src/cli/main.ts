@@ -158,6 +158,7 @@ export async function main(argv: string[], io: CliIO = processIO, env: Env = pro
       "--format <format>",
       "table, json or csv (the columns of GET /api/plans/{planId}/actions?format=csv)",
     )
+    .option("--source <source>", "only actions on jobs of one source: importexport or databox")
     .addOption(emulatorOption)
     .action(async (planId: string, flags) => {
       const { runPlansShowCommand } = await import("./commands/plans");

@@ -1,5 +1,5 @@
 // The interfaces the engine depends on. Adapters (src/adapters) implement them over Azure; tests may fake them.
-import type { JobRef, JobSnapshot, SubscriptionInfo } from "../domain/job";
+import type { JobRef, JobSnapshot, JobSource, SubscriptionInfo } from "../domain/job";
 import type { PlanRecord, PlanStatus, ProposedAction } from "../domain/plans";
 import type { AuditEntry, Observation, RunCounts, RunRecord } from "../domain/records";
 
@@ -229,6 +229,8 @@ export interface PlanListQuery {
 export interface PlanActionsQuery {
   /** Only this subscription's proposed actions. */
   subscriptionId?: string;
+  /** Only actions on jobs of this source. */
+  source?: JobSource;
   limit?: number;
   cursor?: string;
 }

@@ -95,7 +95,7 @@ const api = [
     route: "plans/{planId}/actions",
     method: "GET",
     handler: guarded(
-      { easyAuth, need: "read", query: ["subscriptionId", "limit", "cursor", "format"] },
+      { easyAuth, need: "read", query: ["subscriptionId", "source", "limit", "cursor", "format"] },
       (request) => plansActions(ctx, request),
     ),
   },

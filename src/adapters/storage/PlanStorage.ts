@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import type { ContainerClient } from "@azure/storage-blob";
 import { ACCEPTED_IDS, isRunId, isSubscriptionId } from "../../domain/armIds";
+import { JOB_SOURCES } from "../../domain/job";
 import { PLAN_STATUSES, type PlanRecord, type ProposedAction } from "../../domain/plans";
 import type { Page, PlanActionsQuery, PlanListQuery, PlanStore, StoredPlan } from "../../engine/ports";
 import { JanitorError, ValidationError, type FieldProblem } from "../../errors";
@@ -212,8 +213,15 @@ export class PlanStorage extends TableStore implements PlanStore {
       problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
     if (query.cursor !== undefined && !/^[A-Za-z0-9_-]{1,1024}$/.test(query.cursor))
       problems.push({ field: "cursor", message: "must be the nextCursor of a previous answer" });
+    if (query.source !== undefined && !JOB_SOURCES.includes(query.source))
+      problems.push({ field: "source", message: `must be one of ${JOB_SOURCES.join(", ")}` });
     if (problems.length > 0) throw new ValidationError(problems);
-    const filters = { planId, subscriptionId: query.subscriptionId?.toLowerCase() };
+    const filters = {
+      planId,
+      subscriptionId: query.subscriptionId?.toLowerCase(),
+      ...(query.source !== undefined && { source: query.source }),
+    };
+    const keep = query.source === undefined ? undefined : (a: ProposedAction) => a.source === query.source;
     const start =
       query.cursor === undefined
         ? undefined
@@ -230,7 +238,7 @@ export class PlanStorage extends TableStore implements PlanStore {
       for (let i = 0; i < blobs.length; i++) {
         const blob = blobs[i]!;
         const from = start && blob.name === start.blob ? start.offset : 0;
-        const offset = await this.readInto(items, limit, blob, from);
+        const offset = await this.readInto(items, limit, blob, from, keep);
         if (offset < blob.size) return { items, nextCursor: cursorAt({ blob: blob.name, offset, marker }) };
         if (items.length === limit) {
           // Exactly at a blob's end: the next page starts with the next blob, if there is one.
@@ -294,6 +302,7 @@ export class PlanStorage extends TableStore implements PlanStore {
     limit: number,
     blob: { name: string; size: number },
     from: number,
+    keep?: (action: ProposedAction) => boolean,
   ): Promise<number> {
     if (from > blob.size) throw staleCursor();
     let offset = from;
@@ -311,7 +320,8 @@ export class PlanStorage extends TableStore implements PlanStore {
       while (items.length < limit) {
         const end = chunk.indexOf(NEWLINE, lineStart);
         if (end < 0) break;
-        items.push(JSON.parse(chunk.toString("utf8", lineStart, end)) as ProposedAction);
+        const action = JSON.parse(chunk.toString("utf8", lineStart, end)) as ProposedAction;
+        if (!keep || keep(action)) items.push(action);
         taken = { lines: taken.lines + 1, bytes: taken.bytes + end + 1 - lineStart };
         lineStart = end + 1;
       }

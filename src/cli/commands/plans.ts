@@ -1,6 +1,7 @@
 // `ie-janitor plans`: saved plans for review (docs/operations.md#9-plans-and-approval). The list, one plan with its
 // proposed actions (read page by page from the store, so a large plan is never held whole), and approving or
 // rejecting one, through the same engine functions as the HTTP API (planQueries, PlanReview).
+import { JOB_SOURCES, type JobSource } from "../../domain/job";
 import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
 import { proposedActionsToCsv } from "../../domain/planCsv";
 import { PLAN_STATUSES, type ApprovalRule, type PlanStatus, type ProposedAction } from "../../domain/plans";
@@ -24,6 +25,8 @@ export interface PlansListFlags {
 export interface PlansShowFlags {
   json?: boolean;
   format?: string;
+  /** Only actions on jobs of this source. */
+  source?: string;
 }
 
 export interface PlansReviewFlags {
@@ -138,6 +141,9 @@ export async function runPlansShowCommand(
     problems.push(`--format: ${JSON.stringify(format)} is not accepted; use ${SHOW_FORMATS.join(", ")}`);
   else if (flags.json && format !== "json")
     problems.push(`--json and --format ${format} ask for two formats; give one of them`);
+  const source = JOB_SOURCES.find((s) => s === flags.source);
+  if (flags.source !== undefined && source === undefined)
+    problems.push(`--source: use ${JOB_SOURCES.join(" or ")}`);
   if (problems.length > 0) return usage(io, "plans show", problems);
 
   try {
@@ -145,7 +151,7 @@ export async function runPlansShowCommand(
     const found = await readPlan(stores, planId, stores.now);
     if (!found) return usage(io, "plans show", [`no plan ${planId}`]);
     const excluded = new Set(found.plan.excluded ?? []);
-    const pages = actionPages(stores.plans, planId);
+    const pages = actionPages(stores.plans, planId, source);
     if (format === "csv") {
       let first = true;
       for await (const items of pages) {
@@ -230,10 +236,15 @@ export async function runPlansReviewCommand(
 export async function* actionPages(
   plans: Pick<PlanStore, "readActions">,
   planId: string,
+  source?: JobSource,
 ): AsyncGenerator<ProposedAction[]> {
   let cursor: string | undefined;
   do {
-    const page = await plans.readActions(planId, { limit: PAGE, ...(cursor !== undefined && { cursor }) });
+    const page = await plans.readActions(planId, {
+      limit: PAGE,
+      ...(source !== undefined && { source }),
+      ...(cursor !== undefined && { cursor }),
+    });
     yield page.items;
     cursor = page.nextCursor;
   } while (cursor);

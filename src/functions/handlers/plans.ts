@@ -3,6 +3,7 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { ACCEPTED_IDS, isRunId } from "../../domain/armIds";
+import { JOB_SOURCES } from "../../domain/job";
 import { proposedActionsToCsv } from "../../domain/planCsv";
 import { PLAN_STATUSES, type PlanStatus } from "../../domain/plans";
 import { reviewInputProblems } from "../../domain/planReviewInput";
@@ -81,7 +82,7 @@ export async function plansGet(app: AppContext, request: HttpRequest): Promise<H
   return { ...response, headers: { ...(response.headers as Record<string, string>), etag: found.etag } };
 }
 
-/** GET /api/plans/{planId}/actions?subscriptionId=&limit=&cursor=&format=json|csv */
+/** GET /api/plans/{planId}/actions?subscriptionId=&source=&limit=&cursor=&format=json|csv */
 export async function plansActions(app: AppContext, request: HttpRequest): Promise<HttpResponseInit> {
   const planId = planIdOf(request);
   const query = queryRecord(request);
@@ -93,11 +94,15 @@ export async function plansActions(app: AppContext, request: HttpRequest): Promi
     problems.push({ field: "format", message: "must be json or csv" });
   if (subscriptionId !== undefined && typeof subscriptionId !== "string")
     problems.push({ field: "subscriptionId", message: `must be ${ACCEPTED_IDS.subscriptionId}` });
+  const source = JOB_SOURCES.find((s) => s === query.source);
+  if (query.source !== undefined && source === undefined)
+    problems.push({ field: "source", message: `must be one of ${JOB_SOURCES.join(", ")}` });
   if (problems.length > 0) throw new ValidationError(problems);
   const janitor = await app.janitor();
   if (!(await janitor.storage.plans.get(planId))) return problem(404, "Not found", `no plan ${planId}`);
   const page = await janitor.storage.plans.readActions(planId, {
     ...(typeof subscriptionId === "string" && { subscriptionId }),
+    ...(source !== undefined && { source }),
     ...(limit !== undefined && { limit }),
     ...(cursor !== undefined && { cursor }),
   });
