@@ -7,7 +7,7 @@ import type { PolicyDocument } from "../../../src/domain/policy";
 import type { LoggedRequest } from "../../../tools/emulator/src/RequestLog";
 import { devCredential } from "../../support/emulator";
 import { expectSafe, withScenarios, type Scenario } from "../../support/janitorHarness";
-import { guid, seedJob, subscription } from "../../support/jobFactory";
+import { guid, seedBoxJob, seedJob, subscription } from "../../support/jobFactory";
 
 const POLICY: PolicyDocument = {
   version: 1,
@@ -60,6 +60,29 @@ describe("discovery through Resource Graph", () => {
     expect(run.discovery).toBe("resource-graph");
     expect(run.counts).toMatchObject({ subscriptionsScanned: 2, subscriptionsWithoutJobs: 4, planned: 3 });
     expect(run.status).toBe("succeeded");
+  });
+
+  it("sweeps a subscription holding only Data Box customer-disk jobs, not one holding only a device order", async () => {
+    // Arrange
+    const [BOX, DEVICE] = [SUBS[3]!, SUBS[4]!];
+    const s = await scenario({
+      seed: {
+        ...seed,
+        jobs: [
+          ...seed.jobs,
+          seedBoxJob({ sub: BOX, name: "disk", stage: "Completed", days: 60 }),
+          seedBoxJob({ sub: DEVICE, name: "device", stage: "Completed", days: 60, sku: "DataBox" }),
+        ],
+      },
+      policy: POLICY,
+    });
+
+    // Act
+    const { run } = await s.run("plan");
+
+    // Assess
+    expect(listed((await s.control.requests()).items)).toEqual([WITH_JOBS, ALSO_WITH_JOBS, BOX].sort());
+    expect(run.counts).toMatchObject({ subscriptionsScanned: 3, subscriptionsWithoutJobs: 3 });
   });
 
   it("narrows an explicit subscription list too, and the policy's scope still applies", async () => {

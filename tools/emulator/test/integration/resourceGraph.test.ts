@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { armRequest, makeJob, withEmulator } from "../../../../test/support/emulator";
+import { seedBoxJob } from "../../../../test/support/jobFactory";
 import { JOB_COUNT_QUERY } from "../../src/resourceGraphApi";
 
 // POST /providers/Microsoft.ResourceGraph/resources: only the janitor's job-count query, at most 1,000
@@ -48,6 +49,28 @@ describe("emulator: Resource Graph", () => {
     const log = await fx.control.requests();
     expect(log.items.map((r) => [r.method, r.operation, r.status])).toEqual([
       ["POST", "ResourceGraph_Resources", 200],
+    ]);
+  });
+
+  it("counts Data Box customer-disk jobs, never device orders, next to the classic ones", async () => {
+    // Arrange
+    await fx.control.addJobs({
+      jobs: [
+        seedBoxJob({ sub: sub(1), name: "disk", stage: "Completed", days: 40 }),
+        seedBoxJob({ sub: sub(3), name: "disk", stage: "DeviceOrdered", days: 1 }),
+        seedBoxJob({ sub: sub(3), name: "disk-2", stage: "Completed", days: 40 }),
+        seedBoxJob({ sub: sub(0), name: "device", stage: "Completed", days: 40, sku: "DataBox" }),
+      ],
+    });
+
+    // Act
+    const reply = await query(countQuery([sub(0), sub(1), sub(2), sub(3)]));
+
+    // Assess
+    expect((reply.json as { data: unknown[] }).data).toEqual([
+      { subscriptionId: sub(1), importExportJobs: 2, dataBoxJobs: 1 },
+      { subscriptionId: sub(2), importExportJobs: 1, dataBoxJobs: 0 },
+      { subscriptionId: sub(3), importExportJobs: 0, dataBoxJobs: 2 },
     ]);
   });
 
