@@ -182,4 +182,22 @@ describe("sweepReport", () => {
     expect(summary).toContain("  subscriptions: 2 scanned,");
     expect(summary).toContain("  jobs: 7 seen, 3 actions (2 planned, 1 deleted, 0 cancelled)");
   });
+  it("shows how the run found its subscriptions and how many held no jobs", () => {
+    const counts = { ...ZERO_COUNTS, subscriptionsScanned: 3, subscriptionsWithoutJobs: 997 };
+    const narrowed = renderSummary(
+      runRecord("r", { status: "succeeded", counts, discovery: "resource-graph" }),
+    );
+    const fallback = renderSummary(
+      runRecord("r", {
+        status: "succeeded",
+        discovery: "subscriptions (fallback: HTTP 500 InternalServerError)",
+      }),
+    );
+    expect(narrowed).toContain(
+      "  subscriptions: 3 scanned, 0 failed, 0 skipped, 997 without jobs, 0 breakers tripped",
+    );
+    expect(narrowed).toContain("  discovery: resource-graph\n");
+    expect(fallback).toContain("  discovery: subscriptions (fallback: HTTP 500 InternalServerError)\n");
+    expect(fallback).not.toContain("without jobs");
+  });
 });

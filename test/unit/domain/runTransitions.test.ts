@@ -30,6 +30,16 @@ describe("run transitions", () => {
     expect(again.counts.subscriptionsSkipped).toBe(1);
   });
 
+  it("records how the subscriptions were found and how many the index showed no jobs in, once", () => {
+    const plan = { partsTotal: 1, partsPlanId: "a", subscriptionsSkipped: 1, now: NOW };
+    const first = startRun(queued(), { ...plan, discovery: "resource-graph", subscriptionsWithoutJobs: 7 });
+    const again = startRun(first, { ...plan, discovery: "subscriptions", subscriptionsWithoutJobs: 0 });
+    expect(again).toEqual(first);
+    expect(first.discovery).toBe("resource-graph");
+    expect(first.counts).toMatchObject({ subscriptionsSkipped: 1, subscriptionsWithoutJobs: 7 });
+    expect(startRun(queued(), plan)).not.toHaveProperty("discovery");
+  });
+
   it("merges each part exactly once, whatever the order and the duplicates", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 }), (deliveries) => {
