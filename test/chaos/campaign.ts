@@ -65,7 +65,7 @@ export async function runCampaign(
   options: {
     parallel?: number;
     onResult?: (r: CaseResult) => void;
-    /** Seeds that replay the case they were found with: never turned into a plan-apply case. */
+    /** Seeds that replay the case they were found with: never turned into a plan-apply or Data Box case. */
     keepAsFound?: readonly number[];
   } = {},
 ): Promise<CampaignReport> {
@@ -84,7 +84,9 @@ export async function runCampaign(
       emulators.map(async (emulator) => {
         const control = new EmulatorControlClient(emulator);
         for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-          const c = generateCase(seed, Date.now(), { planApply: !options.keepAsFound?.includes(seed) });
+          // A seed kept as found replays the case it was found with: no plan-apply, no Data Box draws.
+          const asFound = options.keepAsFound?.includes(seed) === true;
+          const c = generateCase(seed, Date.now(), { planApply: !asFound, dataBox: !asFound });
           for (const k of c.kinds) faultKinds[k] = (faultKinds[k] ?? 0) + 1;
           const result = await runCase(c, emulator, control, azurite.connectionString, capture.lines);
           results.push(result);
@@ -130,7 +132,8 @@ export function formatReport(report: CampaignReport): string {
       `workers killed ${report.totals.kills ?? 0}, parts poisoned ${report.totals.poisoned ?? 0}, ` +
       `storage failures injected ${report.totals.storageFailures ?? 0}`,
     `ARM requests ${report.totals.armRequests ?? 0}, actions carried out ${report.totals.actions ?? 0} ` +
-      `(${report.totals.planActions ?? 0} by applies of a saved plan)`,
+      `(${report.totals.planActions ?? 0} by applies of a saved plan, ${report.totals.boxActions ?? 0} on Data Box jobs; ` +
+      `${report.totals.boxJobs ?? 0} Data Box jobs seeded)`,
     `violations per invariant: ${Object.entries(report.violations)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ")}`,

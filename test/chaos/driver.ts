@@ -29,6 +29,9 @@ export interface CaseFigures {
   actions: number;
   /** Of those, carried out by runs applying a saved plan. */
   planActions: number;
+  /** Data Box jobs seeded, and of the actions, those on Data Box jobs. */
+  boxJobs: number;
+  boxActions: number;
   storageFailures: number;
 }
 
@@ -60,14 +63,20 @@ export async function runCase(
     armRequests: 0,
     actions: 0,
     planActions: 0,
+    boxJobs: c.boxJobs.length,
+    boxActions: 0,
     storageFailures: 0,
   };
   await control.reset({
-    seed: { subscriptions: c.subscriptions, jobs: c.jobs.map((j) => j.seed) },
+    seed: {
+      subscriptions: c.subscriptions,
+      jobs: [...c.jobs.map((j) => j.seed), ...c.boxJobs.map((j) => j.seed)],
+    },
     // A policy that opts in to deleting Closed jobs asserts the service allows it (it is not in the documented
     // delete set): the emulator is set up as that service.
     settings: {
       throttling: false,
+      ...c.settings,
       ...(c.policy.guards?.closedCountsAsCompleted && { deleteStates: ["Creating", "Completed", "Closed"] }),
     },
   });
@@ -105,7 +114,10 @@ export async function runCase(
   const engineFor = (worker: Worker, services: EngineServices = faulty.services) =>
     new JanitorEngine(workerServices(services, worker), policy, hash, options(worker));
 
+  const deadlineMs = c.deadlineMs ?? 60_000;
   const windows: RunWindow[] = [];
+  /** Every action a saved plan proposed (searched for canaries: plans are outputs too). */
+  const proposedSeen: ProposedAction[] = [];
   const partsSeen: WorkPart[][] = [];
   let error: string | undefined;
   try {
@@ -132,9 +144,12 @@ export async function runCase(
   // Let requests still in flight land before the log is read (a request the janitor timed out on is served
   // later: it belongs to this case, and its effect is part of the evidence).
   const slowest = Math.max(0, ...c.armFaults.map((f) => f.latencyMs ?? 0));
-  await new Promise((r) => setTimeout(r, slowest + 150));
+  // A Data Box delete the service accepted runs for the emulator's dataBoxDeleteMs (300 ms) before the job goes.
+  await new Promise((r) => setTimeout(r, slowest + (c.boxJobs.length > 0 ? 450 : 150)));
   const log = await control.requests();
   figures.armRequests = log.total;
+  // The Data Box jobs still there (a delete recorded succeeded must have removed its job).
+  const boxJobsAfter = c.boxJobs.length > 0 ? await control.dataBoxJobs() : [];
   const violations = await checkInvariants({
     c,
     log: log.items,
@@ -142,6 +157,8 @@ export async function runCase(
     windows,
     partsSeen,
     written: faulty.written,
+    boxJobsAfter,
+    proposed: proposedSeen,
     runs: storage.runs,
     azuriteConnection,
     tablePrefix,
@@ -177,6 +194,7 @@ export async function runCase(
     do {
       const page = await retry(() => storage.plans.readActions(planId, { limit: 7, cursor }));
       proposed.push(...page.items);
+      proposedSeen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
     // Each of the exclusion and the change takes one action out, as long as at least one is left to apply.
@@ -199,14 +217,14 @@ export async function runCase(
     if (change && candidate && candidate !== excluded) {
       const state = change.state === candidate.state ? "Closed" : change.state;
       if (state !== candidate.state) {
-        await control.setState(
-          {
-            subscriptionId: candidate.subscriptionId,
-            resourceGroup: candidate.resourceGroup,
-            name: candidate.jobName,
-          },
-          state,
-        );
+        const ref = {
+          subscriptionId: candidate.subscriptionId,
+          resourceGroup: candidate.resourceGroup,
+          name: candidate.jobName,
+        };
+        // A Data Box job moves to the drawn name as its stage (a classic state name is no Data Box stage).
+        if (candidate.source === "databox") await control.setDataBoxStatus(ref, state);
+        else await control.setState(ref, state);
         changed = candidate;
       }
     }
@@ -283,7 +301,7 @@ export async function runCase(
       if (attempt > 0) figures.recoveries++;
       const sweeping = engineFor(worker, services).sweepPart(part, {
         attempt,
-        deadline: new Date(Date.now() + 60_000),
+        deadline: new Date(Date.now() + deadlineMs),
       });
       sweeping.catch(() => undefined);
       if (chaos && attempt === 0 && c.duplicateAfterMs !== undefined) {
@@ -292,7 +310,7 @@ export async function runCase(
         figures.deliveries++;
         const dup = engineFor(new Worker(), services).sweepPart(part, {
           attempt: attempt + 1,
-          deadline: new Date(Date.now() + 60_000),
+          deadline: new Date(Date.now() + deadlineMs),
         });
         pending.push(dup.catch(() => undefined));
         attempt++;

@@ -3,7 +3,8 @@
 // case, on any machine: only this small PRNG decides.
 import type { PolicyDocument } from "../../src/domain/policy";
 import type { EmulatorFault } from "../../tools/emulator/src/controlClient";
-import type { EmulatorSeed, SeedJob } from "../../tools/emulator/src/seed";
+import type { DataBoxSeedJob, EmulatorSeed, SeedJob } from "../../tools/emulator/src/seed";
+import type { EmulatorSettingsPatch } from "../../tools/emulator/src/settings";
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG. */
 export class Rng {
@@ -63,7 +64,28 @@ export type FaultKind =
   | "discovery-changed"
   | "plan-apply"
   | "plan-exclusion"
-  | "plan-changed-job";
+  | "plan-changed-job"
+  // Data Box cases (drawn last): jobs, policy and faults of the second source.
+  | "databox"
+  | "databox-odd-values"
+  | "databox-flag-disagrees"
+  | "databox-device-order"
+  | "databox-details-always"
+  | "databox-429"
+  | "databox-5xx"
+  | "databox-reset"
+  | "databox-latency"
+  | "databox-timeout"
+  | "databox-drop-response"
+  | "databox-poll-fault"
+  | "databox-delete-fails"
+  | "databox-delete-never"
+  | "databox-flag-before-act"
+  | "databox-stage-before-act"
+  | "databox-delete-before-act"
+  | "databox-exempt-before-act"
+  | "databox-stage-in-flight"
+  | "databox-delete-in-flight";
 
 /** Storage write failures: which calls (1-based, per store method) fail, and how. */
 export interface StorageFault {
@@ -87,6 +109,14 @@ export interface KillPlan {
 export interface ChaosJob {
   seed: SeedJob;
   /** The body the emulator serves (seed plus wirePatch), as the policy oracle reads evidence. */
+  served: Record<string, unknown>;
+  canaries: string[];
+}
+
+/** A Data Box job as the oracle knows it. */
+export interface BoxChaosJob {
+  seed: DataBoxSeedJob;
+  /** The body the emulator serves (seed, its defaults, plus wirePatch), without `details` (never asked for). */
   served: Record<string, unknown>;
   canaries: string[];
 }
@@ -116,6 +146,12 @@ export interface ChaosCase {
    * drawn faults. The picks are fractions of the plan's action list (its size is known only at run time).
    */
   planApply?: { exclude?: number; change?: { pick: number; state: string } };
+  /** Data Box jobs (`Microsoft.DataBox/jobs`), in about half the cases; empty otherwise. */
+  boxJobs: BoxChaosJob[];
+  /** Emulator settings of the case beyond throttling (e.g. `dataBoxDetails: "always"`). */
+  settings?: EmulatorSettingsPatch;
+  /** How long each delivery of a part may run (default 60 s; shorter where a delete never ends). */
+  deadlineMs?: number;
   kinds: FaultKind[];
 }
 
@@ -320,13 +356,443 @@ function makePolicy(rng: Rng, subs: string[]): PolicyDocument {
   };
 }
 
+// ---- Data Box jobs (docs/service.md "Data Box jobs"): drawn after everything else, so the earlier draws of
+// every seed stay as they were.
+
+const BOX_TERMINAL = ["Completed", "CompletedWithErrors", "CompletedWithWarnings", "Cancelled", "Aborted"];
+const BOX_FIRST = ["DeviceOrdered", "AwaitingShipmentDetails"];
+const BOX_IN_TRANSIT = [
+  "Dispatched",
+  "Delivered",
+  "PickedUp",
+  "ShippedToAzureDC",
+  "AtAzureDC",
+  "DataCopy",
+  "ShippedToCustomer",
+  "Failed_IssueDetectedAtAzureDC",
+];
+const BOX_ODD = [
+  "Completed\t",
+  "completed", // other case: the same stage
+  "cancelled",
+  " DeviceOrdered",
+  `Completed${"x".repeat(56)}`,
+  "Shipping", // a classic state name: no Data Box stage
+  "Closed",
+  "Paused", // undocumented
+  "Deleting",
+];
+const DEVICE_SKUS = ["DataBox", "DataBoxDisk", "DataBoxHeavy", "databoxcustomerdisk"];
+
+function boxCanaries(seed: number, n: number) {
+  const c = (field: string) => `CANARY-${seed}-${n}-box${field}`;
+  return {
+    contactDetails: {
+      contactName: c("contact"),
+      phone: c("phone"),
+      mobile: c("mobile"),
+      emailList: [`${c("email")}@example.com`, `${c("email2")}@example.com`],
+    },
+    shippingAddress: {
+      streetAddress1: c("street"),
+      streetAddress2: c("street2"),
+      city: "Redmond",
+      postalCode: "98052",
+      country: "US",
+      companyName: c("company"),
+    },
+    createdBy: `${c("creator")}@example.com`,
+    all: ["contact", "phone", "mobile", "email", "email2", "street", "street2", "company", "creator"].map(c),
+  };
+}
+
+function makeBoxJob(
+  rng: Rng,
+  seed: number,
+  n: number,
+  sub: string,
+  now: number,
+  kinds: Set<FaultKind>,
+  /** A plain customer-disk job in a stage the janitor acts in, old, with systemData: likely acted on. */
+  plain = false,
+): BoxChaosJob {
+  const family = plain
+    ? rng.pick(["terminal", "terminal", "first"] as const)
+    : rng.pick(["terminal", "terminal", "terminal", "terminal", "first", "first", "transit", "odd"] as const);
+  const stage =
+    family === "terminal"
+      ? rng.pick(BOX_TERMINAL)
+      : family === "first"
+        ? rng.pick(BOX_FIRST)
+        : family === "transit"
+          ? rng.pick(BOX_IN_TRANSIT)
+          : rng.pick(BOX_ODD);
+  if (family === "odd") kinds.add("databox-odd-values");
+  const days = plain ? rng.pick([35, 45, 70]) : rng.pick([0.5, 3, 12, 20, 35, 45, 70, 70]);
+  const enteredAt = new Date(now - days * DAY).toISOString();
+  const createdAt = new Date(now - (days + rng.int(0, 20)) * DAY).toISOString();
+  const first = BOX_FIRST.includes(stage);
+  const c = boxCanaries(seed, n);
+  if (plain) {
+    const job: DataBoxSeedJob = {
+      source: "databox",
+      subscriptionId: sub,
+      resourceGroup: rng.pick(["rg-a", "rg-box"]),
+      name: `box-${n}`,
+      location: "westus",
+      sku: { name: "DataBoxCustomerDisk" },
+      stageEnteredAt: enteredAt,
+      systemData: {
+        createdAt: first ? enteredAt : createdAt,
+        lastModifiedAt: enteredAt,
+        createdBy: c.createdBy,
+        createdByType: "User",
+      },
+      properties: {
+        status: stage,
+        transferType: "ImportToAzure",
+        startTime: first ? enteredAt : createdAt,
+        details: {
+          jobDetailsType: "DataBoxCustomerDisk",
+          contactDetails: c.contactDetails,
+          shippingAddress: c.shippingAddress,
+        },
+      },
+    };
+    return { seed: job, served: boxServed(job), canaries: c.all };
+  }
+  const rg = rng.pick(["rg-a", "rg-b", "rg-box", "rg-keep-1"]);
+  const name = rng.chance(0.06) ? `keep-${n}` : `box-${n}`;
+  const tags: Record<string, string> = {};
+  if (rng.chance(0.08)) tags.janitor = "exempt";
+  if (rng.chance(0.3)) tags.team = rng.pick(["data", "ops"]);
+  // A device order (another SKU), sometimes in a terminal stage with both flags true: never to be touched.
+  const device = rng.chance(0.12);
+  const sku = device ? rng.pick(DEVICE_SKUS) : "DataBoxCustomerDisk";
+  if (device) kinds.add("databox-device-order");
+  const properties: DataBoxSeedJob["properties"] = {
+    status: device && rng.chance(0.7) ? rng.pick(BOX_TERMINAL) : stage,
+    transferType: rng.chance(0.75) ? "ImportToAzure" : "ExportFromAzure",
+    // In the first stages the order date is the evidence; sometimes startTime is newer than createdAt.
+    startTime: first ? new Date(now - (rng.chance(0.3) ? 2 : days) * DAY).toISOString() : createdAt,
+    details: {
+      jobDetailsType: device ? "DataBox" : "DataBoxCustomerDisk",
+      contactDetails: c.contactDetails,
+      shippingAddress: c.shippingAddress,
+    },
+  };
+  if (device && rng.chance(0.7)) {
+    properties.isDeletable = true;
+    properties.isCancellable = true;
+  } else if (rng.chance(0.2)) {
+    // Flags that disagree with the stage: false where the table allows, true where it does not.
+    kinds.add("databox-flag-disagrees");
+    const allows = BOX_TERMINAL.includes(stage);
+    if (rng.chance(0.5)) properties.isDeletable = !allows;
+    else properties.isCancellable = !first;
+  }
+  const evidence = rng.pick([
+    "systemData",
+    "systemData",
+    "systemData",
+    "systemData",
+    "startTime",
+    "none",
+  ] as const);
+  const job: DataBoxSeedJob = {
+    source: "databox",
+    subscriptionId: sub,
+    resourceGroup: rg,
+    name,
+    location: "westus",
+    ...(Object.keys(tags).length > 0 && { tags }),
+    sku: { name: sku },
+    stageEnteredAt: enteredAt,
+    properties,
+  };
+  if (evidence === "systemData")
+    job.systemData = {
+      createdAt: first ? enteredAt : createdAt,
+      lastModifiedAt: enteredAt,
+      createdBy: c.createdBy,
+      createdByType: "User",
+    };
+  if (evidence === "none") job.wirePatch = { properties: { startTime: null } };
+  if (rng.chance(0.12)) {
+    // Lenient timestamps, served as they are: none of them is evidence of age.
+    kinds.add("databox-odd-values");
+    job.wirePatch = {
+      ...(job.systemData && {
+        systemData: { createdAt: rng.pick(LENIENT), lastModifiedAt: rng.pick(LENIENT) },
+      }),
+      properties: { startTime: rng.pick(LENIENT) },
+    };
+  }
+  return { seed: job, served: boxServed(job), canaries: c.all };
+}
+
+/** What the emulator serves of a seeded Data Box job (its startTime default, the wirePatch), details aside. */
+function boxServed(job: DataBoxSeedJob): Record<string, unknown> {
+  const { details: _details, ...properties } = job.properties;
+  properties.startTime ??= job.systemData?.createdAt;
+  const base: Record<string, unknown> = { sku: job.sku, properties, tags: job.tags };
+  if (job.systemData) base.systemData = job.systemData;
+  return job.wirePatch ? deepMerge(base, job.wirePatch) : base;
+}
+
+/** Rules for Data Box stages (the classic Completed rule covers both sources). */
+function boxRules(rng: Rng): PolicyDocument["rules"] {
+  const rules: PolicyDocument["rules"] = [];
+  if (rng.chance(0.9))
+    rules.push({
+      name: "box-never-shipped",
+      sources: ["databox"],
+      states: rng.chance(0.3) ? ["DeviceOrdered"] : ["DeviceOrdered", "AwaitingShipmentDetails"],
+      olderThan: rng.pick(["P7D", "P14D"]),
+      action: "cancel",
+    });
+  if (rng.chance(0.9))
+    rules.push({
+      name: "box-finished",
+      sources: ["databox"],
+      states: rng.chance(0.3)
+        ? ["CompletedWithErrors", "Cancelled", "Aborted"]
+        : ["CompletedWithErrors", "CompletedWithWarnings", "Cancelled", "Aborted"],
+      olderThan: rng.pick(["P7D", "P30D"]),
+      action: "delete",
+    });
+  return rules;
+}
+
+const BOX_JOB_PATH = (j: DataBoxSeedJob) =>
+  `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.DataBox/jobs/${j.name}`;
+/** Any request under Microsoft.DataBox (listings, job reads and actions, the delete's operation URLs). */
+const BOX_ANY = "/providers/Microsoft\\.DataBox/";
+const BOX_POLL = "/providers/Microsoft\\.DataBox/locations/[^/]+/operation(Statuses|Results)/";
+
+/** Data Box jobs, rules and faults for about half the cases (the caller draws them after everything else). */
+function drawDataBox(
+  rng: Rng,
+  seed: number,
+  start: number,
+  subIds: string[],
+  now: number,
+  policy: PolicyDocument,
+  kinds: Set<FaultKind>,
+): {
+  boxJobs: BoxChaosJob[];
+  faults: EmulatorFault[];
+  settings?: EmulatorSettingsPatch;
+  deadlineMs?: number;
+} {
+  if (!rng.chance(0.5)) return { boxJobs: [], faults: [] };
+  kinds.add("databox");
+  let n = start;
+  const boxJobs: BoxChaosJob[] = [];
+  for (const sub of rng.sample(subIds, rng.int(1, subIds.length))) {
+    for (let i = rng.int(0, 2); i > 0; i--) boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds, true));
+    for (let i = rng.int(2, 8); i > 0; i--) boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds));
+  }
+  const rules = boxRules(rng);
+  policy.rules.push(...rules);
+  if (rng.chance(0.3))
+    // A classic-only Completed rule first: a Data Box Completed job still falls through to the shared rule.
+    policy.rules.unshift({
+      name: "classic-completed-long",
+      sources: ["importexport"],
+      states: ["Completed"],
+      olderThan: "P60D",
+      action: "delete",
+    });
+  const settings: EmulatorSettingsPatch = {};
+  if (rng.chance(0.3)) {
+    // Listings and reads carry `details` (contacts, addresses) unasked: the reader must drop them.
+    kinds.add("databox-details-always");
+    settings.dataBoxDetails = "always";
+  }
+
+  const faults: EmulatorFault[] = [];
+  // Faults aimed at a job hit one the janitor may act on, mostly (a customer-disk job in a stage it acts in).
+  const customerDisk = boxJobs.filter(
+    (j) =>
+      j.seed.sku.name === "DataBoxCustomerDisk" &&
+      (rng.chance(0.2) || [...BOX_TERMINAL, ...BOX_FIRST].includes(j.seed.properties.status ?? "")),
+  );
+  const target = () => rng.pick(customerDisk.length > 0 ? customerDisk : boxJobs).seed;
+  const some = () => rng.int(1, 3);
+  const anyMethod = () => rng.pick(["GET", "GET", "DELETE", "POST"]);
+  let never = false;
+  for (let i = rng.int(1, 4); i > 0; i--) {
+    const kind = rng.pick([
+      "databox-429",
+      "databox-5xx",
+      "databox-reset",
+      "databox-latency",
+      "databox-timeout",
+      "databox-drop-response",
+      "databox-poll-fault",
+      "databox-delete-fails",
+      "databox-delete-never",
+      "databox-flag-before-act",
+      "databox-stage-before-act",
+      "databox-delete-before-act",
+      "databox-exempt-before-act",
+      "databox-stage-in-flight",
+      "databox-delete-in-flight",
+    ] as const);
+    kinds.add(kind);
+    switch (kind) {
+      case "databox-429":
+        faults.push({
+          method: anyMethod(),
+          path: BOX_ANY,
+          status: 429,
+          ...(rng.chance(0.5) && { retryAfter: rng.int(0, 1) }),
+          count: some(),
+        });
+        break;
+      case "databox-5xx":
+        faults.push({ method: anyMethod(), path: BOX_ANY, status: rng.pick([500, 502, 503]), count: some() });
+        break;
+      case "databox-reset":
+        faults.push({ method: anyMethod(), path: BOX_ANY, reset: true, count: some() });
+        break;
+      case "databox-latency":
+        faults.push({
+          method: anyMethod(),
+          path: BOX_ANY,
+          latencyMs: rng.int(10, 150),
+          count: rng.int(1, 10),
+        });
+        break;
+      case "databox-timeout":
+        // Longer than the ARM timeout: the janitor gives up while the service still serves it later.
+        faults.push({
+          method: rng.pick(["GET", "DELETE", "POST"]),
+          path: BOX_ANY,
+          latencyMs: 2_500,
+          count: 1,
+        });
+        break;
+      case "databox-drop-response":
+        faults.push({
+          method: rng.pick(["DELETE", "POST", "GET"]),
+          path: BOX_ANY,
+          dropResponse: true,
+          count: 1,
+        });
+        break;
+      case "databox-poll-fault": {
+        const f = rng.pick(["429", "5xx", "reset", "timeout", "drop"] as const);
+        faults.push({
+          method: "GET",
+          path: BOX_POLL,
+          count: f === "timeout" || f === "drop" ? 1 : some(),
+          ...(f === "429" && { status: 429, retryAfter: rng.int(0, 1) }),
+          ...(f === "5xx" && { status: rng.pick([500, 503]) }),
+          ...(f === "reset" && { reset: true }),
+          ...(f === "timeout" && { latencyMs: 2_500 }),
+          ...(f === "drop" && { dropResponse: true }),
+        });
+        break;
+      }
+      case "databox-delete-fails":
+        faults.push({
+          method: "DELETE",
+          path: rng.chance(0.5) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
+          deleteOutcome: "fail",
+          count: some(),
+        });
+        break;
+      case "databox-delete-never":
+        never = true;
+        faults.push({
+          method: "DELETE",
+          path: rng.chance(0.5) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
+          deleteOutcome: "never",
+          count: 1,
+        });
+        break;
+      case "databox-flag-before-act": {
+        const j = target();
+        faults.push({
+          method: "GET",
+          path: `${BOX_JOB_PATH(j)}$`,
+          mutate: rng.chance(0.5)
+            ? { isDeletable: rng.chance(0.7) ? false : true }
+            : { isCancellable: rng.chance(0.7) ? false : true },
+          count: 1,
+        });
+        break;
+      }
+      case "databox-stage-before-act":
+        faults.push({
+          method: "GET",
+          path: `${BOX_JOB_PATH(target())}$`,
+          mutate: { state: rng.pick([...BOX_TERMINAL, ...BOX_FIRST, "DataCopy", "Completed\t", "Paused"]) },
+          count: 1,
+        });
+        break;
+      case "databox-delete-before-act":
+        faults.push({
+          method: "GET",
+          path: `${BOX_JOB_PATH(target())}$`,
+          mutate: { remove: true },
+          count: 1,
+        });
+        break;
+      case "databox-exempt-before-act":
+        faults.push({
+          method: "GET",
+          path: `${BOX_JOB_PATH(target())}$`,
+          mutate: { tags: { janitor: "exempt" } },
+          count: 1,
+        });
+        break;
+      case "databox-stage-in-flight": {
+        // Only to a stage where the action stays allowed (as for classic jobs: a stage that forbids it after the
+        // request left is a race no client can avoid). A stage change derives the flags from the stage again.
+        const toDelete = rng.chance(0.6);
+        const j = target();
+        faults.push({
+          method: toDelete ? "DELETE" : "POST",
+          path: toDelete ? `${BOX_JOB_PATH(j)}$` : `${BOX_JOB_PATH(j)}/cancel$`,
+          latencyMs: rng.int(20, 80),
+          mutate: { state: toDelete ? rng.pick(BOX_TERMINAL) : rng.pick(BOX_FIRST) },
+          count: 1,
+        });
+        break;
+      }
+      case "databox-delete-in-flight": {
+        const j = target();
+        const toDelete = rng.chance(0.6);
+        faults.push({
+          method: toDelete ? "DELETE" : "POST",
+          path: toDelete ? `${BOX_JOB_PATH(j)}$` : `${BOX_JOB_PATH(j)}/cancel$`,
+          latencyMs: rng.int(20, 80),
+          mutate: { remove: true },
+          count: 1,
+        });
+        break;
+      }
+    }
+  }
+  return {
+    boxJobs,
+    faults,
+    ...(Object.keys(settings).length > 0 && { settings }),
+    // A delete that never ends is followed until the part's time runs out: keep that time short.
+    ...(never && { deadlineMs: rng.int(6_000, 12_000) }),
+  };
+}
+
 const JOB_PATH = (j: SeedJob) =>
   `/subscriptions/${j.subscriptionId}/resourceGroups/${j.resourceGroup}/providers/Microsoft.ImportExport/jobs/${j.name}$`;
 
 export function generateCase(
   seed: number,
   now = Date.now(),
-  options: { planApply?: boolean } = {},
+  options: { planApply?: boolean; dataBox?: boolean } = {},
 ): ChaosCase {
   const rng = new Rng(seed);
   const kinds = new Set<FaultKind>();
@@ -527,6 +993,12 @@ export function generateCase(
       planApply.change = { pick: rng.next(), state: rng.pick(STATES) };
     }
   }
+  // Drawn after the plan-apply draw, for the same reason: Data Box jobs, rules and faults.
+  const box =
+    options.dataBox !== false
+      ? drawDataBox(rng, seed, n, subIds, now, policy, kinds)
+      : { boxJobs: [], faults: [] };
+  armFaults.push(...box.faults);
 
   return {
     seed,
@@ -545,6 +1017,9 @@ export function generateCase(
     concurrency,
     nextRun,
     ...(planApply && { planApply }),
+    boxJobs: box.boxJobs,
+    ...(box.settings && { settings: box.settings }),
+    ...(box.deadlineMs !== undefined && { deadlineMs: box.deadlineMs }),
     kinds: [...kinds].sort(),
   };
 }

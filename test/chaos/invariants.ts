@@ -4,11 +4,12 @@
 import { createTableClient, parseStorageSettings, tableNames } from "../../src/adapters/storage";
 import { entityToAuditEntry, sameAuditEntry } from "../../src/adapters/storage/auditEntity";
 import type { AuditEntry, RunRecord } from "../../src/domain/records";
-import type { LoggedRequest } from "../../tools/emulator/src/controlClient";
+import type { DataBoxJobView, LoggedRequest } from "../../tools/emulator/src/controlClient";
+import type { ProposedAction } from "../../src/domain/plans";
 import type { RunStore } from "../../src/engine/ports";
 import type { WorkPart } from "../../src/engine/janitorEngine";
 import type { CaseFigures } from "./driver";
-import type { ChaosCase, ChaosJob } from "./generate";
+import type { BoxChaosJob, ChaosCase, ChaosJob } from "./generate";
 import type { WrittenRecord } from "./services";
 
 export const INVARIANTS = [
@@ -54,6 +55,12 @@ type Stored = AuditEntry & { storedAt: number };
 
 const JOB_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ImportExport\/jobs\/[^/]+$/i;
+/** A Data Box job (`DELETE` it); with `/cancel`, its cancel action (`POST`). */
+const BOX_JOB_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DataBox\/jobs\/[^/]+$/i;
+const BOX_CANCEL_PATH =
+  /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.DataBox\/jobs\/[^/]+)\/cancel$/i;
+const BOX_ANY_PATH = /\/providers\/Microsoft\.DataBox(\/|$)/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const DAY = 86_400_000;
 
@@ -63,13 +70,28 @@ const isoMs = (iso: string): number => {
   return Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}${m[3]}`);
 };
 
+/**
+ * The action a request is: classic `DELETE` / `PATCH` (cancel) of a job; Data Box `DELETE` of a job and `POST
+ * <job>/cancel`. Reads (a job, a listing, a delete's operation URL) are none.
+ */
 function actionOf(r: LoggedRequest): "delete" | "cancel" | undefined {
-  if (!JOB_PATH.test(decodeURIComponent(r.path))) return undefined;
-  return r.method === "DELETE" ? "delete" : r.method === "PATCH" ? "cancel" : undefined;
+  const path = decodeURIComponent(r.path);
+  if (JOB_PATH.test(path))
+    return r.method === "DELETE" ? "delete" : r.method === "PATCH" ? "cancel" : undefined;
+  if (BOX_JOB_PATH.test(path)) return r.method === "DELETE" ? "delete" : undefined;
+  if (BOX_CANCEL_PATH.test(path)) return r.method === "POST" ? "cancel" : undefined;
+  return undefined;
 }
+const isBox = (r: LoggedRequest) => BOX_ANY_PATH.test(decodeURIComponent(r.path));
 /** The service handled it (a 429, an injected 5xx and a connection dropped before serving mean it did not). */
 const handled = (r: LoggedRequest) => r.status !== 0 && r.status !== 429 && r.status < 500;
-const jobKeyOf = (r: LoggedRequest) => decodeURIComponent(r.path).toLowerCase();
+/** The job a request is about: its resource path, lower-cased (a Data Box cancel's without `/cancel`). */
+const jobKeyOf = (r: LoggedRequest) => {
+  const path = decodeURIComponent(r.path);
+  return (BOX_CANCEL_PATH.exec(path)?.[1] ?? path).toLowerCase();
+};
+const boxKey = (j: { subscriptionId: string; resourceGroup: string; name: string }) =>
+  `/subscriptions/${j.subscriptionId}/resourcegroups/${j.resourceGroup}/providers/microsoft.databox/jobs/${j.name}`.toLowerCase();
 
 function globMatch(patterns: string[] | undefined, value: string): boolean {
   return (patterns ?? []).some((p) =>
@@ -156,6 +178,88 @@ export function oracle(
   return undefined;
 }
 
+// The janitor's Data Box stage table as docs/policy.md "Sources" states it (written here from the docs, not taken
+// from the product): delete only in the terminal stages, cancel only before anything has shipped; any other
+// stage, or a name that is not exactly one of these (case aside), allows nothing.
+const BOX_DELETE_STAGES = [
+  "completed",
+  "completedwitherrors",
+  "completedwithwarnings",
+  "cancelled",
+  "aborted",
+];
+const BOX_CANCEL_STAGES = ["deviceordered", "awaitingshipmentdetails"];
+/** docs/service.md: in these stages a Data Box job's age runs from its order (createdAt, startTime). */
+const BOX_FIRST_STAGES = BOX_CANCEL_STAGES;
+const TRANSFER_JOB_TYPE: Record<string, string> = { ImportToAzure: "Import", ExportFromAzure: "Export" };
+
+/**
+ * Whether the policy made `action` eligible for a Data Box job on what the service served at the last read before
+ * it (docs/service.md "Data Box jobs", docs/policy.md "Sources"): SKU exactly DataBoxCustomerDisk; scope,
+ * exemptions and grace as for classic jobs; the first enabled rule covering the databox source, the stage and the
+ * job type says this action; the janitor's stage table allows it; the service's own flag on that read is true;
+ * and old enough by valid RFC 3339 evidence (createdAt / startTime in the first stages, lastModifiedAt later).
+ */
+export function boxOracle(
+  c: ChaosCase,
+  job: BoxChaosJob,
+  seen: NonNullable<LoggedRequest["job"]>,
+  action: "delete" | "cancel",
+  nowMs: number,
+): string | undefined {
+  const p = c.policy;
+  const j = job.seed;
+  const served = job.served as {
+    properties?: { transferType?: unknown; startTime?: unknown };
+    systemData?: { createdAt?: unknown; lastModifiedAt?: unknown };
+  };
+  if (seen.source !== "databox") return "the read before it was not of a Data Box job";
+  if (seen.sku !== "DataBoxCustomerDisk")
+    return `a device order (sku ${JSON.stringify(seen.sku)}), never touched`;
+  const transfer = typeof served.properties?.transferType === "string" ? served.properties.transferType : "";
+  const jobType = TRANSFER_JOB_TYPE[transfer] ?? transfer;
+  const stage = seen.status ?? "";
+  const lower = stage.toLowerCase();
+  if (p.scope?.excludeSubscriptions?.some((s) => s.toLowerCase() === j.subscriptionId.toLowerCase()))
+    return "subscription excluded from scope";
+  if (!globMatch(p.scope?.resourceGroups ?? ["*"], j.resourceGroup)) return "resource group out of scope";
+  if (globMatch(p.scope?.excludeResourceGroups, j.resourceGroup)) return "resource group excluded";
+  const types = p.scope?.jobTypes ?? ["Import", "Export"];
+  if (!types.some((t) => t.toLowerCase() === jobType.toLowerCase())) return "job type out of scope";
+  if (seen.tags?.janitor === "exempt") return "exempt by tag";
+  if (globMatch(p.exemptions?.jobNames, j.name)) return "exempt by name";
+  const rule = p.rules.find(
+    (r) =>
+      r.enabled !== false &&
+      (r.sources ?? ["importexport", "databox"]).includes("databox") &&
+      r.states.some((s) => s.toLowerCase() === lower) &&
+      (r.jobTypes ?? ["Import", "Export"]).some((t) => t.toLowerCase() === jobType.toLowerCase()),
+  );
+  if (!rule) return `no rule for stage ${JSON.stringify(stage)}`;
+  if (rule.action !== action) return `first matching rule ${rule.name} says ${rule.action}`;
+  if (!(action === "delete" ? BOX_DELETE_STAGES : BOX_CANCEL_STAGES).includes(lower))
+    return `the janitor's stage table allows no ${action} in ${JSON.stringify(stage)}`;
+  const flag = action === "delete" ? seen.isDeletable : seen.isCancellable;
+  if (flag !== true)
+    return `the service's ${action === "delete" ? "isDeletable" : "isCancellable"} was ${String(flag)} on the last read`;
+  if ((p.guards?.gracePeriod ?? "P1D") !== "PT0S")
+    return "within the grace period (first sighting this campaign)";
+  const valid = (v: unknown) => (typeof v === "string" && RFC3339.test(v) ? Date.parse(v) : undefined);
+  const first = BOX_FIRST_STAGES.includes(lower);
+  if (stage !== j.properties.status && !first)
+    // Moved during the campaign: lastModifiedAt (or the janitor's first sighting) is then, minutes ago.
+    return "too young: its stage changed during the campaign";
+  const evidence = first
+    ? [valid(served.systemData?.createdAt), valid(served.properties?.startTime)]
+    : [valid(served.systemData?.lastModifiedAt)];
+  const known = evidence.filter((e): e is number => e !== undefined);
+  if (known.length === 0) return "no valid timestamp: its age is unknown (first observed this campaign)";
+  const ageDays = (nowMs - Math.max(...known)) / DAY;
+  if (ageDays < days(rule.olderThan) - 0.01)
+    return `too young: ${ageDays.toFixed(1)} days by the newest valid evidence, rule ${rule.name} needs ${rule.olderThan}`;
+  return undefined;
+}
+
 async function readTable(connection: string, name: string): Promise<Record<string, unknown>[]> {
   const table = createTableClient(parseStorageSettings({ JANITOR_STORAGE: connection }), name);
   const rows: Record<string, unknown>[] = [];
@@ -174,6 +278,10 @@ export async function checkInvariants(input: {
   windows: RunWindow[];
   partsSeen: WorkPart[][];
   written: Map<string, WrittenRecord>;
+  /** The emulator's Data Box jobs after the case (settled: a succeeded delete has removed its job). */
+  boxJobsAfter: DataBoxJobView[];
+  /** Every action the case's saved plans proposed. */
+  proposed: ProposedAction[];
   runs: RunStore;
   azuriteConnection: string;
   tablePrefix: string;
@@ -186,11 +294,12 @@ export async function checkInvariants(input: {
   if (input.logDropped > 0) add("harness", `request log dropped ${input.logDropped} entries`);
 
   const names = tableNames(input.tablePrefix);
-  const [auditRows = [], runRows = [], observationRows = [], leaseRows = []] = await Promise.all(
-    [names.audit, names.runs, names.observations, names.leases].map((n) =>
-      readTable(input.azuriteConnection, n),
-    ),
-  );
+  const [auditRows = [], runRows = [], observationRows = [], leaseRows = [], planRows = []] =
+    await Promise.all(
+      [names.audit, names.runs, names.observations, names.leases, names.plans].map((n) =>
+        readTable(input.azuriteConnection, n),
+      ),
+    );
   const stored: Stored[] = auditRows
     .filter((r) => String(r.partitionKey).startsWith("r-"))
     .map((r) => ({ ...entityToAuditEntry(r as never), storedAt: isoMs(String(r.timestamp)) }));
@@ -198,9 +307,20 @@ export async function checkInvariants(input: {
     a.storedAt - b.storedAt || (a.runId === b.runId ? a.seq - b.seq : 0);
   stored.sort(byOrder);
 
-  // 1. forbidden
+  // 1. forbidden: what the emulator marks (refusals of both sources, $expand=details, listCredentials, read-only
+  // subscriptions), and on Data Box paths, by our own reading: never $expand or listCredentials, nothing but reads,
+  // a job's DELETE and its POST cancel, and no action the service refused.
   for (const r of log.filter((r) => r.forbidden))
     add("forbidden", `${r.method} ${r.path} answered ${r.status} (${r.rule ?? "?"})`);
+  for (const r of log.filter((r) => !r.forbidden && isBox(r))) {
+    const query = decodeURIComponent(r.query ?? "");
+    if (/\$expand/i.test(query) || /listCredentials/i.test(r.path))
+      add("forbidden", `${r.method} ${r.path}?${r.query ?? ""}: $expand or listCredentials`);
+    else if (r.method !== "GET" && actionOf(r) === undefined)
+      add("forbidden", `${r.method} ${r.path}: not a request the janitor may send`);
+    else if (actionOf(r) !== undefined && r.status === 409)
+      add("forbidden", `${r.method} ${r.path} refused (409) by the service`);
+  }
 
   const allJobs = [...c.jobs, ...c.lateJobs];
   const jobByPath = new Map(
@@ -209,8 +329,17 @@ export async function checkInvariants(input: {
       j,
     ]),
   );
+  const boxByPath = new Map(c.boxJobs.map((j) => [boxKey(j.seed), j]));
+  const boxLeft = new Set(input.boxJobsAfter.map(boxKey));
+  // Jobs someone else (a fault's mutate) removed or changed: the service's truth about them is not ours alone.
+  const mutated = new Set(
+    c.armFaults
+      .filter((f) => f.mutate && f.path)
+      .map((f) => f.path!.replace(/(\/cancel)?\$$/, "").toLowerCase()),
+  );
   let actions = 0;
   let planActions = 0;
+  let boxActions = 0;
   for (const w of windows) {
     const arrived = (r: LoggedRequest) => isoMs(r.receivedAt ?? r.at);
     const reqs = log
@@ -225,7 +354,8 @@ export async function checkInvariants(input: {
     for (const r of acts) {
       const key = jobKeyOf(r);
       const job = jobByPath.get(key);
-      if (!job) {
+      const box = boxByPath.get(key);
+      if (!job && !box) {
         add("policy", `${w.runId}: ${r.method} ${r.path}: not a seeded job`);
         continue;
       }
@@ -236,11 +366,14 @@ export async function checkInvariants(input: {
         add("policy", `${w.runId}: ${r.method} ${r.path} (request ${r.seq}) without a fresh read before it`);
         continue;
       }
-      const why = oracle(c, job, read.job, actionOf(r)!, Date.parse(r.receivedAt ?? r.at));
+      const at = Date.parse(r.receivedAt ?? r.at);
+      const why = box
+        ? boxOracle(c, box, read.job, actionOf(r)!, at)
+        : oracle(c, job!, read.job, actionOf(r)!, at);
       if (why)
         add(
           "policy",
-          `${w.runId}: ${r.method} ${job.seed.name} (state ${JSON.stringify(read.job.state)}): ${why}`,
+          `${w.runId}: ${r.method} ${(box ?? job)!.seed.name} (${box ? "Data Box stage" : "state"} ${JSON.stringify(box ? read.job.status : read.job.state)}): ${why}`,
         );
     }
 
@@ -277,6 +410,7 @@ export async function checkInvariants(input: {
     const acted = new Map<string, string>();
     for (const r of acts.filter(handled)) acted.set(jobKeyOf(r), jobKeyOf(r).split("/")[2]!);
     actions += acted.size;
+    boxActions += [...acted.keys()].filter((k) => boxByPath.has(k)).length;
     if (w.allowed) planActions += acted.size;
     const limits = c.policy.limits!;
     if (acted.size > limits.maxActionsPerRun!)
@@ -370,11 +504,12 @@ export async function checkInvariants(input: {
         "counts",
         `${w.runId}: run counts ${JSON.stringify(countsSay)}, audit outcomes ${JSON.stringify(auditSays)}`,
       );
+    const classicActs = acts.filter((r) => !isBox(r));
     const serviceDeleted = new Set(
-      acts.filter((r) => r.method === "DELETE" && r.status === 200).map(jobKeyOf),
+      classicActs.filter((r) => r.method === "DELETE" && r.status === 200).map(jobKeyOf),
     );
     const serviceCancelled = new Set(
-      acts.filter((r) => r.method === "PATCH" && r.status === 200).map(jobKeyOf),
+      classicActs.filter((r) => r.method === "PATCH" && r.status === 200).map(jobKeyOf),
     );
     for (const k of serviceDeleted)
       if (!deleted.has(k))
@@ -382,7 +517,7 @@ export async function checkInvariants(input: {
           "outcome-truth",
           `${w.runId}: the service deleted ${k.split("/").pop()}, the audit does not say succeeded`,
         );
-    for (const k of deleted)
+    for (const k of [...deleted].filter((k) => !boxByPath.has(k)))
       if (!serviceDeleted.has(k))
         add(
           "outcome-truth",
@@ -394,9 +529,66 @@ export async function checkInvariants(input: {
           "outcome-truth",
           `${w.runId}: the service cancelled ${k.split("/").pop()}, the audit does not say succeeded`,
         );
+
+    // 8b. Data Box: a delete is a long-running operation, a cancel answers 204 without the job. Recorded deleted
+    // only if a DELETE of ours was accepted and the job is gone afterwards; cancelled only if a cancel of ours was
+    // accepted and a later read shows the job Cancelled or not cancellable. Deferred (still running) is fine; an
+    // accepted delete that did remove the job, or a cancel the service made, recorded failed is not.
+    const boxActs = acts.filter(isBox);
+    const accepted = (method: string, k: string) =>
+      boxActs.filter((r) => r.method === method && jobKeyOf(r) === k && handled(r) && r.status < 300);
+    for (const k of [...deleted].filter((k) => boxByPath.has(k))) {
+      if (accepted("DELETE", k).length === 0)
+        add(
+          "outcome-truth",
+          `${w.runId}: audit says ${k.split("/").pop()} deleted, no delete of ours was accepted`,
+        );
+      else if (boxLeft.has(k))
+        add("outcome-truth", `${w.runId}: audit says ${k.split("/").pop()} deleted, the job is still there`);
+    }
+    const shown = (k: string, afterSeq: number) =>
+      reqs.some(
+        (g) =>
+          g.seq > afterSeq &&
+          jobKeyOf(g) === k &&
+          g.job?.source === "databox" &&
+          (g.job.status?.toLowerCase() === "cancelled" || g.job.isCancellable === false),
+      );
+    for (const k of [...cancelled].filter((k) => boxByPath.has(k))) {
+      const posts = accepted("POST", k);
+      if (posts.length === 0)
+        add(
+          "outcome-truth",
+          `${w.runId}: audit says ${k.split("/").pop()} cancelled, no cancel of ours was accepted`,
+        );
+      else if (!shown(k, posts[0]!.seq))
+        add(
+          "outcome-truth",
+          `${w.runId}: audit says ${k.split("/").pop()} cancelled, no read afterwards shows it Cancelled or not cancellable`,
+        );
+    }
+    const lastOutcome = (k: string) => [...outcomes].reverse().find((e) => e.jobId!.toLowerCase() === k);
+    for (const k of new Set(boxActs.map(jobKeyOf))) {
+      if (mutated.has(k)) continue;
+      const last = lastOutcome(k);
+      const name = k.split("/").pop();
+      if (
+        accepted("DELETE", k).length > 0 &&
+        !boxLeft.has(k) &&
+        last?.action === "delete" &&
+        last.outcome === "failed"
+      )
+        add(
+          "outcome-truth",
+          `${w.runId}: the service deleted ${name} after our delete, the audit says failed`,
+        );
+      if (accepted("POST", k).length > 0 && !cancelled.has(k))
+        add("outcome-truth", `${w.runId}: the service cancelled ${name}, the audit does not say succeeded`);
+    }
   }
   input.figures.actions = actions;
   input.figures.planActions = planActions;
+  input.figures.boxActions = boxActions;
 
   // 9. every entry the store confirmed is stored as it was; copies are complete
   const storedByKey = new Map(stored.map((e) => [`${e.runId}#${e.seq}`, e]));
@@ -427,9 +619,11 @@ export async function checkInvariants(input: {
     ["runs table", JSON.stringify(runRows)],
     ["observations table", JSON.stringify(observationRows)],
     ["leases table", JSON.stringify(leaseRows)],
+    ["plans table", JSON.stringify(planRows)],
+    ["plans' proposed actions", JSON.stringify(input.proposed)],
     ["logs", input.logs.join("\n")],
   ];
-  const canaries = allJobs.flatMap((j) => j.canaries);
+  const canaries = [...allJobs, ...c.boxJobs].flatMap((j) => j.canaries);
   for (const [where, text] of haystacks) {
     if (!text.includes("CANARY-")) continue;
     const found = canaries.filter((k) => text.includes(k));
