@@ -9,6 +9,7 @@ import { ResourceGraphClient, type ResourceGraphModels } from "@azure/arm-resour
 import type { TokenCredential } from "@azure/identity";
 
 import { isSubscriptionId } from "../../domain/armIds";
+import { JOB_SOURCES, type JobSource } from "../../domain/job";
 import type { JobIndex, JobIndexAnswer, JobIndexCounts } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
 import { isObject, parseJson, readRetryAfterMs } from "./armResponse";
@@ -42,6 +43,8 @@ export interface ResourceGraphDiscoveryOptions {
   credential: TokenCredential;
   clientOptions: ArmClientOptions;
   timeoutMs: number;
+  /** The sources swept (JANITOR_SOURCES): a subscription counts as holding jobs only for these. Default both. */
+  sources?: readonly JobSource[];
   /** For tests: waits (default: real timers, abortable). */
   sleep?: Sleep;
   now?: () => number;
@@ -119,7 +122,7 @@ export class ResourceGraphDiscovery implements JobIndex {
     let skipToken: string | undefined;
     for (let page = 0; page < MAX_PAGES_PER_BATCH; page++) {
       const body = await this.queryPage(batch, skipToken, options, stats);
-      readRows(body, asked, withJobs, ignored);
+      readRows(body, asked, withJobs, ignored, this.options.sources ?? JOB_SOURCES);
       const next = body.$skipToken;
       if (next === undefined || next === null || next === "") {
         // Without a token a truncated result is simply incomplete: a missing subscription could hold jobs.
@@ -290,6 +293,7 @@ function readRows(
   asked: Set<string>,
   withJobs: Map<string, JobIndexCounts>,
   ignored: string[],
+  sources: readonly JobSource[],
 ): void {
   if (!Array.isArray(body.data)) throw new IndexFailure("malformed answer: data is not an array");
   for (const row of body.data) {
@@ -314,7 +318,10 @@ function readRows(
       withJobs.set(id.toLowerCase(), { importexport: 0, databox: 0, unknown: true });
       continue;
     }
-    if (importexport + databox > 0) withJobs.set(id.toLowerCase(), { importexport, databox });
+    // Jobs of a source that is not swept would be listed by nobody: they do not make a subscription worth listing.
+    const swept =
+      (sources.includes("importexport") ? importexport : 0) + (sources.includes("databox") ? databox : 0);
+    if (swept > 0) withJobs.set(id.toLowerCase(), { importexport, databox });
   }
 }
 

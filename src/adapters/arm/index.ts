@@ -50,7 +50,7 @@ export function createArmAdapters(settings: ArmSettings, options: ArmAdapterOpti
       databox: new DataBoxJobsGateway(shared),
     }),
     subscriptions: new ArmSubscriptionDiscovery(shared),
-    jobIndex: new ResourceGraphDiscovery(shared),
+    jobIndex: new ResourceGraphDiscovery({ ...shared, sources: options.sources ?? JOB_SOURCES }),
   };
 }
 

@@ -4,9 +4,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { ResourceGraphDiscovery, MAX_SUBSCRIPTIONS_PER_QUERY } from "../../../../src/adapters/arm";
 import { armClientOptions, DevelopmentTokenCredential } from "../../../../src/adapters/arm/armConnection";
+import type { JobSource } from "../../../../src/domain/job";
 import type { JobIndexAnswer } from "../../../../src/engine/ports";
 import type { EmulatorSeed } from "../../../../tools/emulator/src/server";
 import { makeJob, withEmulator } from "../../../support/emulator";
+import { seedBoxJob } from "../../../support/jobFactory";
 
 const sub = (n: number) => `7b2c0000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const RG = "rg-graph";
@@ -27,8 +29,9 @@ const ok = (answer: JobIndexAnswer) => {
 
 describe("ResourceGraphDiscovery against the emulator", () => {
   const fx = withEmulator({ settings: { throttling: false } });
-  const index = (timeoutMs = 10_000) =>
+  const index = (timeoutMs = 10_000, sources?: JobSource[]) =>
     new ResourceGraphDiscovery({
+      ...(sources && { sources }),
       credential: new DevelopmentTokenCredential(),
       clientOptions: armClientOptions({
         endpoint: fx.emulator.endpoint,
@@ -59,6 +62,25 @@ describe("ResourceGraphDiscovery against the emulator", () => {
     expect(requests.map((r) => [r.method, r.path, r.query, r.status])).toEqual([
       ["POST", "/providers/Microsoft.ResourceGraph/resources", "api-version=2021-03-01", 200],
     ]);
+  });
+
+  it("counts Data Box customer-disk jobs, and leaves out jobs of a source that is not swept", async () => {
+    // Arrange: sub(4) holds a Data Box job only
+    await fx.control.addJobs({
+      jobs: [seedBoxJob({ sub: sub(4), name: "disk", stage: "Completed", days: 40 })],
+    });
+    const asked = [1, 2, 3, 4].map(sub);
+
+    // Act
+    const both = ok(await index().subscriptionsWithJobs(asked, soon()));
+    const classicOnly = ok(await index(10_000, ["importexport"]).subscriptionsWithJobs(asked, soon()));
+    const dataBoxOnly = ok(await index(10_000, ["databox"]).subscriptionsWithJobs(asked, soon()));
+
+    // Assess
+    expect(both.withJobs.get(sub(4))).toEqual({ importexport: 0, databox: 1 });
+    expect([...both.withJobs.keys()]).toEqual([sub(1), sub(3), sub(4)]);
+    expect([...classicOnly.withJobs.keys()]).toEqual([sub(1), sub(3)]);
+    expect([...dataBoxOnly.withJobs.keys()]).toEqual([sub(4)]);
   });
 
   it("asks about at most 1,000 subscriptions per query", async () => {
