@@ -22,9 +22,9 @@ import { closeDanglingIntents, NO_EARLIER_ATTEMPT, readEarlierAttempt } from "./
 import { actOnCandidates, LEFT_FOR_LATER } from "./sweep/actOnCandidates";
 import { failureCode, failureText } from "./sweep/armFailures";
 import { jobDecisionEntry, subscriptionEntry } from "./sweep/decisionEntries";
-import { listAndDecide, type Listing } from "./sweep/listAndDecide";
+import { listAndDecide, type Candidate, type Listing } from "./sweep/listAndDecide";
 import { keepToPlan, proposedFor, writeProposed, type SweepPlan } from "./sweep/planApply";
-import { SubscriptionLease } from "./sweep/subscriptionLease";
+import { NO_LEASE, SubscriptionLease, type HeldLease } from "./sweep/subscriptionLease";
 import { SweepTally, type DecisionReport } from "./sweep/sweepTally";
 
 export type { DecisionReport } from "./sweep/sweepTally";
@@ -115,14 +115,16 @@ export async function sweepSubscription(
   // Reading the observations needs no lease; doing it alongside saves a round trip per subscription.
   const loading = ctx.observations.loadSubscription(subscriptionId);
   loading.catch(() => undefined); // awaited below, or dropped with the lease
-  const lease = await SubscriptionLease.acquire(subscriptionId, {
-    leases: ctx.leases,
-    holder: ctx.holder,
-    partPrefix: ctx.partPrefix,
-    ttlMs: ctx.leaseTtlMs,
-    maxWaitMs: () => ctx.arm.timeLeftMs() - ctx.actionMarginMs,
-    sleep: ctx.sleep,
-  });
+  const lease = needsLease(ctx)
+    ? await SubscriptionLease.acquire(subscriptionId, {
+        leases: ctx.leases,
+        holder: ctx.holder,
+        partPrefix: ctx.partPrefix,
+        ttlMs: ctx.leaseTtlMs,
+        maxWaitMs: () => ctx.arm.timeLeftMs() - ctx.actionMarginMs,
+        sleep: ctx.sleep,
+      })
+    : NO_LEASE;
   if (lease === "held-by-this-part")
     throw new PartBusyError(`subscription ${subscriptionId} is still held by another delivery of this part`);
   if (lease === "held-by-another-run") {
@@ -155,12 +157,24 @@ export async function sweepSubscription(
   }
 }
 
+/**
+ * Whether this sweep takes the subscription's lease. Acting always does (apply, and apply of a saved plan), and so
+ * does queued work of any mode: two deliveries of one part may run at once and must not share seq numbers. A plan
+ * run in one process (the CLI, `progress` unset) acts on nothing and is its run's only worker, so it needs none:
+ * that saves three storage round trips per subscription. What it writes besides its own audit trail and plan is
+ * the observations, and only those it changed; racing an apply run of the same subscription can at worst keep a
+ * grace mark the apply dropped a moment before, and that mark's owner was told when it was set (docs/operations.md#sizing).
+ */
+function needsLease(ctx: Pick<SweepContext, "mode" | "progress">): boolean {
+  return ctx.mode !== "plan" || ctx.progress !== undefined;
+}
+
 /** The sweep proper, once the lease is held and no earlier delivery finished the subscription. */
 async function sweepUnderLease(
   ctx: SweepContext,
   target: SweepTarget,
   tally: SweepTally,
-  lease: SubscriptionLease,
+  lease: HeldLease,
   loading: Promise<Map<string, Observation>>,
   onSaving: (saving: Promise<void>) => void,
 ): Promise<SubscriptionSweepResult> {
@@ -206,7 +220,7 @@ async function sweepUnderLease(
       ? await failClosed(trail, tally, subscriptionId, listing)
       : await tripBreaker(ctx, trail, tally, subscriptionId, listing);
     if (stopped) {
-      if (ctx.plan) await writeProposed(ctx.plan, subscriptionId, []);
+      await propose(ctx, target, []);
       await saving;
       return result(stopped);
     }
@@ -220,7 +234,7 @@ async function sweepUnderLease(
       earlier.started,
     );
     // A plan run: this subscription's proposed actions, written before the sweep is recorded as done.
-    if (ctx.plan) await writeProposed(ctx.plan, subscriptionId, planned);
+    await propose(ctx, target, planned);
     await saving;
     // A deleted job is forgotten at once, so a new job under the same id never inherits its first sighting.
     if (deleted.length > 0) await ctx.observations.save(subscriptionId, { upserts: [], removals: deleted });
@@ -237,10 +251,7 @@ async function sweepUnderLease(
  * delivery's own seq block after theirs, closes their open intents (by reading the jobs) and carries their counts.
  */
 async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, tally: SweepTally) {
-  // The CLI's first delivery is the only worker its run has had: nothing earlier to read (a round trip saved per
-  // subscription). Queue work always reads: a coordinator delivered twice can hand out a part twice as attempt 0.
-  const first = target.attempt === 0 && !ctx.progress;
-  const earlier = first
+  const earlier = firstDelivery(ctx, target)
     ? { ...NO_EARLIER_ATTEMPT, acted: new Set<string>() }
     : await readEarlierAttempt(ctx.audit, ctx.runId, target.subscriptionId, target.slot);
   const attempt = Math.max(target.attempt, earlier.nextAttempt);
@@ -255,6 +266,21 @@ async function resumeEarlierDeliveries(ctx: SweepContext, target: SweepTarget, t
   const acted = new Set(earlier.acted);
   for (const intent of earlier.dangling) if (intent.jobId) acted.add(intent.jobId.toLowerCase());
   return { trail, earlier: { ...earlier, acted } };
+}
+
+/**
+ * The CLI's first delivery is the only worker its run has had: nothing earlier to read, nothing of an earlier
+ * delivery to replace (a round trip saved per subscription each). Queue work always reads: a coordinator delivered
+ * twice hands out its parts twice, each with dequeueCount 1 (attempt 0), and both may run at once.
+ */
+function firstDelivery(ctx: Pick<SweepContext, "progress">, target: SweepTarget): boolean {
+  return target.attempt === 0 && !ctx.progress;
+}
+
+/** A plan run's proposed actions of one subscription; nothing is written where none are and none can be stored. */
+async function propose(ctx: SweepContext, target: SweepTarget, planned: Candidate[]): Promise<void> {
+  if (!ctx.plan || (planned.length === 0 && firstDelivery(ctx, target))) return;
+  await writeProposed(ctx.plan, target.subscriptionId, planned);
 }
 
 interface StateProblem {

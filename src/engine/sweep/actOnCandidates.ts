@@ -12,7 +12,7 @@ import type { EngineEvents, EngineTelemetry, JobsGateway } from "../ports";
 import { actOnJob } from "./actOnJob";
 import { jobDecisionEntry } from "./decisionEntries";
 import type { Candidate } from "./listAndDecide";
-import type { SubscriptionLease } from "./subscriptionLease";
+import type { HeldLease } from "./subscriptionLease";
 import type { SweepTally } from "./sweepTally";
 
 export interface ActingContext {
@@ -50,7 +50,7 @@ export const LEFT_FOR_LATER: ReadonlySet<Reason> = new Set<Reason>([
 export async function actOnCandidates(
   ctx: ActingContext,
   mode: Mode,
-  lease: SubscriptionLease,
+  lease: HeldLease,
   trail: AuditTrail,
   tally: SweepTally,
   candidates: Candidate[],
@@ -130,7 +130,7 @@ function reportAction(
 async function whyNotNow(
   ctx: ActingContext,
   mode: Mode,
-  lease: SubscriptionLease,
+  lease: HeldLease,
   index: number,
   allowance: number,
   granted: number,

@@ -11,7 +11,7 @@ import type { ArmCaller } from "../armCaller";
 import { shortMessage, type AuditTrail } from "../auditTrail";
 import { failureText } from "./armFailures";
 import type { ArmFailure, JobsGateway } from "../ports";
-import type { SubscriptionLease } from "./subscriptionLease";
+import type { HeldLease } from "./subscriptionLease";
 import type { SweepTally } from "./sweepTally";
 import { jobDecisionEntry } from "./decisionEntries";
 
@@ -64,7 +64,7 @@ const COUNTED_ONLY: ReadonlySet<Reason> = new Set<Reason>(["no-rule", "too-young
  */
 export async function listAndDecide(
   ctx: ListingContext,
-  lease: SubscriptionLease,
+  lease: HeldLease,
   trail: AuditTrail,
   tally: SweepTally,
   subscriptionId: string,
@@ -176,10 +176,7 @@ function newGraceMark(
 }
 
 /** A page is fetched only with time left to act on it and with the lease still ours. */
-async function pageMayStart(
-  ctx: ListingContext,
-  lease: SubscriptionLease,
-): Promise<ListingProblem | undefined> {
+async function pageMayStart(ctx: ListingContext, lease: HeldLease): Promise<ListingProblem | undefined> {
   if (ctx.arm.timeLeftMs() < ctx.actionMarginMs)
     return { reason: "deadline", message: "run deadline reached while listing" };
   if (!(await lease.stillHeld()))

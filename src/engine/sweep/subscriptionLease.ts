@@ -12,11 +12,26 @@ export interface LeaseOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** What a sweep asks of its lease: whether it is still held (nothing more is started otherwise), and letting go. */
+export interface HeldLease {
+  stillHeld(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+/**
+ * A plan run that is the only worker of its run (the CLI) takes no lease: nothing can be acted on, and no other
+ * delivery of its part writes the same audit seq numbers. Apply, plan-apply and queued work keep their leases.
+ */
+export const NO_LEASE: HeldLease = {
+  stillHeld: () => Promise.resolve(true),
+  release: () => Promise.resolve(),
+};
+
 /**
  * A subscription's lease, held while it is swept so two runs never act on it at once, and renewed as the sweep
  * goes (a third of its life at the latest): a crashed worker's lease runs out soon while a live one keeps it.
  */
-export class SubscriptionLease {
+export class SubscriptionLease implements HeldLease {
   private renewedAt = Date.now();
   private lost = false;
   private renewing: Promise<boolean> | undefined;
