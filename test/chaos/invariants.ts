@@ -74,7 +74,7 @@ const isoMs = (iso: string): number => {
  * The action a request is: classic `DELETE` / `PATCH` (cancel) of a job; Data Box `DELETE` of a job and `POST
  * <job>/cancel`. Reads (a job, a listing, a delete's operation URL) are none.
  */
-function actionOf(r: LoggedRequest): "delete" | "cancel" | undefined {
+export function actionOf(r: LoggedRequest): "delete" | "cancel" | undefined {
   const path = decodeURIComponent(r.path);
   if (JOB_PATH.test(path))
     return r.method === "DELETE" ? "delete" : r.method === "PATCH" ? "cancel" : undefined;
@@ -86,7 +86,7 @@ const isBox = (r: LoggedRequest) => BOX_ANY_PATH.test(decodeURIComponent(r.path)
 /** The service handled it (a 429, an injected 5xx and a connection dropped before serving mean it did not). */
 const handled = (r: LoggedRequest) => r.status !== 0 && r.status !== 429 && r.status < 500;
 /** The job a request is about: its resource path, lower-cased (a Data Box cancel's without `/cancel`). */
-const jobKeyOf = (r: LoggedRequest) => {
+export const jobKeyOf = (r: LoggedRequest) => {
   const path = decodeURIComponent(r.path);
   return (BOX_CANCEL_PATH.exec(path)?.[1] ?? path).toLowerCase();
 };
