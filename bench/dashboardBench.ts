@@ -271,7 +271,11 @@ export async function benchDashboard(): Promise<Record<string, number | string>[
 
     const rows: Record<string, number | string>[] = [];
     // The machine's load while a figure was taken: other work on a shared machine slows every figure.
-    const row = (what: string, via: string, m: { firstMs: number; medianMs: number; tries: number }) =>
+    const row = (
+      what: string,
+      via: string,
+      m: { firstMs: number; medianMs: number; tries: number; medianSeenByPlaywrightMs?: number },
+    ) =>
       rows.push({
         what,
         via,
@@ -331,34 +335,60 @@ export async function benchDashboard(): Promise<Record<string, number | string>[
       const browser = await launchChromium();
       try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-        const firstRow = async (hash: string, region: string) => {
+        // The page's own clock: when the first row of a data table is in the document, from navigation start.
+        // (A string: this file is compiled without the DOM's types.)
+        await context.addInitScript({
+          content: `new MutationObserver((_, seen) => {
+            if (document.querySelector("[role=region] tbody tr")) {
+              window.firstRowAt = performance.now();
+              seen.disconnect();
+            }
+          }).observe(document, { childList: true, subtree: true });`,
+        });
+        const firstRow = async (hash: string, region: string, settled?: string) => {
           const page = await context.newPage();
           try {
             const started = performance.now();
             await page.goto(`${host.url}/api/ui#/${hash}`, { waitUntil: "commit" });
             await page.getByRole("region", { name: region }).locator("tbody tr").first().waitFor();
-            const ms = performance.now() - started;
-            // Let the page finish its other requests (the chart's) before the next try starts.
+            const seenByPlaywright = performance.now() - started;
+            const inPage = Number(await page.evaluate("window.firstRowAt"));
+            // The next try starts on a quiet store: the runs page's chart reads the audit log after the list.
+            if (settled) await page.locator(settled).first().waitFor({ timeout: 120_000 });
             await page.waitForLoadState("networkidle");
-            return ms;
+            return { inPage, seenByPlaywright };
           } finally {
             await page.close();
           }
         };
-        const inBrowser = async (name: string, hash: string, region: string) => {
-          const times: number[] = [];
-          for (let i = 0; i <= TRIES; i++) times.push(await firstRow(hash, region));
-          progress(`${name}: ${times.map((t) => Math.round(t)).join(", ")} ms`);
-          return { firstMs: round(times[0]!, 1), medianMs: round(median(times.slice(1)), 1), tries: TRIES };
+        const inBrowser = async (name: string, hash: string, region: string, settled?: string) => {
+          const tries: { inPage: number; seenByPlaywright: number }[] = [];
+          for (let i = 0; i <= TRIES; i++) tries.push(await firstRow(hash, region, settled));
+          progress(
+            `${name}: ${tries.map((t) => `${Math.round(t.inPage)} (${Math.round(t.seenByPlaywright)})`).join(", ")} ms`,
+          );
+          const rest = tries.slice(1);
+          return {
+            firstMs: round(tries[0]!.inPage, 1),
+            medianMs: round(median(rest.map((t) => t.inPage)), 1),
+            tries: TRIES,
+            // The same from the driving process: goto() to Playwright seeing the row, its own delays included.
+            medianSeenByPlaywrightMs: round(median(rest.map((t) => t.seenByPlaywright)), 1),
+          };
         };
         row(
           "runs page, first row rendered",
-          "Chromium, /api/ui#/runs",
-          await inBrowser("runs in the browser", "runs", "Runs, newest first"),
+          "Chromium, /api/ui#/runs (navigation start to the first row in the page)",
+          await inBrowser(
+            "runs in the browser",
+            "runs",
+            "Runs, newest first",
+            "#chart-title ~ .chart canvas, #chart-title ~ .error",
+          ),
         );
         row(
           "audit page, first row rendered (default query)",
-          "Chromium, /api/ui#/audit",
+          "Chromium, /api/ui#/audit (navigation start to the first row in the page)",
           await inBrowser("audit in the browser", "audit", "Audit entries"),
         );
       } finally {
