@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark in turn, printed as tables and saved to bench/results/latest.json.
 // Benchmarks measure; tests never assert timings. `BENCH_ONLY=sweep,audit` runs a subset
-// (emulator, audit, plan, dashboard, sweep, bundle).
+// (emulator, audit, plan, dashboard, sweep, tenant, bundle).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -10,6 +10,7 @@ import { benchDashboard } from "./dashboardBench";
 import { benchEmulatorLoad } from "./emulatorLoad";
 import { benchPlan } from "./planBench";
 import { benchSweep, DEFAULT_SWEEP_CASES } from "./sweepBench";
+import { benchTenant } from "./tenantBench";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -52,6 +53,16 @@ async function main(): Promise<void> {
     console.log("\n# Sweeps: 20 ms added to every ARM request, ARM-like throttling on, default pacing");
     results.sweep = await benchSweep(DEFAULT_SWEEP_CASES, { latencyMs: 20, concurrency: 8 });
     console.table(results.sweep);
+  }
+  if (wanted("tenant")) {
+    console.log(
+      "\n# Tenants: the CLI and the peer (bench/peer.ts) as whole processes, same emulator (20 ms per ARM request), fresh Azurite per case",
+    );
+    results.tenant = await benchTenant(
+      process.env.BENCH_TENANT?.split(",").map((s) => s.trim()),
+      process.env.BENCH_BASELINE,
+    );
+    console.table(results.tenant);
   }
   if (wanted("bundle")) {
     console.log("\n# Functions app import time, bundled vs unbundled");

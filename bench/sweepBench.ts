@@ -27,9 +27,9 @@ export interface SweepBenchOptions {
   concurrency: number;
 }
 
-const subscriptionId = (i: number) => `c0000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+export const subscriptionId = (i: number) => `c0000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 
-function job(sub: number, n: number, eligible: boolean, nowMs: number): SeedJob {
+export function job(sub: number, n: number, eligible: boolean, nowMs: number): SeedJob {
   const at = new Date(nowMs - (eligible ? 10 : 2) * DAY).toISOString();
   return {
     subscriptionId: subscriptionId(sub),
@@ -55,7 +55,7 @@ function job(sub: number, n: number, eligible: boolean, nowMs: number): SeedJob 
 }
 
 /** The emulator in its own process, through the CLI as a user would start it. */
-async function startEmulatorProcess(): Promise<{
+export async function startEmulatorProcess(): Promise<{
   child: ChildProcess;
   endpoint: string;
   caCertPath: string;
