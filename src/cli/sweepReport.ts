@@ -63,6 +63,11 @@ export function sortDecisions(decisions: DecisionReport[]): DecisionReport[] {
   );
 }
 
+/** A decision the plan's table shows: all but the quiet skips (no rule, too young, out of scope), which are counted. */
+export function shownInPlan(d: DecisionReport): boolean {
+  return !(d.outcome === "skipped" && QUIET.has(d.reason));
+}
+
 /** The table of decisions worth a look, then every subscription not swept in full; never "all clear" by mistake. */
 export function renderPlan(
   run: RunRecord,
@@ -70,7 +75,7 @@ export function renderPlan(
   problems: SubscriptionProblem[],
 ): string {
   const rows = sortDecisions(decisions)
-    .filter((d) => !(d.outcome === "skipped" && QUIET.has(d.reason)))
+    .filter(shownInPlan)
     .map((d) => [
       d.subscriptionId.slice(0, 8),
       d.resourceGroup,

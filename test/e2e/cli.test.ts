@@ -212,7 +212,7 @@ describe("ie-janitor plan when part of the run goes wrong (built)", () => {
     expect(alone.stdout).not.toMatch(/needs attention/i);
   });
 
-  it("a subscription held by another run's lease: exit 3, named as deferred", async () => {
+  it("a subscription held by another run's lease: apply exits 3 naming it deferred; plan, leaseless in the CLI, plans it", async () => {
     // Prepare: another run holds the devTest subscription's lease.
     const storage = createStorage(parseStorageSettings(env));
     await storage.ensureReady();
@@ -220,8 +220,12 @@ describe("ie-janitor plan when part of the run goes wrong (built)", () => {
     const lease = await storage.leases.acquire(`subscription:${held}`, "another-run/part-0/x", 60_000);
     expect(lease).toBeDefined();
     try {
-      // Act
-      const { code, stdout, stderr } = await cli(["plan"], env);
+      // A plan run of the CLI acts on nothing and is its run's only worker: it takes no lease, so nothing waits.
+      const planned = await cli(["plan"], env);
+      expect(planned.stdout).not.toMatch(/lease-held/);
+      expect(planned.stderr).not.toMatch(/lease-held/);
+      // Act: a run that acts takes each subscription's lease.
+      const { code, stdout, stderr } = await cli(["apply", "--yes"], env);
       // Assess
       expect(code, stderr).toBe(3);
       expect(stdout).toMatch(new RegExp(`^${held}\\s+deferred\\s+lease-held`, "m"));

@@ -13,6 +13,7 @@ import {
   problemsFromAudit,
   renderPlan,
   renderSummary,
+  shownInPlan,
   sortDecisions,
   sweepExitCode,
   type SubscriptionProblem,
@@ -102,7 +103,8 @@ export async function sweep(
     deadline: new Date(Date.now() + timeoutMs),
     maxActions,
     onDecision: (d: DecisionReport) => {
-      decisions.push(d);
+      // Memory stays flat in the number of jobs: only what the output shows is kept (--json shows every one).
+      if (flags.json || shownInPlan(d)) decisions.push(d);
       progress.decision(d);
     },
     onSubscriptionDone: (result: SubscriptionSweepResult) => {
