@@ -85,7 +85,16 @@ export type FaultKind =
   | "databox-delete-before-act"
   | "databox-exempt-before-act"
   | "databox-stage-in-flight"
-  | "databox-delete-in-flight";
+  | "databox-delete-in-flight"
+  // Discovery cases (drawn after the Data Box ones): Resource Graph finds the subscriptions, lagging or failing.
+  | "discovery"
+  | "discovery-lag"
+  | "discovery-5xx"
+  | "discovery-429"
+  | "discovery-429-past-time"
+  | "discovery-malformed"
+  | "discovery-reset"
+  | "discovery-latency";
 
 /** Storage write failures: which calls (1-based, per store method) fail, and how. */
 export interface StorageFault {
@@ -152,6 +161,11 @@ export interface ChaosCase {
   settings?: EmulatorSettingsPatch;
   /** How long each delivery of a part may run (default 60 s; shorter where a delete never ends). */
   deadlineMs?: number;
+  /**
+   * Resource Graph narrows discovery (JANITOR_DISCOVERY=resource-graph), with the index lagging `lagMs` behind
+   * (real time) and the query's faults among `armFaults`; absent: every subscription is listed.
+   */
+  discovery?: { lagMs: number };
   kinds: FaultKind[];
 }
 
@@ -699,7 +713,7 @@ function drawDataBox(
       case "databox-delete-fails":
         faults.push({
           method: "DELETE",
-          path: rng.chance(0.5) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
+          path: rng.chance(0.25) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
           deleteOutcome: "fail",
           count: some(),
         });
@@ -708,7 +722,7 @@ function drawDataBox(
         never = true;
         faults.push({
           method: "DELETE",
-          path: rng.chance(0.5) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
+          path: rng.chance(0.25) ? `${BOX_JOB_PATH(target())}$` : BOX_ANY,
           deleteOutcome: "never",
           count: 1,
         });
@@ -792,7 +806,7 @@ const JOB_PATH = (j: SeedJob) =>
 export function generateCase(
   seed: number,
   now = Date.now(),
-  options: { planApply?: boolean; dataBox?: boolean } = {},
+  options: { planApply?: boolean; dataBox?: boolean; discovery?: boolean } = {},
 ): ChaosCase {
   const rng = new Rng(seed);
   const kinds = new Set<FaultKind>();
@@ -998,7 +1012,12 @@ export function generateCase(
     options.dataBox !== false
       ? drawDataBox(rng, seed, n, subIds, now, policy, kinds)
       : { boxJobs: [], faults: [] };
-  armFaults.push(...box.faults);
+  // First in the list: a request takes the first fault that matches, and a classic fault without a path matches
+  // Data Box requests too. Data Box faults match Data Box paths only, so classic requests meet the same faults.
+  armFaults.unshift(...box.faults);
+  // Drawn after the Data Box draw, for the same reason: Resource Graph discovery, its lag and its faults.
+  const discovery = options.discovery !== false ? drawDiscovery(rng, kinds) : undefined;
+  if (discovery) armFaults.push(...discovery.faults);
 
   return {
     seed,
@@ -1020,6 +1039,66 @@ export function generateCase(
     boxJobs: box.boxJobs,
     ...(box.settings && { settings: box.settings }),
     ...(box.deadlineMs !== undefined && { deadlineMs: box.deadlineMs }),
+    ...(discovery && { discovery: { lagMs: discovery.lagMs } }),
     kinds: [...kinds].sort(),
   };
+}
+
+const GRAPH_PATH = "^/providers/Microsoft\\.ResourceGraph/resources$";
+
+/**
+ * In about half the cases, Resource Graph finds the subscriptions: sometimes its index lags (jobs seeded just now
+ * are not seen yet), and at most one fault on its query: 5xx (once or always), 429s it can wait out, a 429 past
+ * the run's time, a malformed or truncated answer or one with rows to ignore, a dropped connection, latency.
+ */
+function drawDiscovery(
+  rng: Rng,
+  kinds: Set<FaultKind>,
+): { lagMs: number; faults: EmulatorFault[] } | undefined {
+  if (!rng.chance(0.5)) return undefined;
+  kinds.add("discovery");
+  let lagMs = 0;
+  if (rng.chance(0.3)) {
+    kinds.add("discovery-lag");
+    lagMs = rng.pick([200, 1_000, 5_000]);
+  }
+  const faults: EmulatorFault[] = [];
+  const fault = rng.pick([
+    "none",
+    "none",
+    "5xx",
+    "429",
+    "429-past",
+    "malformed",
+    "reset",
+    "latency",
+  ] as const);
+  if (fault === "5xx") {
+    kinds.add("discovery-5xx");
+    faults.push({ path: GRAPH_PATH, status: rng.pick([500, 503]), ...(rng.chance(0.5) && { count: 1 }) });
+  } else if (fault === "429") {
+    kinds.add("discovery-429");
+    faults.push({ path: GRAPH_PATH, status: 429, retryAfter: 1, count: rng.int(1, 2) });
+  } else if (fault === "429-past") {
+    kinds.add("discovery-429-past-time");
+    faults.push({ path: GRAPH_PATH, status: 429, retryAfter: 3_600 });
+  } else if (fault === "malformed") {
+    kinds.add("discovery-malformed");
+    const body = rng.pick([
+      { data: "none" },
+      { data: [], resultTruncated: "true" },
+      {
+        data: [{ subscriptionId: "../evil", importExportJobs: 3, dataBoxJobs: 0 }],
+        resultTruncated: "false",
+      },
+    ]);
+    faults.push({ path: GRAPH_PATH, status: 200, body });
+  } else if (fault === "reset") {
+    kinds.add("discovery-reset");
+    faults.push({ path: GRAPH_PATH, reset: true, count: 1 });
+  } else if (fault === "latency") {
+    kinds.add("discovery-latency");
+    faults.push({ path: GRAPH_PATH, latencyMs: rng.pick([100, 1_500]), count: 1 });
+  }
+  return { lagMs, faults };
 }
