@@ -86,7 +86,11 @@ export async function runCampaign(
         for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
           // A seed kept as found replays the case it was found with: no plan-apply, no Data Box draws.
           const asFound = options.keepAsFound?.includes(seed) === true;
-          const c = generateCase(seed, Date.now(), { planApply: !asFound, dataBox: !asFound });
+          const c = generateCase(seed, Date.now(), {
+            planApply: !asFound,
+            dataBox: !asFound,
+            discovery: !asFound,
+          });
           for (const k of c.kinds) faultKinds[k] = (faultKinds[k] ?? 0) + 1;
           const result = await runCase(c, emulator, control, azurite.connectionString, capture.lines);
           results.push(result);

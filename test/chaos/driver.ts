@@ -77,6 +77,7 @@ export async function runCase(
     settings: {
       throttling: false,
       ...c.settings,
+      ...(c.discovery && { resourceGraphLagMs: c.discovery.lagMs }),
       ...(c.policy.guards?.closedCountsAsCompleted && { deleteStates: ["Creating", "Completed", "Closed"] }),
     },
   });
@@ -97,6 +98,7 @@ export async function runCase(
     subscriptions: arm.subscriptions,
     ...stores,
     ...(c.planApply && { plans }),
+    ...(c.discovery && { jobIndex: arm.jobIndex }),
   };
   const faulty = faultyStorage(real, c.storageFaults, figures);
   const policy = validatePolicy(c.policy, "chaos policy");

@@ -27,6 +27,7 @@ export const INVARIANTS = [
   "run-final",
   "parts-fixed",
   "plan-only",
+  "discovery",
   "harness",
 ] as const;
 export type Invariant = (typeof INVARIANTS)[number];
@@ -312,6 +313,12 @@ export async function checkInvariants(input: {
   // a job's DELETE and its POST cancel, and no action the service refused.
   for (const r of log.filter((r) => r.forbidden))
     add("forbidden", `${r.method} ${r.path} answered ${r.status} (${r.rule ?? "?"})`);
+  // Outside the job APIs the janitor sends reads only, and Resource Graph's query (a POST that changes nothing).
+  for (const r of log.filter(
+    (r) => !isBox(r) && !r.path.toLowerCase().includes("/providers/microsoft.importexport/"),
+  ))
+    if (r.method !== "GET" && !/^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(r.path))
+      add("forbidden", `${r.method} ${r.path}: not a request the janitor may send`);
   for (const r of log.filter((r) => !r.forbidden && isBox(r))) {
     const query = decodeURIComponent(r.query ?? "");
     if (/\$expand/i.test(query) || /listCredentials/i.test(r.path))
@@ -482,6 +489,19 @@ export async function checkInvariants(input: {
       add("run-final", `${w.runId}: status ${run?.status ?? "missing"} after recovery`);
       continue;
     }
+    // How the run found its subscriptions is on its record, in the janitor's own words: Resource Graph only in a
+    // discovery case and never for a plan's apply; a fallback names a short printable reason.
+    const found = run.discovery;
+    const graph = c.discovery !== undefined && w.planId === undefined;
+    const shapeOk =
+      found === "subscriptions" ||
+      (graph &&
+        (found === "resource-graph" || /^subscriptions \(fallback: [\x20-\x7e]{1,120}\)$/.test(found ?? "")));
+    if (found === undefined ? run.partsPlanId !== undefined : !shapeOk)
+      add(
+        "discovery",
+        `${w.runId}: discovery ${JSON.stringify(found)} in a ${graph ? "discovery" : "listing"} case`,
+      );
     // An approver's exclusions are entries of the plan run too, written after it: the run's counts predate them.
     const outcomes = trail.filter(
       (e) => e.phase === "outcome" && e.jobId && !(w.mode === "plan" && e.reason === "plan-excluded"),
