@@ -48,6 +48,7 @@ const ROW_KEY_PATTERN = /^[-.0-9A-Z_a-z]{1,100}~$/;
 const BLOB_NAME_PATTERN = /^[A-Za-z0-9-]{1,64}\/[0-9a-f-]{36}\.jsonl$/;
 /** Blob names per listing request: a page of actions over one-action blobs may still need several. */
 const LIST_PAGE = 250;
+const LIST_FIRST = 16;
 /** The most bytes one ranged read downloads: memory per page stays bounded however large a blob is. */
 const READ_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
@@ -232,8 +233,10 @@ export class PlanStorage extends TableStore implements PlanStore {
     const items: ProposedAction[] = [];
     const cursorAt = (at: ActionsKey) => encodeCursor(ACTIONS_CURSOR, filters, actionsKey(at));
     let marker = start?.marker;
-    for (;;) {
-      const listing = await this.listPage(prefix, marker);
+    // Listing pages grow as a page of actions needs more blobs: a page over large blobs lists a few names, one
+    // over one-action blobs soon lists many, so what is listed follows what is read, not the number of pages.
+    for (let names = LIST_FIRST; ; names = Math.min(LIST_PAGE, names * 2)) {
+      const listing = await this.listPage(prefix, marker, names);
       const blobs = listing.blobs.filter((b) => start === undefined || b.name >= start.blob);
       for (let i = 0; i < blobs.length; i++) {
         const blob = blobs[i]!;
@@ -244,7 +247,8 @@ export class PlanStorage extends TableStore implements PlanStore {
           // Exactly at a blob's end: the next page starts with the next blob, if there is one.
           const next = blobs[i + 1];
           if (next) return { items, nextCursor: cursorAt({ blob: next.name, offset: 0, marker }) };
-          const after = listing.next === undefined ? undefined : await this.listPage(prefix, listing.next);
+          const after =
+            listing.next === undefined ? undefined : await this.listPage(prefix, listing.next, LIST_FIRST);
           const first = after?.blobs[0];
           return first
             ? { items, nextCursor: cursorAt({ blob: first.name, offset: 0, marker: listing.next }) }
@@ -269,18 +273,18 @@ export class PlanStorage extends TableStore implements PlanStore {
     await this.ensureContainer();
     let marker: string | undefined;
     do {
-      const listing = await this.listPage(`${planId}/`, marker);
+      const listing = await this.listPage(`${planId}/`, marker, LIST_PAGE);
       for (const blob of listing.blobs) yield blob.name;
       marker = listing.next;
     } while (marker !== undefined);
   }
 
   /** One listing page of the plan's blobs from `marker` (the service's own continuation marker). */
-  private async listPage(prefix: string, marker: string | undefined): Promise<ListingPage> {
+  private async listPage(prefix: string, marker: string | undefined, names: number): Promise<ListingPage> {
     const page = await withRetry(async () => {
       const pages = this.container
         .listBlobsFlat({ prefix })
-        .byPage({ maxPageSize: LIST_PAGE, ...(marker !== undefined && { continuationToken: marker }) });
+        .byPage({ maxPageSize: names, ...(marker !== undefined && { continuationToken: marker }) });
       const first = await pages.next();
       return first.done ? undefined : first.value;
     }, this.retry);
