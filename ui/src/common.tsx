@@ -72,11 +72,18 @@ export function hashLink(path: string, query: Record<string, string | undefined>
   return `#/${path}${s ? `?${s}` : ""}`;
 }
 
-export function jobLink(e: { subscriptionId: string; resourceGroup: string; jobName: string }): string {
+/** A job's page; a Data Box job says so (its decision is read from the Data Box API). */
+export function jobLink(e: {
+  subscriptionId: string;
+  resourceGroup: string;
+  jobName: string;
+  source?: string;
+}): string {
   return hashLink("job", {
     subscriptionId: e.subscriptionId,
     resourceGroup: e.resourceGroup,
     jobName: e.jobName,
+    ...(e.source === "databox" && { source: "databox" }),
   });
 }
 

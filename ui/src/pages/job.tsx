@@ -21,10 +21,16 @@ interface DecisionAnswer {
   readFailure?: { kind: string; status?: number };
 }
 
-async function loadDecision(sub: string, rg: string, name: string): Promise<DecisionAnswer | undefined> {
+async function loadDecision(
+  sub: string,
+  rg: string,
+  name: string,
+  source: string,
+): Promise<DecisionAnswer | undefined> {
   if (!sub || !rg || !name) return undefined;
   const path = [sub, rg, name].map(encodeURIComponent).join("/");
-  const res = await fetch(`${DATA}/jobs/${path}/decision`, { credentials: "same-origin" });
+  const query = source === "databox" ? "?source=databox" : "";
+  const res = await fetch(`${DATA}/jobs/${path}/decision${query}`, { credentials: "same-origin" });
   // 502: the job could not be read; the answer still says so in its body.
   if (!res.ok && res.status !== 502) {
     const body = (await res.json().catch(() => ({}))) as { title?: string; detail?: string };
@@ -34,23 +40,29 @@ async function loadDecision(sub: string, rg: string, name: string): Promise<Deci
 }
 
 const JOB_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ImportExport\/jobs\/(.+)$/i;
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/(Microsoft\.ImportExport|Microsoft\.DataBox)\/jobs\/(.+)$/i;
 
 export function JobPage({ query }: { query: URLSearchParams }) {
   const sub = query.get("subscriptionId") ?? "";
   const rg = query.get("resourceGroup") ?? "";
   const name = query.get("jobName") ?? "";
+  const source = query.get("source") === "databox" ? "databox" : "importexport";
   const [form, setForm] = useState({ subscriptionId: sub, resourceGroup: rg, jobName: name, jobId: "" });
   useEffect(
     () => setForm({ subscriptionId: sub, resourceGroup: rg, jobName: name, jobId: "" }),
     [sub, rg, name],
   );
-  const answer = useLoad(() => loadDecision(sub, rg, name), [sub, rg, name]);
+  const answer = useLoad(() => loadDecision(sub, rg, name, source), [sub, rg, name, source]);
   const submit = (event: Event) => {
     event.preventDefault();
     const m = JOB_ID.exec(form.jobId.trim());
     const target = m
-      ? { subscriptionId: m[1]!, resourceGroup: m[2]!, jobName: decodeURIComponent(m[3]!) }
+      ? {
+          subscriptionId: m[1]!,
+          resourceGroup: m[2]!,
+          jobName: decodeURIComponent(m[4]!),
+          ...(m[3]!.toLowerCase() === "microsoft.databox" && { source: "databox" }),
+        }
       : { subscriptionId: form.subscriptionId, resourceGroup: form.resourceGroup, jobName: form.jobName };
     location.hash = hashLink("job", target);
   };
