@@ -273,7 +273,8 @@ export async function benchTenant(
       const jobs = await seed(control, c);
       let peer: Awaited<ReturnType<typeof timeProcess>> | undefined;
       let peerRequests = 0;
-      if (c.peer) {
+      // BENCH_NO_PEER=1: the janitor's runs only (e.g. to repeat them after the peer was measured).
+      if (c.peer && !process.env.BENCH_NO_PEER) {
         const counter = new RequestCounter(control);
         await counter.start();
         peer = await timeProcess([path.join(__dirname, "peer.js"), c.mode], {
