@@ -9,6 +9,7 @@ import { benchAuditWrite } from "./auditWrite";
 import { benchDashboard } from "./dashboardBench";
 import { benchEmulatorLoad } from "./emulatorLoad";
 import { benchPlan } from "./planBench";
+import { DEFAULT_SWEEP_CONCURRENCY } from "../src/domain/sweepConcurrency";
 import { benchSweep, DEFAULT_SWEEP_CASES } from "./sweepBench";
 import { benchTenant } from "./tenantBench";
 
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
   }
   if (wanted("sweep")) {
     console.log("\n# Sweeps: 20 ms added to every ARM request, ARM-like throttling on, default pacing");
-    results.sweep = await benchSweep(DEFAULT_SWEEP_CASES, { latencyMs: 20, concurrency: 8 });
+    results.sweep = await benchSweep(DEFAULT_SWEEP_CASES, {
+      latencyMs: 20,
+      concurrency: DEFAULT_SWEEP_CONCURRENCY,
+    });
     console.table(results.sweep);
   }
   if (wanted("tenant")) {

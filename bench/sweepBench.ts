@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createJanitor } from "../src/composition";
+import { DEFAULT_SWEEP_CONCURRENCY } from "../src/domain/sweepConcurrency";
 import type { Mode } from "../src/domain/vocabulary";
 import { EmulatorControlClient } from "../tools/emulator/src/controlClient";
 import type { SeedJob } from "../tools/emulator/src/seed";
@@ -233,7 +234,7 @@ export const DEFAULT_SWEEP_CASES: SweepBenchCase[] = [
 ];
 
 if (require.main === module) {
-  benchSweep(DEFAULT_SWEEP_CASES, { latencyMs: 20, concurrency: 8 }).then(
+  benchSweep(DEFAULT_SWEEP_CASES, { latencyMs: 20, concurrency: DEFAULT_SWEEP_CONCURRENCY }).then(
     (rows) => console.table(rows),
     (err) => {
       console.error(err);
