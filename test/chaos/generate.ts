@@ -427,11 +427,17 @@ function makeBoxJob(
   sub: string,
   now: number,
   kinds: Set<FaultKind>,
-  /** A plain customer-disk job in a stage the janitor acts in, old, with systemData: likely acted on. */
-  plain = false,
+  /**
+   * `plain`: a customer-disk job in a stage the janitor acts in, old, with systemData: likely acted on.
+   * `device`: the same in a terminal stage with both flags true, but a device order's SKU: never to be touched.
+   */
+  variant: "random" | "plain" | "device" = "random",
 ): BoxChaosJob {
+  const plain = variant !== "random";
   const family = plain
-    ? rng.pick(["terminal", "terminal", "first"] as const)
+    ? variant === "device"
+      ? ("terminal" as const)
+      : rng.pick(["terminal", "terminal", "first"] as const)
     : rng.pick(["terminal", "terminal", "terminal", "terminal", "first", "first", "transit", "odd"] as const);
   const stage =
     family === "terminal"
@@ -454,7 +460,7 @@ function makeBoxJob(
       resourceGroup: rng.pick(["rg-a", "rg-box"]),
       name: `box-${n}`,
       location: "westus",
-      sku: { name: "DataBoxCustomerDisk" },
+      sku: { name: variant === "device" ? rng.pick(DEVICE_SKUS) : "DataBoxCustomerDisk" },
       stageEnteredAt: enteredAt,
       systemData: {
         createdAt: first ? enteredAt : createdAt,
@@ -466,8 +472,9 @@ function makeBoxJob(
         status: stage,
         transferType: "ImportToAzure",
         startTime: first ? enteredAt : createdAt,
+        ...(variant === "device" && { isDeletable: true, isCancellable: true }),
         details: {
-          jobDetailsType: "DataBoxCustomerDisk",
+          jobDetailsType: variant === "device" ? "DataBox" : "DataBoxCustomerDisk",
           contactDetails: c.contactDetails,
           shippingAddress: c.shippingAddress,
         },
@@ -595,6 +602,8 @@ function drawDataBox(
   kinds: Set<FaultKind>,
 ): {
   boxJobs: BoxChaosJob[];
+  /** Subscriptions holding Data Box jobs only, added to the case's. */
+  boxSubscriptions?: string[];
   faults: EmulatorFault[];
   settings?: EmulatorSettingsPatch;
   deadlineMs?: number;
@@ -604,8 +613,21 @@ function drawDataBox(
   let n = start;
   const boxJobs: BoxChaosJob[] = [];
   for (const sub of rng.sample(subIds, rng.int(1, subIds.length))) {
-    for (let i = rng.int(0, 2); i > 0; i--) boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds, true));
+    for (let i = rng.int(0, 2); i > 0; i--)
+      boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds, "plain"));
     for (let i = rng.int(2, 8); i > 0; i--) boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds));
+  }
+  // A subscription with Data Box jobs only (classic jobs, listed first, would take its action caps otherwise),
+  // led by a device order the service would let anyone delete: the first candidate of its listing.
+  const boxSubscriptions: string[] = [];
+  if (rng.chance(0.6)) {
+    const sub = guidOf(seed * 16 + 14);
+    boxSubscriptions.push(sub);
+    kinds.add("databox-device-order");
+    boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds, "device"));
+    for (let i = rng.int(1, 3); i > 0; i--)
+      boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds, "plain"));
+    for (let i = rng.int(0, 4); i > 0; i--) boxJobs.push(makeBoxJob(rng, seed, n++, sub, now, kinds));
   }
   const rules = boxRules(rng);
   policy.rules.push(...rules);
@@ -793,6 +815,7 @@ function drawDataBox(
   }
   return {
     boxJobs,
+    boxSubscriptions,
     faults,
     ...(Object.keys(settings).length > 0 && { settings }),
     // A delete that never ends is followed until the part's time runs out: keep that time short.
@@ -1015,6 +1038,12 @@ export function generateCase(
   // First in the list: a request takes the first fault that matches, and a classic fault without a path matches
   // Data Box requests too. Data Box faults match Data Box paths only, so classic requests meet the same faults.
   armFaults.unshift(...box.faults);
+  for (const subscriptionId of box.boxSubscriptions ?? [])
+    subscriptions.push({
+      subscriptionId,
+      displayName: `chaos ${subscriptionId.slice(-4)}`,
+      state: "Enabled",
+    });
   // Drawn after the Data Box draw, for the same reason: Resource Graph discovery, its lag and its faults.
   const discovery = options.discovery !== false ? drawDiscovery(rng, kinds) : undefined;
   if (discovery) armFaults.push(...discovery.faults);

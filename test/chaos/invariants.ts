@@ -588,13 +588,17 @@ export async function checkInvariants(input: {
         );
     }
     const lastOutcome = (k: string) => [...outcomes].reverse().find((e) => e.jobId!.toLowerCase() === k);
+    // Gone by the end of this run: absent now, and no later read found it (a later run may have deleted it).
+    const goneAfterRun = (k: string) =>
+      !boxLeft.has(k) &&
+      !log.some((g) => arrived(g) > w.endMs && jobKeyOf(g) === k && g.status === 200 && g.job !== undefined);
     for (const k of new Set(boxActs.map(jobKeyOf))) {
       if (mutated.has(k)) continue;
       const last = lastOutcome(k);
       const name = k.split("/").pop();
       if (
         accepted("DELETE", k).length > 0 &&
-        !boxLeft.has(k) &&
+        goneAfterRun(k) &&
         last?.action === "delete" &&
         last.outcome === "failed"
       )
