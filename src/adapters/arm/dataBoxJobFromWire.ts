@@ -3,10 +3,9 @@
 // Import/Export SDK does: docs/service.md#sdk-traps). Only the fields below are copied: `details` (contact
 // details, shipping and return addresses, packages, keys), `cancellationReason` and everything else stay in the
 // body.
-import { parseDataBoxJobResourceId } from "../../domain/armIds";
 import type { JobSnapshot } from "../../domain/job";
 import { isObject } from "./armResponse";
-import { badJob, nonEmptyString, readTags, wireTimestamp, type WireJob } from "./wireFields";
+import { nonEmptyString, readJobEnvelope, readTags, wireTimestamp, type WireJob } from "./wireFields";
 
 /** `transferType` values and the job type the policy's `jobTypes` names them by. */
 const JOB_TYPE_OF_TRANSFER: Readonly<Record<string, string>> = {
@@ -20,23 +19,12 @@ const JOB_TYPE_OF_TRANSFER: Readonly<Record<string, string>> = {
  * orders as out of scope); `sku` is kept as sent.
  */
 export function readDataBoxJob(raw: unknown): WireJob {
-  if (!isObject(raw)) return badJob({}, "job is not a JSON object");
-  const id = nonEmptyString(raw.id);
-  const name = nonEmptyString(raw.name);
-  const who = { ...(id && { id }), ...(name && { name }) };
-  if (!id) return badJob(who, "job has no id");
-  if (!name) return badJob(who, "job has no name");
-  const parsed = parseDataBoxJobResourceId(id);
-  if (!parsed) return badJob(who, "id is not a Microsoft.DataBox/jobs resource id");
-  if (parsed.name.toLowerCase() !== name.toLowerCase()) return badJob(who, "name does not match the id");
-  const properties = isObject(raw.properties) ? raw.properties : undefined;
-  if (!properties) return badJob(who, "job has no properties");
-  const state = nonEmptyString(properties.status);
-  if (!state) return badJob(who, "job has no properties.status");
-
-  const systemData = isObject(raw.systemData) ? raw.systemData : {};
-  const sku = isObject(raw.sku) ? nonEmptyString(raw.sku.name) : undefined;
-  const location = nonEmptyString(raw.location);
+  const envelope = readJobEnvelope(raw, "databox");
+  if (!envelope.ok) return envelope;
+  const { id, name, parsed, properties, state, systemData } = envelope;
+  const body = raw as Record<string, unknown>;
+  const sku = isObject(body.sku) ? nonEmptyString(body.sku.name) : undefined;
+  const location = nonEmptyString(body.location);
   const transferType = typeof properties.transferType === "string" ? properties.transferType : "";
   const createdAt = wireTimestamp(systemData.createdAt);
   const lastModifiedAt = wireTimestamp(systemData.lastModifiedAt);
@@ -49,7 +37,7 @@ export function readDataBoxJob(raw: unknown): WireJob {
     resourceGroup: parsed.resourceGroup,
     name,
     ...(location && { location }),
-    tags: readTags(raw.tags),
+    tags: readTags(body.tags),
     jobType: Object.hasOwn(JOB_TYPE_OF_TRANSFER, transferType)
       ? JOB_TYPE_OF_TRANSFER[transferType]!
       : transferType,
