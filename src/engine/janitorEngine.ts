@@ -41,6 +41,7 @@ import type {
 } from "./ports";
 import { PlanReview } from "./planReview";
 import { closeDanglingIntents, readEarlierAttempt } from "./recoverAttempt";
+import { SubscriptionLease } from "./sweep/subscriptionLease";
 import type { SweepPlan } from "./sweep/planApply";
 import { failureText } from "./sweep/armFailures";
 import {
@@ -419,28 +420,50 @@ export class JanitorEngine {
     const run = await this.mustGetRun(part.runId);
     if (run.partsCompleted?.includes(part.index)) return this.finishIfDone(run.runId);
     let counts: RunCounts = { ...ZERO_COUNTS, subscriptionsFailed: part.subscriptions.length };
+    const errors: string[] = [];
     const arm = this.armCaller(Date.now() + 5 * 60_000);
     for (const { subscriptionId, slot } of part.subscriptions) {
-      const earlier = await readEarlierAttempt(this.services.audit, run.runId, subscriptionId, slot);
-      counts = addCounts(counts, earlier.carried);
-      if (earlier.dangling.length === 0) continue;
-      const attempt = Math.min(earlier.nextAttempt, SEQ_BLOCK / SEQ_ATTEMPT - 1);
-      const closed = await closeDanglingIntents(earlier.dangling, {
-        gateway: this.services.jobs,
-        arm,
-        trail: this.trail(run, slot, attempt),
-        inFlightMs: this.options.armTimeoutMs + 5_000,
-        now: this.options.now,
+      // A delivery of this part may still be at work on the subscription (following a long delete, say): its
+      // intents are its own to close. Hold the subscription's lease while closing, as every sweep does; one
+      // still held by this part after its life is left to that delivery, which writes its own outcome.
+      const lease = await SubscriptionLease.acquire(subscriptionId, {
+        leases: this.services.leases,
+        holder: `${run.runId}/part-${part.index}/poison-${randomBytes(3).toString("hex")}`,
+        partPrefix: `${run.runId}/part-${part.index}/`,
+        ttlMs: this.options.leaseTtlMs,
+        maxWaitMs: () => this.options.leaseTtlMs + 1_000,
         sleep: this.options.sleep,
       });
-      counts = addCounts(counts, closed.counts);
+      if (lease === "held-by-this-part") {
+        errors.push(
+          `subscription ${subscriptionId}: a delivery of this part still holds it; it closes its own actions`,
+        );
+        continue;
+      }
+      try {
+        const earlier = await readEarlierAttempt(this.services.audit, run.runId, subscriptionId, slot);
+        counts = addCounts(counts, earlier.carried);
+        if (earlier.dangling.length === 0) continue;
+        const attempt = Math.min(earlier.nextAttempt, SEQ_BLOCK / SEQ_ATTEMPT - 1);
+        const closed = await closeDanglingIntents(earlier.dangling, {
+          gateway: this.services.jobs,
+          arm,
+          trail: this.trail(run, slot, attempt),
+          inFlightMs: this.options.armTimeoutMs + 5_000,
+          now: this.options.now,
+          sleep: this.options.sleep,
+        });
+        counts = addCounts(counts, closed.counts);
+      } finally {
+        if (lease !== "held-by-another-run") await lease.release();
+      }
     }
     await this.services.runs.update(part.runId, (r) =>
       mergePart(r, part.index, {
         counts,
         failed: true,
         auditFailed,
-        errors: [`part ${part.index} failed: ${reason}`],
+        errors: [`part ${part.index} failed: ${reason}`, ...errors],
       }),
     );
     return this.finishIfDone(part.runId);

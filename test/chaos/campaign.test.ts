@@ -39,6 +39,8 @@ export const DATABOX_REGRESSION_SEEDS: Record<string, number> = {
   "box-device-order-untouched": 20,
   /** A Completed job seeded isDeletable false: a janitor ignoring the flag deletes it (forbidden). */
   "box-flag-false-untouched": 16,
+  /** A poisoned part's intents closed while a live delivery still followed the delete: two outcomes (fixed). */
+  "box-poison-leaves-live-delivery": 33,
 };
 
 const regressionSeeds = [...Object.values(REGRESSION_SEEDS), ...Object.values(DATABOX_REGRESSION_SEEDS)];
