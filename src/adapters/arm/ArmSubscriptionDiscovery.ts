@@ -5,11 +5,11 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 import type { SubscriptionInfo } from "../../domain/job";
-import type { ArmResult, SubscriptionDiscovery } from "../../engine/ports";
+import type { ArmFailure, ArmResult, SubscriptionDiscovery } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
 import { ArmRequestError } from "./ArmRequestError";
 import { failureForStatus, isObject, parseJson } from "./armResponse";
-import { callArm, type RawArmResponse } from "./callArm";
+import { callArm, type ArmCallOutcome, type RawArmResponse } from "./callArm";
 
 /** A guard against a service that keeps handing out nextLinks: far more subscriptions than any tenant has. */
 export const MAX_SUBSCRIPTION_PAGES = 1_000;
@@ -46,14 +46,16 @@ export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
     let nextLink: string | undefined;
     for (let page = 0; page < MAX_SUBSCRIPTION_PAGES; page++) {
       const link = nextLink;
-      const outcome = await callArm(
-        async (operationOptions) => {
-          await this.client.subscriptions
-            .list(operationOptions)
-            .byPage(link !== undefined ? { continuationToken: link } : undefined)
-            .next();
-        },
-        { ...(signal && { signal }), timeoutMs: this.options.timeoutMs },
+      const outcome = await this.withRetries(signal, () =>
+        callArm(
+          async (operationOptions) => {
+            await this.client.subscriptions
+              .list(operationOptions)
+              .byPage(link !== undefined ? { continuationToken: link } : undefined)
+              .next();
+          },
+          { ...(signal && { signal }), timeoutMs: this.options.timeoutMs },
+        ),
       );
       if (outcome.failure) throw new ArmRequestError(OPERATION, outcome.failure);
       const { response } = outcome;
@@ -73,6 +75,26 @@ export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
       status: 200,
       message: `more than ${MAX_SUBSCRIPTION_PAGES} pages`,
     });
+  }
+
+  /**
+   * A page of the listing, sent again after a 429, 5xx, timeout or dropped connection (a read: nothing changes),
+   * up to DISCOVERY_ATTEMPTS times, waiting as the service asked (at most DISCOVERY_MAX_WAIT_MS) or backing off:
+   * one hiccup of the tenant-level listing must not fail the whole run.
+   */
+  private async withRetries(
+    signal: AbortSignal | undefined,
+    send: () => Promise<ArmCallOutcome>,
+  ): Promise<ArmCallOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await send();
+      const failure = outcome.failure ?? retryableStatus(outcome.response);
+      const retryable = failure?.kind === "transient" || failure?.kind === "throttled";
+      if (!retryable || attempt >= DISCOVERY_ATTEMPTS) return outcome;
+      const asked = failure.kind === "throttled" ? failure.retryAfterMs : undefined;
+      if (asked !== undefined && asked > DISCOVERY_MAX_WAIT_MS) return outcome;
+      await sleepFor(asked ?? 500 * 2 ** (attempt - 1), signal);
+    }
   }
 
   /** `GET /subscriptions/{id}`: the subscription's state now, `undefined` when it is no longer visible (404). */
@@ -145,4 +167,29 @@ function subscriptionIdOf(item: Record<string, unknown>): string | undefined {
 
 function malformed(response: RawArmResponse, message: string): ArmRequestError {
   return new ArmRequestError(OPERATION, { kind: "malformed", status: response.status, message });
+}
+
+const DISCOVERY_ATTEMPTS = 4;
+const DISCOVERY_MAX_WAIT_MS = 30_000;
+
+/** The failure a non-200 answer means, when it is one worth asking again (429, 5xx, 408). */
+function retryableStatus(response: RawArmResponse | undefined): ArmFailure | undefined {
+  if (!response || response.status === 200) return undefined;
+  const failure = failureForStatus(response.status, response.headers, response.bodyAsText, "listing");
+  return failure.kind === "transient" || failure.kind === "throttled" ? failure : undefined;
+}
+
+function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
 }

@@ -294,6 +294,27 @@ describe("ARM adapters against the emulator", () => {
     expect(found).toHaveLength(2);
   });
 
+  it("asks again for a page of the subscription listing after a 429 or a 5xx, and gives up after four tries", async () => {
+    await control().addFaults([
+      { method: "GET", path: "^/subscriptions$", status: 503, count: 1 },
+      { method: "GET", path: "^/subscriptions$", status: 429, retryAfter: 0, count: 1 },
+    ]);
+    expect(await arm.subscriptions.listSubscriptions()).toHaveLength(2);
+    const listings = (await control().requests()).items.filter((r) => r.path === "/subscriptions");
+    expect(listings.map((r) => r.status)).toEqual([503, 429, 200]);
+
+    await control().addFaults({ method: "GET", path: "^/subscriptions$", status: 500, count: 10 });
+    await expect(arm.subscriptions.listSubscriptions()).rejects.toMatchObject({
+      failure: { kind: "transient", status: 500 },
+    });
+    // A refusal is an answer: asked once.
+    await control().clearFaults();
+    await control().addFaults({ method: "GET", path: "^/subscriptions$", status: 403, count: 2 });
+    const before = (await control().requests()).total;
+    await expect(arm.subscriptions.listSubscriptions()).rejects.toMatchObject({ failure: { status: 403 } });
+    expect((await control().requests()).total - before).toBe(1);
+  });
+
   it("sends only requests the documented state rules allow, each logged by the emulator as served", async () => {
     await arm.jobs.listJobsPage(SUB, undefined);
     await arm.jobs.deleteJob(ref("draft"));
