@@ -7,6 +7,7 @@ import type { OperationKind } from "./ThrottleBuckets";
 import { errorBody, jobResponse, subscriptionResponse, type ErrorBody } from "./wireFormat";
 import { zodProblems } from "../../../src/validation/zodProblems";
 import { RESOURCE_GRAPH_API_VERSION } from "./resourceGraphApi";
+import { skipTokens } from "./skipToken";
 
 // The ARM API the emulator serves (docs/service.md#the-resource, and GET /subscriptions of #subscription-discovery), as pure request
 // -> reply functions over the JobStore. Transport (TLS, auth, throttling, faults, logging) is in server.ts.
@@ -191,25 +192,14 @@ const isReadOnly = (state: string) => state === "Disabled" || state === "Deleted
 
 // ---- listing
 
-const SKIP_TOKEN_PREFIX = "seq.";
-
-function encodeSkipToken(afterSeq: number): string {
-  return Buffer.from(`${SKIP_TOKEN_PREFIX}${afterSeq}`).toString("base64url");
-}
-
-function decodeSkipToken(token: string): number | undefined {
-  const text = Buffer.from(token, "base64url").toString("utf8");
-  if (!text.startsWith(SKIP_TOKEN_PREFIX)) return undefined;
-  const seq = Number(text.slice(SKIP_TOKEN_PREFIX.length));
-  return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
-}
+const SKIP_TOKENS = skipTokens("seq.");
 
 function nextLink(request: ArmRequest, top: number | undefined, afterSeq: number): string {
   const query = new URLSearchParams({ "api-version": request.route.apiVersion });
   if (top !== undefined) query.set("$top", String(top));
   const filter = request.query.get("$filter");
   if (filter !== null) query.set("$filter", filter);
-  query.set("$skiptoken", encodeSkipToken(afterSeq));
+  query.set("$skiptoken", SKIP_TOKENS.encode(afterSeq));
   // The SDK follows nextLink verbatim and re-adds nothing (docs/service.md#sdk-traps), so it carries everything.
   return `${request.origin}${request.path}?${query.toString().replace(/%24/g, "$")}`;
 }
@@ -234,7 +224,7 @@ function pagingArguments(
   let afterSeq = 0;
   const token = request.query.get("$skiptoken");
   if (token !== null) {
-    const decoded = decodeSkipToken(token);
+    const decoded = SKIP_TOKENS.decode(token);
     if (decoded === undefined)
       return fail(400, "InvalidSkipToken", "The $skiptoken is not valid.", "$skiptoken");
     afterSeq = decoded;
@@ -256,7 +246,7 @@ function listSubscriptions(request: ArmRequest, store: JobStore, settings: Emula
   let afterIndex = 0;
   const token = request.query.get("$skiptoken");
   if (token !== null) {
-    const decoded = decodeSkipToken(token);
+    const decoded = SKIP_TOKENS.decode(token);
     if (decoded === undefined)
       return fail(400, "InvalidSkipToken", "The $skiptoken is not valid.", "$skiptoken");
     afterIndex = decoded;

@@ -6,6 +6,7 @@ import type { LoggedRequest } from "./RequestLog";
 import type { EmulatorSettings } from "./settings";
 import type { OperationKind } from "./ThrottleBuckets";
 import { errorBody, mergePatch } from "./wireFormat";
+import { skipTokens } from "./skipToken";
 
 // The Data Box jobs API (Microsoft.DataBox, api-version 2022-12-01, README.md#data-box-jobs) as pure request ->
 // reply functions over the DataBoxJobStore: list (by subscription and resource group, `$skipToken` paging), get,
@@ -326,24 +327,13 @@ function getJob(
 
 // ---- listing
 
-const SKIP_TOKEN_PREFIX = "dbx.";
-
-function encodeSkipToken(afterSeq: number): string {
-  return Buffer.from(`${SKIP_TOKEN_PREFIX}${afterSeq}`).toString("base64url");
-}
-
-function decodeSkipToken(token: string): number | undefined {
-  const text = Buffer.from(token, "base64url").toString("utf8");
-  if (!text.startsWith(SKIP_TOKEN_PREFIX)) return undefined;
-  const seq = Number(text.slice(SKIP_TOKEN_PREFIX.length));
-  return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
-}
+const SKIP_TOKENS = skipTokens("dbx.");
 
 function listJobs(request: DataBoxRequest, store: DataBoxJobStore, settings: EmulatorSettings): DataBoxReply {
   const token = request.query.get("$skipToken") ?? request.query.get("$skiptoken");
   let afterSeq = 0;
   if (token !== null && token !== "") {
-    const decoded = decodeSkipToken(token);
+    const decoded = SKIP_TOKENS.decode(token);
     if (decoded === undefined)
       return fail(400, "InvalidSkipToken", "The $skipToken is not valid.", "$skipToken");
     afterSeq = decoded;
@@ -357,7 +347,7 @@ function listJobs(request: DataBoxRequest, store: DataBoxJobStore, settings: Emu
   if (page.resumeAfter !== undefined) {
     // Absolute, with api-version: the SDK follows nextLink verbatim and adds nothing.
     const query = new URLSearchParams({ "api-version": DATA_BOX_API_VERSION });
-    query.set("$skipToken", encodeSkipToken(page.resumeAfter));
+    query.set("$skipToken", SKIP_TOKENS.encode(page.resumeAfter));
     body.nextLink = `${request.origin}${request.path}?${query.toString().replace(/%24/g, "$")}`;
   }
   return reply(200, body);
