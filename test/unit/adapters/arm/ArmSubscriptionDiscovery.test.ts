@@ -68,13 +68,16 @@ describe("ArmSubscriptionDiscovery", () => {
     expect((error as Error).message).toMatch(/Listing subscriptions failed.*403.*AuthorizationFailed/);
   });
 
-  it("throws a transient ArmRequestError when the second page's connection drops: never a partial list", async () => {
+  it("throws a transient ArmRequestError when the second page's connection keeps dropping (four tries): never a partial list", async () => {
     const { subscriptions, http } = discovery();
     http.reply(
       {
         status: 200,
         json: { value: [subscription("sub-a", "Enabled")], nextLink: `${ENDPOINT}/subscriptions?p=2` },
       },
+      { networkError: "ECONNRESET" },
+      { networkError: "ECONNRESET" },
+      { networkError: "ECONNRESET" },
       { networkError: "ECONNRESET" },
     );
 
@@ -83,14 +86,27 @@ describe("ArmSubscriptionDiscovery", () => {
     });
   });
 
-  it("throws on throttling with the wait asked for", async () => {
+  it("throws on throttling that asks for a longer wait than discovery takes, with the wait asked for", async () => {
     const { subscriptions, http } = discovery();
-    http.reply({ status: 429, headers: { "retry-after": "5" } });
+    http.reply({ status: 429, headers: { "retry-after": "60" } });
 
     await expect(subscriptions.listSubscriptions()).rejects.toMatchObject({
       status: 429,
-      failure: { kind: "throttled", retryAfterMs: 5000 },
+      failure: { kind: "throttled", retryAfterMs: 60_000 },
     });
+  });
+
+  it("asks again after a short 429 or a 503, and lists everything", async () => {
+    const { subscriptions, http } = discovery();
+    http.reply(
+      { status: 429, headers: { "retry-after": "0" } },
+      { status: 503 },
+      { status: 200, json: { value: [subscription("sub-a", "Enabled")] } },
+    );
+
+    expect(await subscriptions.listSubscriptions()).toEqual([
+      expect.objectContaining({ subscriptionId: "sub-a", state: "Enabled" }),
+    ]);
   });
 
   it("refuses a nextLink that leaves the ARM endpoint", async () => {
