@@ -161,6 +161,9 @@ const CLI_DELIVERIES = 5;
  * merged. The CLI runs all of it in one process; the Functions app spreads parts over queue workers. Both go
  * through the same methods; the run record changes only through the transitions of domain/runTransitions.
  */
+/** How long a failed part waits for a live delivery of it to let go of a subscription (its deadline bounds it). */
+const FAIL_PART_MAX_WAIT_MS = 10 * 60_000;
+
 export class JanitorEngine {
   readonly options: EngineOptions;
   /** ARM traffic figures of every part this engine instance swept. */
@@ -426,24 +429,31 @@ export class JanitorEngine {
       // A delivery of this part may still be at work on the subscription (following a long delete, say): its
       // intents are its own to close. Hold the subscription's lease while closing, as every sweep does; one
       // still held by this part after its life is left to that delivery, which writes its own outcome.
-      const lease = await SubscriptionLease.acquire(subscriptionId, {
-        leases: this.services.leases,
-        holder: `${run.runId}/part-${part.index}/poison-${randomBytes(3).toString("hex")}`,
-        partPrefix: `${run.runId}/part-${part.index}/`,
-        ttlMs: this.options.leaseTtlMs,
-        maxWaitMs: () => this.options.leaseTtlMs + 1_000,
-        sleep: this.options.sleep,
-      });
-      if (lease === "held-by-this-part") {
-        errors.push(
-          `subscription ${subscriptionId}: a delivery of this part still holds it; it closes its own actions`,
-        );
-        continue;
-      }
+      const take = () =>
+        SubscriptionLease.acquire(subscriptionId, {
+          leases: this.services.leases,
+          holder: `${run.runId}/part-${part.index}/poison-${randomBytes(3).toString("hex")}`,
+          partPrefix: `${run.runId}/part-${part.index}/`,
+          ttlMs: this.options.leaseTtlMs,
+          maxWaitMs: () => this.options.leaseTtlMs + 1_000,
+          sleep: this.options.sleep,
+        });
+      // A live delivery renews its lease until its own deadline: wait for it to finish (and count what it
+      // recorded) rather than close its actions under it; a dead one's lease runs out within its life.
+      const giveUpAt = Date.now() + FAIL_PART_MAX_WAIT_MS;
+      let lease = await take();
+      while (lease === "held-by-this-part" && Date.now() < giveUpAt) lease = await take();
       try {
+        // What earlier deliveries recorded counts whoever holds the lease (reading changes nothing).
         const earlier = await readEarlierAttempt(this.services.audit, run.runId, subscriptionId, slot);
         counts = addCounts(counts, earlier.carried);
         if (earlier.dangling.length === 0) continue;
+        if (lease === "held-by-this-part") {
+          errors.push(
+            `subscription ${subscriptionId}: a delivery of this part still holds it; it closes its own actions`,
+          );
+          continue;
+        }
         const attempt = Math.min(earlier.nextAttempt, SEQ_BLOCK / SEQ_ATTEMPT - 1);
         const closed = await closeDanglingIntents(earlier.dangling, {
           gateway: this.services.jobs,
@@ -455,7 +465,7 @@ export class JanitorEngine {
         });
         counts = addCounts(counts, closed.counts);
       } finally {
-        if (lease !== "held-by-another-run") await lease.release();
+        if (typeof lease !== "string") await lease.release();
       }
     }
     await this.services.runs.update(part.runId, (r) =>
