@@ -425,6 +425,8 @@ export class JanitorEngine {
     let counts: RunCounts = { ...ZERO_COUNTS, subscriptionsFailed: part.subscriptions.length };
     const errors: string[] = [];
     const arm = this.armCaller(Date.now() + 5 * 60_000);
+    // One bound for the whole part: a subscription each waited on must not add up to many times the wait.
+    const giveUpAt = Date.now() + FAIL_PART_MAX_WAIT_MS;
     for (const { subscriptionId, slot } of part.subscriptions) {
       // A delivery of this part may still be at work on the subscription (following a long delete, say): its
       // intents are its own to close. Hold the subscription's lease while closing, as every sweep does; one
@@ -440,7 +442,6 @@ export class JanitorEngine {
         });
       // A live delivery renews its lease until its own deadline: wait for it to finish (and count what it
       // recorded) rather than close its actions under it; a dead one's lease runs out within its life.
-      const giveUpAt = Date.now() + FAIL_PART_MAX_WAIT_MS;
       let lease = await take();
       while (lease === "held-by-this-part" && Date.now() < giveUpAt) lease = await take();
       try {
