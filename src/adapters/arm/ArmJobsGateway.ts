@@ -27,6 +27,7 @@ import {
   sameJob,
   sameOriginUrl,
   type Failed,
+  withoutModelDeserialization,
 } from "./gatewayParts";
 import { readJob } from "./jobFromWire";
 
@@ -55,9 +56,10 @@ export class ArmJobsGateway implements JobsGateway {
     // One HTTP client for every subscription's SDK client, so they share keep-alive TLS connections.
     const httpClient = options.httpClient ?? createDefaultHttpClient();
     const { credential, clientOptions } = options;
-    this.clients = new ClientCache(
-      (subscriptionId) =>
+    this.clients = new ClientCache((subscriptionId) =>
+      withoutModelDeserialization(
         new StorageImportExport(credential, subscriptionId, { ...clientOptions, httpClient }),
+      ),
     );
   }
 

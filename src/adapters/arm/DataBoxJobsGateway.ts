@@ -32,6 +32,7 @@ import {
   pageSizeOf,
   sameJob,
   sameOriginUrl,
+  withoutModelDeserialization,
 } from "./gatewayParts";
 
 /** The API version @azure/arm-databox 5.0.0 sends (its `apiVersion` parameter's constant). */
@@ -54,9 +55,10 @@ export class DataBoxJobsGateway implements JobsGateway {
     // One HTTP client under every subscription's SDK client, so they share keep-alive TLS connections.
     const httpClient = options.httpClient ?? createDefaultHttpClient();
     const { credential, clientOptions } = options;
-    this.clients = new ClientCache(
-      (subscriptionId) =>
+    this.clients = new ClientCache((subscriptionId) =>
+      withoutModelDeserialization(
         new DataBoxManagementClient(credential, subscriptionId, { ...clientOptions, httpClient }),
+      ),
     );
   }
 

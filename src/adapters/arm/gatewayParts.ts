@@ -7,6 +7,19 @@ import { ValidationError, type FieldProblem } from "../../errors";
 import { failureForStatus, type CallKind } from "./armResponse";
 import type { RawArmResponse } from "./callArm";
 
+/**
+ * The SDK client without its model deserialization: the gateways decide from the raw status and body (callArm),
+ * never from the SDK's models, so turning every listed job into model objects (dates, nested mappers) was pure
+ * cost: about a seventh of a 100,000-job plan's CPU and much of its garbage (docs/operations.md#sizing). Without
+ * it the SDK also stops throwing on statuses its spec does not list; callArm hands back every status as it is.
+ */
+export function withoutModelDeserialization<
+  T extends { pipeline: { removePolicy(o: { name: string }): unknown } },
+>(client: T): T {
+  client.pipeline.removePolicy({ name: "deserializationPolicy" });
+  return client;
+}
+
 /** SDK clients kept for reuse: more than the subscriptions a worker sweeps at once. */
 export const MAX_CACHED_CLIENTS = 64;
 /** `$top` is at most 100 (docs/service.md#the-resource). */
