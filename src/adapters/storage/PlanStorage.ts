@@ -108,6 +108,9 @@ export class PlanStorage extends TableStore implements PlanStore {
 
   async create(plan: PlanRecord): Promise<void> {
     checkPlanId(plan.planId);
+    // The container is made now, alongside the record, not when the first subscription's actions are written:
+    // that kept the first subscriptions of a run waiting on it. A failure here is met again by that write.
+    this.ensureContainer().catch(() => undefined);
     await this.ready();
     const entity = toEntity(plan, randomUUID());
     try {
