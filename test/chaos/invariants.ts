@@ -302,7 +302,7 @@ export async function checkInvariants(input: {
       ),
     );
   const stored: Stored[] = auditRows
-    .filter((r) => String(r.partitionKey).startsWith("r-"))
+    .filter((r) => /^r[!-]/.test(String(r.partitionKey)))
     .map((r) => ({ ...entityToAuditEntry(r as never), storedAt: isoMs(String(r.timestamp)) }));
   const byOrder = (a: Stored, b: Stored) =>
     a.storedAt - b.storedAt || (a.runId === b.runId ? a.seq - b.seq : 0);
@@ -625,10 +625,10 @@ export async function checkInvariants(input: {
       );
     else if (!sameAuditEntry(s, entry)) add("audit-lost", `entry ${key} stored with other content`);
   }
-  const rowKeys = (prefix: string) =>
-    new Set(auditRows.filter((r) => String(r.partitionKey).startsWith(prefix)).map((r) => String(r.rowKey)));
-  const timeKeys = rowKeys("t");
-  const runKeys = rowKeys("r-");
+  const rowKeys = (partition: RegExp) =>
+    new Set(auditRows.filter((r) => partition.test(String(r.partitionKey))).map((r) => String(r.rowKey)));
+  const timeKeys = rowKeys(/^t/);
+  const runKeys = rowKeys(/^r[!-]/); // per-second run partitions, and per-run ones written before
   const jobRows = auditRows.filter((r) => String(r.partitionKey).startsWith("j-")).length;
   const withJob = stored.filter((e) => e.jobId).length;
   if (timeKeys.size !== runKeys.size || [...runKeys].some((k) => !timeKeys.has(k)) || jobRows !== withJob)

@@ -3,7 +3,11 @@
 // ends with exactly one outcome. Pure checks (trailViolations) so a planted bad trail can prove they bite.
 import { odata } from "@azure/data-tables";
 import { createTableClient, parseStorageSettings, tableNames } from "../../src/adapters/storage";
-import { entityToAuditEntry, runPartition } from "../../src/adapters/storage/auditEntity";
+import {
+  entityToAuditEntry,
+  legacyRunPartition,
+  runPartitionPrefix,
+} from "../../src/adapters/storage/auditEntity";
 import type { AuditEntry } from "../../src/domain/records";
 import type { LoggedRequest } from "../../tools/emulator/src/controlClient";
 
@@ -24,10 +28,11 @@ export async function readStoredTrail(
     parseStorageSettings({ JANITOR_STORAGE: connectionString }),
     tableNames(tablePrefix).audit,
   );
+  // Run copies: `r!<runId>!<second>` partitions, and `r-<runId>` ones written before (both sort in [`r!`, `r.`)).
   const filter =
     runId === undefined
-      ? odata`PartitionKey ge ${"r-"} and PartitionKey lt ${"r."}`
-      : odata`PartitionKey eq ${runPartition(runId)}`;
+      ? odata`PartitionKey ge ${"r!"} and PartitionKey lt ${"r."}`
+      : odata`(PartitionKey ge ${runPartitionPrefix(runId)} and PartitionKey lt ${`${runPartitionPrefix(runId)}~`}) or PartitionKey eq ${legacyRunPartition(runId)}`;
   const out: StoredAuditEntry[] = [];
   try {
     for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {

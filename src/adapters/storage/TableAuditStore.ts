@@ -2,27 +2,42 @@
 //
 // Key design (log-tail pattern plus inter-partition copies):
 // - Each entry is stored as up to three copies of one row (same properties) in three partitions:
-//     time copy  PK `t<999999 - UTC day number>-<yyyymmdd>` (e.g. `t979222-20261120`)  RK = T
-//     run copy   PK `r-<runId>`                                                       RK = T
+//     time copy  PK `t<999999 - UTC day>!<86399 - second of day>-<yyyymmdd>T<hhmmss>`      RK = T
+//                (e.g. `t979221!13559-20261121T201400`, one partition per UTC second)
+//     run copy   PK `r!<runId>!<99999999999 - epoch second>` (one per run and second)   RK = T
 //     job copy   PK `j-<subscription id from the job id>`                             RK = `<job id>~` + T
-//   (job copies written before were spread over `j-<subscription id>-<hash bucket 0-f>`: still read and purged)
 //   where T = `<13-digit inverted epoch ms>-<runId>-<12-digit inverted seq>`; ids are lower-cased where ARM is
 //   case-insensitive and key-encoded (tableKeys.encodeKeyPart). Entries without a job have no job copy.
+// - Written before and still read and purged, never written: time copies in one partition per UTC day
+//   (`t<999999 - day>-<yyyymmdd>`, e.g. `t979222-20261120`), run copies in one per run (`r-<runId>`), job
+//   copies in `j-<subscription id>-<hash bucket 0-f>`.
+// - Why per second: Azure's target for one partition is about 2,000 entities per second (1 KiB entities,
+//   https://learn.microsoft.com/azure/storage/tables/scalability-targets), and Azurite checks each insert by
+//   walking the partition, so n inserts into one partition cost O(n^2). A big run wrote 10,000-60,000 rows into
+//   one day partition and as many into its run partition.
 // - Inverted milliseconds (not .NET ticks, which overflow JS numbers) sort the newest first within a partition,
-//   and the inverted day sorts the newest partition first, so across the time partitions the table order is
-//   newest first and equals the order of T alone. A time range is one key-range query (PartitionKey range of
-//   the days, RowKey range of the milliseconds); a run is one partition, a job one RowKey prefix range of its
-//   subscription's partition and of its legacy bucket (with the same time bounds when a range is given).
-//   Nothing scans the table.
+//   and the inverted day, then second, sorts the newest partition first, so across the time partitions the table
+//   order is newest first and equals the order of T alone. `!` sorts below `-`: a day's per-second partitions
+//   come before its legacy day partition (whose rows were all written before the change, so are older) and after
+//   the next day's. A time range is one key-range query: PartitionKey from the per-second partition of the
+//   newest millisecond to the legacy day partition of the oldest (the largest key of that day), RowKey range of
+//   the milliseconds. A run is one range query over `r!<runId>!` (a run id has no `!`, so no other run falls in
+//   it; within it (PK, RK) order is RK order) plus its legacy partition, merged by RowKey; a job one RowKey
+//   prefix range of its subscription's partition and of its legacy bucket (with the same time bounds when a
+//   range is given). Nothing scans the table.
 // - Full copies rather than pointer rows: a lookup reads rows directly, with no point read per entry. Copies
-//   are grouped so that what one call writes shares partitions (a day, a run, a subscription's job copies; a
-//   sweep works per subscription, and concurrent calls are written together) and goes in transactions of up to
-//   100 rows. A transaction holds one partition only, so the copies cannot share one: time copies are written
-//   first, then run and job copies. A write that fails half way rejects; the engine stops acting, and writing the same entries again
-//   completes it: a row that already exists with the same content counts as written (that is also how a
-//   retried batch whose first attempt did land is recognised), while a row with the same key and other
-//   content is a collision and fails. Nothing is ever updated or upserted. Retention deletes the copies
-//   before the time row, so an interrupted purge is finished by the next one; the time rows are the full set.
+//   are grouped so that what one call writes shares partitions (a second, a run's second, a subscription's job
+//   copies; a sweep works per subscription, and concurrent calls are written together) and goes in
+//   transactions of up to 100 rows. A transaction holds one partition only, so the copies cannot share one:
+//   time copies are written first, then run and job copies. A write that fails half way rejects; the engine
+//   stops acting, and writing the same entries again completes it: a row that already exists with the same
+//   content counts as written (that is also how a retried batch whose first attempt did land is recognised),
+//   while a row with the same key and other content is a collision and fails. Nothing is ever updated or
+//   upserted. (A retry of a write begun before the change to per-second partitions lands in the new ones: a run
+//   or job lookup shows the entry once, a time range could show it twice.) Retention deletes the copies before
+//   the time row, so an interrupted purge is finished by the next one; the time rows are the full set. A time
+//   row in a legacy day partition has its run copy in `r-<runId>`, a newer one in the run's partition of the
+//   second its RowKey gives.
 // - Cursors carry the last RowKey returned and a hash of the filters (pageCursor.ts).
 import { odata, type TransactionAction } from "@azure/data-tables";
 import { parseAuditQuery } from "../../domain/auditFilter";
@@ -35,7 +50,11 @@ import {
   jobPartition,
   legacyJobPartition,
   jobRowPrefix,
+  isLegacyTimePartition,
+  legacyRunPartition,
+  legacyTimePartition,
   runPartition,
+  runPartitionPrefix,
   sameAuditEntry,
   TIME_PARTITION_END,
   timePartition,
@@ -141,15 +160,15 @@ export class TableAuditStore extends TableStore implements AuditStore {
     await this.ready();
 
     // One more than asked tells whether another page exists, so the last page carries no cursor. A job's copies
-    // are in its subscription's partition, and older ones in a legacy bucket: both are read and merged in key order.
-    const partitions =
-      query.jobId === undefined ? [undefined] : [jobPartition(query.jobId), legacyJobPartition(query.jobId)];
+    // are in its subscription's partition, and older ones in a legacy bucket; a run's are in its per-second
+    // partitions, and older ones in its legacy partition: both are read and merged in key order.
+    const sources = sourcesOf(query);
     const found: StoredEntity[] = [];
-    for (const partition of partitions) {
+    for (const source of sources) {
       const fromThis: StoredEntity[] = [];
       await forEachPage(
         this.table,
-        { filter: auditFilter(query, after, partition) },
+        { filter: auditFilter(query, after, source) },
         Math.min(MAX_PAGE, limit + 1),
         this.retry,
         (page) => {
@@ -159,8 +178,7 @@ export class TableAuditStore extends TableStore implements AuditStore {
       );
       found.push(...fromThis.slice(0, limit + 1));
     }
-    if (partitions.length > 1)
-      found.sort((a, b) => (a.rowKey! < b.rowKey! ? -1 : a.rowKey! > b.rowKey! ? 1 : 0));
+    if (sources.length > 1) mergeByRowKey(found);
     const items = found.slice(0, limit);
     const last = items[items.length - 1];
     return {
@@ -190,7 +208,13 @@ export class TableAuditStore extends TableStore implements AuditStore {
       this.retry,
       async (page) => {
         const copies = page.flatMap((row) => {
-          const keys = [{ partitionKey: runPartition(String(row.runId)), rowKey: row.rowKey! }];
+          // A time row in a legacy day partition has its run copy in the run's legacy partition; a newer one in
+          // the run's partition of the row's second (its milliseconds are the RowKey's first 13 digits).
+          const runId = String(row.runId);
+          const runCopy = isLegacyTimePartition(row.partitionKey!)
+            ? legacyRunPartition(runId)
+            : runPartition(runId, msFromInverted(row.rowKey!.slice(0, 13)));
+          const keys = [{ partitionKey: runCopy, rowKey: row.rowKey! }];
           if (typeof row.jobIdKey === "string")
             keys.push({
               partitionKey:
@@ -268,30 +292,67 @@ export class TableAuditStore extends TableStore implements AuditStore {
   }
 }
 
+/** Where a query reads: a job's two partitions, a run's per-second and legacy partitions, or the time copies. */
+type Source = { kind: "job"; partition: string } | { kind: "run" } | { kind: "legacyRun" } | { kind: "time" };
+
+function sourcesOf(query: AuditQuery): Source[] {
+  if (query.jobId !== undefined)
+    return [
+      { kind: "job", partition: jobPartition(query.jobId) },
+      { kind: "job", partition: legacyJobPartition(query.jobId) },
+    ];
+  if (query.runId !== undefined) return [{ kind: "run" }, { kind: "legacyRun" }];
+  return [{ kind: "time" }];
+}
+
+/**
+ * Sorts rows read from several sources by RowKey and drops repeats of one RowKey (the same entry, written again
+ * by a retry that straddled the upgrade to per-second partitions), in place.
+ */
+function mergeByRowKey(rows: StoredEntity[]): void {
+  rows.sort((a, b) => (a.rowKey! < b.rowKey! ? -1 : a.rowKey! > b.rowKey! ? 1 : 0));
+  let kept = 0;
+  for (const row of rows) if (kept === 0 || rows[kept - 1]!.rowKey !== row.rowKey) rows[kept++] = row;
+  rows.length = kept;
+}
+
 /** The OData filter of a validated query: only allow-listed fields, only validated values, via `odata`. */
-function auditFilter(query: AuditQuery, after: string | undefined, jobCopies?: string): string {
+function auditFilter(query: AuditQuery, after: string | undefined, source: Source): string {
   const clauses: string[] = [];
   const fromMs = query.from === undefined ? undefined : Date.parse(query.from);
   const toMs = query.to === undefined ? undefined : Date.parse(query.to);
+  // Newest partition first: the upper end of the time range (or the cursor) gives the lower PartitionKey, the
+  // lower end the upper one (time and run partitions; a cursor's RowKey is bare there).
+  const newestMs =
+    after !== undefined ? msFromInverted(after.slice(0, 13)) : toMs !== undefined ? toMs - 1 : undefined;
 
-  if (query.jobId !== undefined) {
+  if (source.kind === "job") {
     clauses.push(
-      odata`PartitionKey eq ${jobCopies ?? jobPartition(query.jobId)}`,
-      odata`jobIdKey eq ${query.jobId.toLowerCase()}`,
+      odata`PartitionKey eq ${source.partition}`,
+      odata`jobIdKey eq ${query.jobId!.toLowerCase()}`,
     );
     if (query.runId !== undefined) clauses.push(odata`runId eq ${query.runId}`);
-  } else if (query.runId !== undefined) {
-    clauses.push(odata`PartitionKey eq ${runPartition(query.runId)}`);
+  } else if (source.kind === "legacyRun") {
+    clauses.push(odata`PartitionKey eq ${legacyRunPartition(query.runId!)}`);
+  } else if (source.kind === "run") {
+    const runId = query.runId!;
+    const prefix = runPartitionPrefix(runId);
+    clauses.push(
+      newestMs !== undefined
+        ? odata`PartitionKey ge ${runPartition(runId, newestMs)}`
+        : odata`PartitionKey ge ${prefix}`,
+      fromMs !== undefined
+        ? odata`PartitionKey le ${runPartition(runId, fromMs)}`
+        : odata`PartitionKey lt ${`${prefix}~`}`,
+    );
   } else {
-    // Newest partition first: the upper end of the time range (or the cursor) gives the lower PartitionKey.
-    const newestMs =
-      after !== undefined ? msFromInverted(after.slice(0, 13)) : toMs !== undefined ? toMs - 1 : undefined;
+    // The oldest day's legacy partition is the largest key of that day (its per-second partitions sort before).
     clauses.push(
       newestMs !== undefined
         ? odata`PartitionKey ge ${timePartition(newestMs)}`
         : odata`PartitionKey ge ${"t"}`,
       fromMs !== undefined
-        ? odata`PartitionKey le ${timePartition(fromMs)}`
+        ? odata`PartitionKey le ${legacyTimePartition(fromMs)}`
         : odata`PartitionKey lt ${TIME_PARTITION_END}`,
     );
   }

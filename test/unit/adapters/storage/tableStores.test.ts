@@ -29,9 +29,10 @@ describe("audit query paging", () => {
       { items: [c!] },
     ];
     const store = new TableAuditStore(table, { retry, clock });
+    const range = { from: "2026-11-20T00:00:00Z", to: "2026-11-21T00:00:00Z" }; // one query per lookup
     // Act
-    const all = await store.query({ runId: "run-fake" });
-    const firstTwo = await store.query({ runId: "run-fake", limit: 2 });
+    const all = await store.query(range);
+    const firstTwo = await store.query({ ...range, limit: 2 });
     // Assess
     expect(all.items.map((e) => e.seq)).toEqual([2, 1, 0]);
     expect(all.nextCursor).toBeUndefined();
@@ -58,7 +59,7 @@ describe("audit query paging", () => {
       action: "delete",
     });
     expect(table.filters[0]).toBe(
-      "PartitionKey ge 't979222-20261120' and PartitionKey le 't979222-20261120' and " +
+      "PartitionKey ge 't979222!00000-20261120T235959' and PartitionKey le 't979222-20261120' and " +
         "RowKey ge '8204780800000' and RowKey lt '8204867200000' and resourceGroupKey eq 'rg(1)' and action eq 'delete'",
     );
   });
