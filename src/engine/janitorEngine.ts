@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { JobRef, SubscriptionInfo } from "../domain/job";
 import { decideJob, type JobDecision } from "../domain/decideJob";
 import type { Policy } from "../domain/policy";
@@ -353,6 +354,8 @@ export class JanitorEngine {
     // The kill switch also stops parts queued before it was set.
     if (this.paused) return this.pausePart(run, part, attempt);
     const abort = new AbortController();
+    // Every request in flight listens on it (concurrency times the sources): not a leak, so no warning at 11.
+    setMaxListeners(0, abort.signal);
     const ctx = this.sweepContext(run, part, options, abort.signal, attempt, await this.planOf(run));
 
     const telemetry = this.services.telemetry;
