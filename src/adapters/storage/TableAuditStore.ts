@@ -161,23 +161,25 @@ export class TableAuditStore extends TableStore implements AuditStore {
 
     // One more than asked tells whether another page exists, so the last page carries no cursor. A job's copies
     // are in its subscription's partition, and older ones in a legacy bucket; a run's are in its per-second
-    // partitions, and older ones in its legacy partition: both are read and merged in key order.
+    // partitions, and older ones in its legacy partition: both are read (at once) and merged in key order.
     const sources = sourcesOf(query);
-    const found: StoredEntity[] = [];
-    for (const source of sources) {
-      const fromThis: StoredEntity[] = [];
-      await forEachPage(
-        this.table,
-        { filter: auditFilter(query, after, source) },
-        Math.min(MAX_PAGE, limit + 1),
-        this.retry,
-        (page) => {
-          fromThis.push(...page);
-          return fromThis.length <= limit;
-        },
-      );
-      found.push(...fromThis.slice(0, limit + 1));
-    }
+    const read = await Promise.all(
+      sources.map(async (source) => {
+        const fromThis: StoredEntity[] = [];
+        await forEachPage(
+          this.table,
+          { filter: auditFilter(query, after, source) },
+          Math.min(MAX_PAGE, limit + 1),
+          this.retry,
+          (page) => {
+            fromThis.push(...page);
+            return fromThis.length <= limit;
+          },
+        );
+        return fromThis.slice(0, limit + 1);
+      }),
+    );
+    const found = read.flat();
     if (sources.length > 1) mergeByRowKey(found);
     const items = found.slice(0, limit);
     const last = items[items.length - 1];
