@@ -3,7 +3,7 @@
 // as that version wrote them) mixed with new ones, and retention over both.
 import { odata, TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTableClient, parseStorageSettings } from "../../../../src/adapters/storage";
+import { createTableClient, parseStorageSettings, tableNames } from "../../../../src/adapters/storage";
 import {
   entryRowKey,
   legacyRunPartition,
@@ -15,6 +15,7 @@ import type { AuditEntry } from "../../../../src/domain/records";
 import type { AuditQuery } from "../../../../src/engine/ports";
 import { startAzurite, type AzuriteProcess } from "../../../../tools/local-functions-host/src/azuriteProcess";
 import { jobIdOf, minimalEntry, SUB_A } from "../../../support/auditEntries";
+import { readStoredTrail } from "../../../support/storedTrail";
 
 const NOW = new Date("2026-11-30T00:00:00.000Z");
 let azurite: AzuriteProcess;
@@ -28,9 +29,10 @@ afterAll(async () => {
 });
 
 /** A store on a table of its own, and the raw client to write rows as an older version did and to count keys. */
-async function freshStore(): Promise<{ store: TableAuditStore; raw: TableClient }> {
+async function freshStore(): Promise<{ store: TableAuditStore; raw: TableClient; prefix: string }> {
   const conn = parseStorageSettings({ JANITOR_STORAGE: azurite.connectionString });
-  const raw = createTableClient(conn, `Aud${process.pid}x${Date.now().toString(36)}x${tables++}`);
+  const prefix = `Aud${process.pid}x${Date.now().toString(36)}x${tables++}`;
+  const raw = createTableClient(conn, tableNames(prefix).audit);
   await raw.createTable();
   return {
     store: new TableAuditStore(raw, {
@@ -38,6 +40,7 @@ async function freshStore(): Promise<{ store: TableAuditStore; raw: TableClient 
       clock: () => NOW,
     }),
     raw,
+    prefix,
   };
 }
 
@@ -144,7 +147,7 @@ describe("audit partitions per second on Azurite", () => {
   it("reads, orders and purges rows written before in day and run partitions together with new ones", async () => {
     // Prepare: a run that wrote entries before the upgrade (raw, old keys) over two days and goes on after it,
     // the same day and the next; another run only before.
-    const { store, raw } = await freshStore();
+    const { store, raw, prefix } = await freshStore();
     const legacy: AuditEntry[] = [];
     const before = Date.parse("2026-11-20T22:00:00.000Z");
     for (let i = 0; i < 24; i++)
@@ -197,6 +200,17 @@ describe("audit partitions per second on Azurite", () => {
     expect((await readAll(store, { jobId: JOB_1, limit: 4 })).map(key)).toEqual(
       inKeyOrder(all.filter((e) => e.jobId === JOB_1)),
     );
+
+    // The tests' own reader of run copies (test/support/storedTrail.ts) sees both formats too.
+    const trailKeys = async (runId?: string) =>
+      (await readStoredTrail(azurite.connectionString, prefix, runId)).map(key).sort();
+    expect(await trailKeys("run-mixed")).toEqual(
+      all
+        .filter((e) => e.runId === "run-mixed")
+        .map(key)
+        .sort(),
+    );
+    expect(await trailKeys()).toEqual(all.map(key).sort());
 
     // Purge: every old row, and the new ones before the cutoff, in both formats and every copy.
     const cutoff = Date.parse("2026-11-21T10:00:10.000Z");
