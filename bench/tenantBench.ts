@@ -2,7 +2,9 @@
 // side against the same emulator (20 ms added to every ARM request, ARM-like throttling on) and a fresh Azurite
 // per case. Prints the bounds a run cannot beat: ARM (requests x latency / concurrency; ARM's per-subscription
 // buckets) and storage (rows the run wrote / Azurite's batch write rate, measured in the same run), the rows the
-// run wrote per table and per job seen, HTTP 429s, and peak RSS of the janitor's process.
+// run wrote per table and per job seen, HTTP 429s, and peak RSS of the janitor's process. Also the CPU seconds the
+// janitor, Azurite and the emulator used while it ran, and that sum over the cores (`cpuBoundSeconds`): on a small
+// machine the three processes share, that, not ARM or storage, is often what a run waits for.
 // Run: `BENCH_ONLY=tenant npm run bench`; `BENCH_TENANT=dense,sparse` picks cases (dense, sparse, rss, apply);
 // `BENCH_BASELINE=<root of another built checkout>` runs that build's CLI on each case too, right after this one's,
 // so a before/after pair shares the machine's load (the table says which row is which, and the load average).
@@ -142,13 +144,14 @@ class RequestCounter {
 async function timeProcess(
   args: string[],
   env: Record<string, string>,
-): Promise<{ wallMs: number; peakRssMb: number; stdout: string; code: number }> {
+): Promise<{ wallMs: number; peakRssMb: number; cpuSeconds: number; stdout: string; code: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "janitor-bench-"));
   const peakFile = path.join(dir, "peak");
+  const cpuFile = path.join(dir, "cpu");
   const started = performance.now();
   const child = spawn(process.execPath, ["--require", path.join(__dirname, "peakRss.js"), ...args], {
     cwd: root,
-    env: { ...process.env, ...env, BENCH_PEAK_FILE: peakFile },
+    env: { ...process.env, ...env, BENCH_PEAK_FILE: peakFile, BENCH_CPU_FILE: cpuFile },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -162,14 +165,28 @@ async function timeProcess(
   const code = await new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? 1)));
   const wallMs = performance.now() - started;
   let peakRssMb = NaN;
+  let cpuSeconds = NaN;
   try {
     peakRssMb = round(Number(readFileSync(peakFile, "utf8")) / 1024);
+    cpuSeconds = round(Number(readFileSync(cpuFile, "utf8")) / 1000);
   } catch {
     // no file: the process died before exit handlers ran
   }
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0 && code !== 3) process.stderr.write(`${args.join(" ")} exited ${code}: ${stderr}\n`);
-  return { wallMs, peakRssMb, stdout, code };
+  return { wallMs, peakRssMb, cpuSeconds, stdout, code };
+}
+
+/** CPU seconds (user and system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses; clock ticks of 1/100 s.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 async function seed(control: EmulatorControlClient, c: TenantCase): Promise<number> {
@@ -302,8 +319,19 @@ export async function benchTenant(
                 ? (process.env.BENCH_BASELINE_CONCURRENCY ?? 8)
                 : DEFAULT_SWEEP_CONCURRENCY),
           );
+          const cpuBefore = {
+            azurite: cpuSecondsOf(azurite.pid),
+            emulator: cpuSecondsOf(emulator.child.pid),
+          };
           const run = await timeProcess(args, janitorEnv(emulator, azurite));
           const requests = await counter.stop();
+          // The three processes share the machine's cores: their CPU time over the cores is a bound too.
+          const cpu = {
+            janitor: run.cpuSeconds,
+            azurite: round(cpuSecondsOf(azurite.pid) - cpuBefore.azurite),
+            emulator: round(cpuSecondsOf(emulator.child.pid) - cpuBefore.emulator),
+          };
+          const cpuBoundMs = ((cpu.janitor + cpu.azurite + cpu.emulator) / os.cpus().length) * 1000;
           const after = await countRows(azurite);
           const rows: Record<string, number> = {};
           let rowsWritten = 0;
@@ -348,6 +376,8 @@ export async function benchTenant(
             rowsWritten,
             storageBoundSeconds: round(storageBoundMs / 1000),
             ratioToBound: round(run.wallMs / boundMs),
+            cpuSeconds: JSON.stringify(cpu),
+            cpuBoundSeconds: round(cpuBoundMs / 1000),
             rowsPerJobSeen: Math.round((rowsWritten / Math.max(1, jobs)) * 1000) / 1000,
             rowsByTable: JSON.stringify(rows),
             peakRssMb: run.peakRssMb,

@@ -8,6 +8,8 @@ export interface AzuriteProcess {
   blobPort: number;
   queuePort: number;
   tablePort: number;
+  /** The Azurite process's id (benchmarks read its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   return {
     ...ports,
     connectionString: azuriteConnectionString(ports),
+    ...(child.pid !== undefined && { pid: child.pid }),
     stop: () => stopChild(child),
   };
 }
