@@ -85,17 +85,19 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   // remembering (the first sighting in this state is the only evidence there will be).
   const age = ageInState(job, now, ctx.observation);
   const previous = observationOfCurrentState(job, ctx.observation);
-  const seen: Observation = previous
-    ? {
-        ...withoutMark(previous),
-        subscriptionId: job.subscriptionId,
-        // A sighting "after now" (another worker's clock running ahead) is no older than now.
-        firstSeenInStateAt: new Date(
-          Math.min(parseRfc3339(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
-        ).toISOString(),
-      }
-    : freshObservation(job, now);
-  const evidence = age.basis === "first-observed" ? seen : undefined;
+  // Made only where it is kept (age evidence, a mark): most jobs seen are too young and need none.
+  const seen = (): Observation =>
+    previous
+      ? {
+          ...withoutMark(previous),
+          subscriptionId: job.subscriptionId,
+          // A sighting "after now" (another worker's clock running ahead) is no older than now.
+          firstSeenInStateAt: new Date(
+            Math.min(parseRfc3339(previous.firstSeenInStateAt) ?? now.getTime(), now.getTime()),
+          ).toISOString(),
+        }
+      : freshObservation(job, now);
+  const evidence = age.basis === "first-observed" ? seen() : undefined;
   const aged = { state: job.state, ageDays: age.ageDays, ageBasis: age.basis, observation: evidence };
 
   if (actionableState(state, options, job.source) === undefined) {
@@ -154,7 +156,7 @@ export function decideJob(job: JobSnapshot, ctx: DecideContext): JobDecision {
   const markMs = sameMark ? parseRfc3339(previous.firstEligibleAt) : undefined;
   const markedAt = Math.min(markMs ?? now.getTime(), now.getTime());
   const marked: Observation = {
-    ...seen,
+    ...(evidence ?? seen()),
     firstEligibleAt: new Date(markedAt).toISOString(),
     eligibleRule: rule.name,
     eligibleAction: rule.action,

@@ -61,10 +61,17 @@ export function checkDuration(text: string): { ms: number } | { error: string } 
 
 /** Milliseconds of an ISO 8601 duration; throws ValidationError naming `field` when it is not accepted. */
 export function parseDurationMs(text: string, field = "duration"): number {
+  // A sweep asks for the same few policy durations once per job: remember the accepted ones.
+  const known = accepted.get(text);
+  if (known !== undefined) return known;
   const result = checkDuration(text);
   if ("error" in result) throw new ValidationError([{ field, message: result.error }]);
+  if (accepted.size >= MAX_REMEMBERED) accepted.clear();
+  accepted.set(text, result.ms);
   return result.ms;
 }
+const accepted = new Map<string, number>();
+const MAX_REMEMBERED = 256;
 
 /** The canonical spelling of a duration (`P7D`, `PT12H`, `P1DT2H30M`, `PT0.5S`, `PT0S`); weeks become days. */
 export function formatDurationMs(ms: number): string {
