@@ -4,6 +4,7 @@ import type { JobRef, SubscriptionInfo } from "../domain/job";
 import { decideJob, type JobDecision } from "../domain/decideJob";
 import type { Policy } from "../domain/policy";
 import { addCounts, ZERO_COUNTS, type RunCounts, type RunRecord } from "../domain/records";
+import { DEFAULT_SWEEP_CONCURRENCY } from "../domain/sweepConcurrency";
 import {
   failRun,
   finishIfDone,
@@ -100,7 +101,8 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  concurrency: 8,
+  // The app's default too (JANITOR_CONCURRENCY): why 32, src/domain/sweepConcurrency.ts.
+  concurrency: DEFAULT_SWEEP_CONCURRENCY,
   pacing: ARM_LIMITS,
   retry: DEFAULT_RETRY,
   leaseTtlMs: 5 * 60_000,
