@@ -1,7 +1,7 @@
 // Saved plans (docs/operations.md#9-plans-and-approval): what a plan run proposes, kept for review, approved or
 // rejected by a person, and applied at most once, exactly as proposed. Pure: the record's life as transitions,
 // the check that a job is still the one the plan saw, and the cleaning of an approver's comment.
-import { cleanText } from "./auditText";
+import { cleanText, cutAtCodePoint } from "./auditText";
 import type { JobSnapshot, JobSource } from "./job";
 import type { Policy } from "./policy/schema";
 import type { RunCounts, RunRecord } from "./records";
@@ -226,7 +226,7 @@ export function releasePlanClaim(
   const released: ReleasedClaim = {
     runId: step.runId,
     releasedAt: step.now.toISOString(),
-    why: step.why.length > 250 ? `${step.why.slice(0, 247)}...` : step.why,
+    why: step.why.length > 250 ? `${cutAtCodePoint(step.why, 247)}...` : step.why,
   };
   return {
     ...rest,
