@@ -113,6 +113,35 @@ function days(duration: string): number {
 }
 
 /**
+ * Scope and exemptions, as for any source, then the first enabled rule covering the source, the state (case
+ * aside) and the job type: a reason the job is not the policy's, or the rule (undefined when none matches).
+ */
+function firstRule(
+  p: ChaosCase["policy"],
+  j: { subscriptionId: string; resourceGroup: string; name: string },
+  seen: NonNullable<LoggedRequest["job"]>,
+  source: "importexport" | "databox",
+  state: string,
+  jobType: string,
+): string | ChaosCase["policy"]["rules"][number] | undefined {
+  if (p.scope?.excludeSubscriptions?.some((s) => s.toLowerCase() === j.subscriptionId.toLowerCase()))
+    return "subscription excluded from scope";
+  if (!globMatch(p.scope?.resourceGroups ?? ["*"], j.resourceGroup)) return "resource group out of scope";
+  if (globMatch(p.scope?.excludeResourceGroups, j.resourceGroup)) return "resource group excluded";
+  const types = p.scope?.jobTypes ?? ["Import", "Export"];
+  if (!types.some((t) => t.toLowerCase() === jobType.toLowerCase())) return "job type out of scope";
+  if (seen.tags?.janitor === "exempt") return "exempt by tag";
+  if (globMatch(p.exemptions?.jobNames, j.name)) return "exempt by name";
+  return p.rules.find(
+    (r) =>
+      r.enabled !== false &&
+      (r.sources ?? ["importexport", "databox"]).includes(source) &&
+      r.states.some((s) => s.toLowerCase() === state.toLowerCase()) &&
+      (r.jobTypes ?? ["Import", "Export"]).some((t) => t.toLowerCase() === jobType.toLowerCase()),
+  );
+}
+
+/**
  * Whether the policy made `action` eligible for this job on the data the service served at the re-read: rule
  * state and action, job type, scope, exemptions, the tracking-number and cancel guards, grace; and, when the job
  * was not changed meanwhile, its age from valid evidence only (never "1", "Jan 1", "2020", no offset).
@@ -136,20 +165,9 @@ export function oracle(
   };
   const jobType = served.properties?.jobType ?? "";
   const state = seen.state ?? "";
-  if (p.scope?.excludeSubscriptions?.some((s) => s.toLowerCase() === j.subscriptionId.toLowerCase()))
-    return "subscription excluded from scope";
-  if (!globMatch(p.scope?.resourceGroups ?? ["*"], j.resourceGroup)) return "resource group out of scope";
-  if (globMatch(p.scope?.excludeResourceGroups, j.resourceGroup)) return "resource group excluded";
-  const types = p.scope?.jobTypes ?? ["Import", "Export"];
-  if (!types.some((t) => t.toLowerCase() === jobType.toLowerCase())) return "job type out of scope";
-  if (seen.tags?.janitor === "exempt") return "exempt by tag";
-  if (globMatch(p.exemptions?.jobNames, j.name)) return "exempt by name";
-  const rule = p.rules.find(
-    (r) =>
-      r.enabled !== false &&
-      r.states.some((s) => s.toLowerCase() === state.toLowerCase()) &&
-      (r.jobTypes ?? ["Import", "Export"]).some((t) => t.toLowerCase() === jobType.toLowerCase()),
-  );
+  const chosen = firstRule(p, j, seen, "importexport", state, jobType);
+  if (typeof chosen === "string") return chosen;
+  const rule = chosen;
   if (!rule) return `no rule for state ${JSON.stringify(state)}`;
   if (rule.action !== action) return `first matching rule ${rule.name} says ${rule.action}`;
   if (
@@ -221,21 +239,9 @@ export function boxOracle(
   const jobType = TRANSFER_JOB_TYPE[transfer] ?? transfer;
   const stage = seen.status ?? "";
   const lower = stage.toLowerCase();
-  if (p.scope?.excludeSubscriptions?.some((s) => s.toLowerCase() === j.subscriptionId.toLowerCase()))
-    return "subscription excluded from scope";
-  if (!globMatch(p.scope?.resourceGroups ?? ["*"], j.resourceGroup)) return "resource group out of scope";
-  if (globMatch(p.scope?.excludeResourceGroups, j.resourceGroup)) return "resource group excluded";
-  const types = p.scope?.jobTypes ?? ["Import", "Export"];
-  if (!types.some((t) => t.toLowerCase() === jobType.toLowerCase())) return "job type out of scope";
-  if (seen.tags?.janitor === "exempt") return "exempt by tag";
-  if (globMatch(p.exemptions?.jobNames, j.name)) return "exempt by name";
-  const rule = p.rules.find(
-    (r) =>
-      r.enabled !== false &&
-      (r.sources ?? ["importexport", "databox"]).includes("databox") &&
-      r.states.some((s) => s.toLowerCase() === lower) &&
-      (r.jobTypes ?? ["Import", "Export"]).some((t) => t.toLowerCase() === jobType.toLowerCase()),
-  );
+  const chosen = firstRule(p, j, seen, "databox", stage, jobType);
+  if (typeof chosen === "string") return chosen;
+  const rule = chosen;
   if (!rule) return `no rule for stage ${JSON.stringify(stage)}`;
   if (rule.action !== action) return `first matching rule ${rule.name} says ${rule.action}`;
   if (!(action === "delete" ? BOX_DELETE_STAGES : BOX_CANCEL_STAGES).includes(lower))
