@@ -123,13 +123,18 @@ export class TableAuditStore extends TableStore implements AuditStore {
           size += next.rows.length;
           group.push(next);
         }
-        if (group.length === 1 || !sameKeysOnce(group)) {
-          await Promise.all(group.map(async (g) => g.done(await this.writeRows(g.rows))));
+        // Together only if no run and seq appears in two calls (two retries of one write, say); else, or if
+        // that write fails, call by call.
+        const all = group.flatMap((g) => g.rows);
+        if (
+          group.length > 1 &&
+          repeatedEntry(all) === undefined &&
+          (await this.writeRows(all)) === undefined
+        ) {
+          for (const g of group) g.done();
           continue;
         }
-        const failure = await this.writeRows(group.flatMap((g) => g.rows));
-        if (failure === undefined) for (const g of group) g.done();
-        else await Promise.all(group.map(async (g) => g.done(await this.writeRows(g.rows))));
+        await Promise.all(group.map(async (g) => g.done(await this.writeRows(g.rows))));
       }
     } finally {
       this.writing = false;
@@ -384,30 +389,24 @@ function rowKeyCheckFor(query: AuditQuery): (key: string) => boolean {
   return (key) => key.startsWith(prefix) && TIME_ROW_KEY_PATTERN.test(key.slice(prefix.length));
 }
 
-/** Whether no run and seq appears in two calls of a group (two retries of one write, say): else call by call. */
-function sameKeysOnce(group: PendingAppend[]): boolean {
+/** The first entry whose run and seq an earlier one has (the two would be one row), if any. */
+function repeatedEntry(rows: AuditRows[]): AuditEntry | undefined {
   const seen = new Set<string>();
-  for (const { rows } of group)
-    for (const { entry } of rows) {
-      const key = `${entry.runId}\n${entry.seq}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-    }
-  return true;
+  for (const { entry } of rows) {
+    const key = `${entry.runId}\n${entry.seq}`;
+    if (seen.has(key)) return entry;
+    seen.add(key);
+  }
+  return undefined;
 }
 
 /** Two entries of one call with the same run and seq would be one row: refuse the call before writing. */
 function refuseDuplicates(rows: AuditRows[]): void {
-  const seen = new Set<string>();
-  for (const { entry } of rows) {
-    const key = `${entry.runId}\n${entry.seq}`;
-    if (seen.has(key)) {
-      throw new AuditWriteError(
-        `audit entries refused: run ${entry.runId} seq ${entry.seq} appears twice in one write`,
-      );
-    }
-    seen.add(key);
-  }
+  const entry = repeatedEntry(rows);
+  if (entry !== undefined)
+    throw new AuditWriteError(
+      `audit entries refused: run ${entry.runId} seq ${entry.seq} appears twice in one write`,
+    );
 }
 
 /** Status and service code only: messages can carry request details that do not belong in logs. */
