@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { JobStore, StoredJob } from "./JobStore";
+import type { JobStore, StoredJob, StoredSubscription } from "./JobStore";
 import { EMULATOR_ACTOR } from "./JobStore";
 import { jobDetailsSchema, tagsSchema, type JobDetails } from "./seed";
 import type { EmulatorSettings } from "./settings";
@@ -61,7 +61,7 @@ const reply = (status: number, body?: unknown): ArmReply => ({ status, body });
 const fail = (status: number, code: string, message: string, target?: string): ArmReply =>
   reply(status, errorBody(code, message, target));
 
-function kindOf(method: string): OperationKind {
+export function kindOf(method: string): OperationKind {
   if (method === "GET") return "reads";
   if (method === "DELETE") return "deletes";
   return "writes";
@@ -138,13 +138,7 @@ export function handleArm(request: ArmRequest, store: JobStore, settings: Emulat
   const { route } = request;
   if (route.operation === "Subscriptions_List") return listSubscriptions(request, store, settings);
   const subscription = store.subscription(route.subscriptionId!);
-  if (subscription === undefined) {
-    return fail(
-      404,
-      "SubscriptionNotFound",
-      `The subscription '${route.subscriptionId}' could not be found.`,
-    );
-  }
+  if (subscription === undefined) return subscriptionNotFound(route.subscriptionId);
   if (route.operation === "Subscriptions_Get") return reply(200, subscriptionResponse(subscription));
   if (route.operation === "Jobs_ListBySubscription" || route.operation === "Jobs_ListByResourceGroup") {
     return listJobs(request, store, settings);
@@ -152,24 +146,10 @@ export function handleArm(request: ArmRequest, store: JobStore, settings: Emulat
   if (route.operation === "Jobs_Create") return createJob(request, store);
 
   const job = store.get(route.subscriptionId!, route.resourceGroup!, route.jobName!);
-  if (job === undefined) {
-    return fail(
-      404,
-      "ResourceNotFound",
-      `The Resource '${"Microsoft.ImportExport/jobs"}/${route.jobName}' under resource group ` +
-        `'${route.resourceGroup}' was not found.`,
-    );
-  }
-  // A disabled subscription is read-only in ARM: any change to its resources is refused.
+  if (job === undefined)
+    return resourceNotFound("Microsoft.ImportExport/jobs", route.jobName, route.resourceGroup);
   if ((route.kind === "deletes" || route.operation === "Jobs_Update") && isReadOnly(subscription.state)) {
-    return {
-      ...fail(
-        409,
-        "ReadOnlyDisabledSubscription",
-        `The subscription '${subscription.subscriptionId}' is ${subscription.state} and therefore read-only.`,
-      ),
-      forbidden: "subscription-read-only",
-    };
+    return readOnlyRefusal(subscription);
   }
   switch (route.operation) {
     case "Jobs_Get":
@@ -188,7 +168,47 @@ export function handleArm(request: ArmRequest, store: JobStore, settings: Emulat
   return notServed(route.operation, request.path);
 }
 
-const isReadOnly = (state: string) => state === "Disabled" || state === "Deleted";
+export const isReadOnly = (state: string) => state === "Disabled" || state === "Deleted";
+
+// The answers both the classic and the Data Box API give (dataBoxApi.ts uses them too).
+
+export function subscriptionNotFound(subscriptionId: string | undefined): ArmReply {
+  return fail(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
+}
+
+export function resourceNotFound(
+  resourceType: string,
+  name: string | undefined,
+  resourceGroup: string | undefined,
+): ArmReply {
+  return fail(
+    404,
+    "ResourceNotFound",
+    `The Resource '${resourceType}/${name}' under resource group '${resourceGroup}' was not found.`,
+  );
+}
+
+/** A disabled subscription is read-only in ARM: any change to its resources is refused (and logged forbidden). */
+export function readOnlyRefusal(subscription: StoredSubscription): ArmReply {
+  return {
+    ...fail(
+      409,
+      "ReadOnlyDisabledSubscription",
+      `The subscription '${subscription.subscriptionId}' is ${subscription.state} and therefore read-only.`,
+    ),
+    forbidden: "subscription-read-only",
+  };
+}
+
+/** A request a documented state rule refuses: settings.refusalStatus, logged forbidden when `forbidden` is set. */
+export function refusal(
+  settings: EmulatorSettings,
+  code: string,
+  message: string,
+  forbidden?: string,
+): ArmReply {
+  return { ...fail(settings.refusalStatus, code, message), forbidden };
+}
 
 // ---- listing
 
@@ -360,10 +380,6 @@ const PATCHABLE = [
   "backupDriveManifest",
   "driveList",
 ] as const;
-
-function refusal(settings: EmulatorSettings, code: string, message: string, forbidden?: string): ArmReply {
-  return { ...fail(settings.refusalStatus, code, message), forbidden };
-}
 
 function updateJob(
   request: ArmRequest,

@@ -1,4 +1,12 @@
-import type { ArmReply } from "./armApi";
+import {
+  isReadOnly,
+  kindOf,
+  readOnlyRefusal,
+  refusal,
+  resourceNotFound,
+  subscriptionNotFound,
+  type ArmReply,
+} from "./armApi";
 import type { DataBoxJobStore, DataBoxOperation, DeleteOutcome, StoredDataBoxJob } from "./DataBoxJobStore";
 import type { JobMutation } from "./FaultInjector";
 import type { JobStore } from "./JobStore";
@@ -65,12 +73,6 @@ const reply = (status: number, body?: unknown, headers?: Record<string, string>)
   headers === undefined ? { status, body } : { status, body, headers };
 const fail = (status: number, code: string, message: string, target?: string): DataBoxReply =>
   reply(status, errorBody(code, message, target));
-
-function kindOf(method: string): OperationKind {
-  if (method === "GET") return "reads";
-  if (method === "DELETE") return "deletes";
-  return "writes";
-}
 
 /**
  * The Data Box route of a request, or an ArmReply (404/405) for a Microsoft.DataBox path the emulator does not
@@ -221,8 +223,6 @@ export function mutateDataBoxJob(store: DataBoxJobStore, route: DataBoxRoute, mu
 
 // ---- serving
 
-const isReadOnly = (state: string) => state === "Disabled" || state === "Deleted";
-
 /** Serves one routed, authenticated, unthrottled Data Box request. */
 export function handleDataBox(
   request: DataBoxRequest,
@@ -231,13 +231,7 @@ export function handleDataBox(
 ): DataBoxReply {
   const { route } = request;
   const subscription = stores.subscriptions.subscription(route.subscriptionId);
-  if (subscription === undefined) {
-    return fail(
-      404,
-      "SubscriptionNotFound",
-      `The subscription '${route.subscriptionId}' could not be found.`,
-    );
-  }
+  if (subscription === undefined) return subscriptionNotFound(route.subscriptionId);
   if (!subscription.dataBoxRegistered) {
     // What ARM answers for a provider the subscription never registered (docs: "Resolve errors for resource
     // provider registration", https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider).
@@ -264,26 +258,9 @@ export function handleDataBox(
     if (problem !== undefined) return fail(400, "InvalidRequestContent", problem, "reason");
   }
   const job = store.get(route.subscriptionId, route.resourceGroup!, route.jobName!);
-  if (job === undefined) {
-    return fail(
-      404,
-      "ResourceNotFound",
-      `The Resource '${DATA_BOX_RESOURCE_TYPE}/${route.jobName}' under resource group ` +
-        `'${route.resourceGroup}' was not found.`,
-    );
-  }
+  if (job === undefined) return resourceNotFound(DATA_BOX_RESOURCE_TYPE, route.jobName, route.resourceGroup);
   const changes = route.operation === "DataBoxJobs_Cancel" || route.operation === "DataBoxJobs_Delete";
-  // A disabled subscription is read-only in ARM: any change to its resources is refused.
-  if (changes && isReadOnly(subscription.state)) {
-    return {
-      ...fail(
-        409,
-        "ReadOnlyDisabledSubscription",
-        `The subscription '${subscription.subscriptionId}' is ${subscription.state} and therefore read-only.`,
-      ),
-      forbidden: "subscription-read-only",
-    };
-  }
+  if (changes && isReadOnly(subscription.state)) return readOnlyRefusal(subscription);
   switch (route.operation) {
     case "DataBoxJobs_Get":
       return getJob(request, store, settings, job);
@@ -363,10 +340,6 @@ function cancelBodyProblem(body: unknown): string | undefined {
   if (typeof reason !== "string") return "reason: expected a string.";
   if (reason.trim() === "") return "reason: expected a non-empty string.";
   return undefined;
-}
-
-function refusal(settings: EmulatorSettings, code: string, message: string, forbidden: string): DataBoxReply {
-  return { ...fail(settings.refusalStatus, code, message), forbidden };
 }
 
 function cancelJob(
