@@ -5,28 +5,19 @@ import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipel
 import type { TokenCredential } from "@azure/identity";
 
 import type { JobRef, JobSnapshot } from "../../domain/job";
-import type {
-  ArmResult,
-  DeleteProgress,
-  DeleteStarted,
-  JobPage,
-  JobsGateway,
-  MalformedJob,
-} from "../../engine/ports";
+import type { ArmResult, DeleteProgress, DeleteStarted, JobPage, JobsGateway } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import type { ArmClientOptions } from "./armConnection";
-import { isObject, parseJson } from "./armResponse";
-import { callArm, type ArmCallOutcome, type RawArmResponse } from "./callArm";
+import { callArm, type ArmCallOutcome } from "./callArm";
 import {
   checkRef as checkRefOf,
   checkSubscriptionId,
   ClientCache,
   failedResult,
-  malformedResult as malformed,
+  jobResult,
   pageSizeOf,
-  sameJob,
+  readJobPage,
   sameOriginUrl,
-  type Failed,
   withoutModelDeserialization,
 } from "./gatewayParts";
 import { readJob } from "./jobFromWire";
@@ -75,7 +66,7 @@ export class ArmJobsGateway implements JobsGateway {
         { field: "nextLink", message: "must be an absolute URL on the ARM endpoint" },
       ]);
     }
-    const client = this.client(subscriptionId);
+    const client = this.clients.get(subscriptionId);
     const outcome = await this.call(async (operationOptions) => {
       // byPage with a continuation token fetches that link directly; without one, the first page. Taking
       // one `next()` sends exactly one request, so a failed page can be retried from its own link.
@@ -86,37 +77,43 @@ export class ArmJobsGateway implements JobsGateway {
     }, options.signal);
     if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
     const { response } = outcome;
-    if (response.status !== 200) return this.failed(response, "listing");
-    return this.readPage(subscriptionId, response);
+    if (response.status !== 200) return failedResult(response, "listing");
+    return readJobPage(
+      subscriptionId,
+      response,
+      readJob,
+      (link) => this.sameOriginLink(link),
+      "nextLink is not on the ARM endpoint",
+    );
   }
 
   async getJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>> {
     checkRef(ref);
-    const client = this.client(ref.subscriptionId);
+    const client = this.clients.get(ref.subscriptionId);
     const outcome = await this.call(
       (operationOptions) => client.jobs.get(ref.name, ref.resourceGroup, operationOptions),
       signal,
     );
-    return this.jobResult(ref, outcome);
+    return jobResult(ref, outcome, readJob);
   }
 
   /** The classic cancel is a PATCH with no room for a reason: `_reason` is not sent. */
   async cancelJob(ref: JobRef, _reason: string, signal?: AbortSignal): Promise<ArmResult<JobSnapshot>> {
     checkRef(ref);
-    const client = this.client(ref.subscriptionId);
+    const client = this.clients.get(ref.subscriptionId);
     // Only cancelRequested: the SDK's mapper serializes nothing else from this object (no defaults are added).
     const outcome = await this.call(
       (operationOptions) =>
         client.jobs.update(ref.name, ref.resourceGroup, { cancelRequested: true }, operationOptions),
       signal,
     );
-    return this.jobResult(ref, outcome);
+    return jobResult(ref, outcome, readJob);
   }
 
   /** A classic delete is not long-running: 200 is the end (`value` undefined), 204 is `gone`. */
   async deleteJob(ref: JobRef, signal?: AbortSignal): Promise<ArmResult<DeleteStarted | undefined>> {
     checkRef(ref);
-    const client = this.client(ref.subscriptionId);
+    const client = this.clients.get(ref.subscriptionId);
     const outcome = await this.call(
       (operationOptions) => client.jobs.delete(ref.name, ref.resourceGroup, operationOptions),
       signal,
@@ -130,7 +127,7 @@ export class ArmJobsGateway implements JobsGateway {
     if (response.status === 204) {
       return { ok: false, failure: { kind: "gone", status: 204 }, remaining: response.remaining };
     }
-    return this.failed(response, "job");
+    return failedResult(response, "job");
   }
 
   /**
@@ -162,57 +159,6 @@ export class ArmJobsGateway implements JobsGateway {
     return callArm(send, { ...(signal && { signal }), timeoutMs: this.options.timeoutMs });
   }
 
-  private jobResult(ref: JobRef, outcome: ArmCallOutcome): ArmResult<JobSnapshot> {
-    if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
-    const { response } = outcome;
-    if (response.status !== 200) return this.failed(response, "job");
-    const body = parseJson(response.bodyAsText);
-    if (body === undefined) return malformed(response, "response body is not JSON");
-    const read = readJob(body);
-    if (!read.ok) return malformed(response, read.malformed.reason);
-    const { job } = read;
-    if (!sameJob(job, ref))
-      return malformed(response, "response describes a different job than the one asked for");
-    return { ok: true, value: job, status: 200, remaining: response.remaining };
-  }
-
-  private readPage(subscriptionId: string, response: RawArmResponse): ArmResult<JobPage> {
-    const body = parseJson(response.bodyAsText);
-    if (!isObject(body) || !Array.isArray(body.value)) {
-      return malformed(response, "listing page has no value array");
-    }
-    let nextLink: string | undefined;
-    if (typeof body.nextLink === "string" && body.nextLink !== "") {
-      nextLink = this.sameOriginLink(body.nextLink);
-      if (nextLink === undefined) return malformed(response, "nextLink is not on the ARM endpoint");
-    } else if (body.nextLink !== undefined && body.nextLink !== null && body.nextLink !== "") {
-      return malformed(response, "nextLink is not a string");
-    }
-    const jobs: JobSnapshot[] = [];
-    const malformedJobs: MalformedJob[] = [];
-    for (const item of body.value) {
-      const read = readJob(item);
-      if (!read.ok) malformedJobs.push(read.malformed);
-      else if (read.job.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
-        malformedJobs.push({
-          id: read.job.id,
-          name: read.job.name,
-          reason: "job belongs to another subscription",
-        });
-      } else jobs.push(read.job);
-    }
-    return {
-      ok: true,
-      value: { jobs, malformed: malformedJobs, ...(nextLink && { nextLink }) },
-      status: 200,
-      remaining: response.remaining,
-    };
-  }
-
-  private failed(response: RawArmResponse, kind: "job" | "listing"): Failed {
-    return failedResult(response, kind);
-  }
-
   /**
    * The link as an absolute URL carrying api-version, or undefined when it leaves the ARM endpoint: the SDK
    * would send our bearer token wherever a nextLink points.
@@ -222,10 +168,6 @@ export class ArmJobsGateway implements JobsGateway {
     if (url === undefined) return undefined;
     if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", IMPORT_EXPORT_API_VERSION);
     return url.toString();
-  }
-
-  private client(subscriptionId: string): StorageImportExport {
-    return this.clients.get(subscriptionId);
   }
 }
 

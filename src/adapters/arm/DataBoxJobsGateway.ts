@@ -10,14 +10,7 @@ import { DataBoxManagementClient } from "@azure/arm-databox";
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 
 import type { JobRef, JobSnapshot } from "../../domain/job";
-import type {
-  ArmResult,
-  DeleteProgress,
-  DeleteStarted,
-  JobPage,
-  JobsGateway,
-  MalformedJob,
-} from "../../engine/ports";
+import type { ArmResult, DeleteProgress, DeleteStarted, JobPage, JobsGateway } from "../../engine/ports";
 import { ValidationError } from "../../errors";
 import type { ArmJobsGatewayOptions } from "./ArmJobsGateway";
 import { isObject, parseJson, readRetryAfterMs, readServiceError } from "./armResponse";
@@ -28,9 +21,10 @@ import {
   checkSubscriptionId,
   ClientCache,
   failedResult,
+  jobResult,
   malformedResult as malformed,
   pageSizeOf,
-  sameJob,
+  readJobPage,
   sameOriginUrl,
   withoutModelDeserialization,
 } from "./gatewayParts";
@@ -105,7 +99,13 @@ export class DataBoxJobsGateway implements JobsGateway {
       };
     }
     if (response.status !== 200) return failedResult(response, "listing");
-    return this.readPage(subscriptionId, response);
+    return readJobPage(
+      subscriptionId,
+      response,
+      readDataBoxJob,
+      (link) => this.listLink(link, subscriptionId),
+      "nextLink is not this subscription's Data Box job list on the ARM endpoint",
+    );
   }
 
   /** GET without `$expand`: the SDK adds it only when asked. */
@@ -116,17 +116,7 @@ export class DataBoxJobsGateway implements JobsGateway {
       (operationOptions) => client.jobs.get(ref.resourceGroup, ref.name, operationOptions),
       signal,
     );
-    if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
-    const { response } = outcome;
-    if (response.status !== 200) return failedResult(response, "job");
-    const body = parseJson(response.bodyAsText);
-    if (body === undefined) return malformed(response, "response body is not JSON");
-    const read = readDataBoxJob(body);
-    if (!read.ok) return malformed(response, read.malformed.reason);
-    if (!sameJob(read.job, ref)) {
-      return malformed(response, "response describes a different job than the one asked for");
-    }
-    return { ok: true, value: read.job, status: 200, remaining: response.remaining };
+    return jobResult(ref, outcome, readDataBoxJob);
   }
 
   /** `POST .../cancel` with `{ reason }`; 204 is the only success (no body: the engine verifies by reading). */
@@ -242,44 +232,6 @@ export class DataBoxJobsGateway implements JobsGateway {
 
   private callOptions(signal: AbortSignal | undefined): { signal?: AbortSignal; timeoutMs: number } {
     return { ...(signal && { signal }), timeoutMs: this.options.timeoutMs };
-  }
-
-  private readPage(subscriptionId: string, response: RawArmResponse): ArmResult<JobPage> {
-    const body = parseJson(response.bodyAsText);
-    if (!isObject(body) || !Array.isArray(body.value)) {
-      return malformed(response, "listing page has no value array");
-    }
-    let nextLink: string | undefined;
-    if (typeof body.nextLink === "string" && body.nextLink !== "") {
-      nextLink = this.listLink(body.nextLink, subscriptionId);
-      if (nextLink === undefined) {
-        return malformed(
-          response,
-          "nextLink is not this subscription's Data Box job list on the ARM endpoint",
-        );
-      }
-    } else if (body.nextLink !== undefined && body.nextLink !== null && body.nextLink !== "") {
-      return malformed(response, "nextLink is not a string");
-    }
-    const jobs: JobSnapshot[] = [];
-    const malformedJobs: MalformedJob[] = [];
-    for (const item of body.value) {
-      const read = readDataBoxJob(item);
-      if (!read.ok) malformedJobs.push(read.malformed);
-      else if (read.job.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
-        malformedJobs.push({
-          id: read.job.id,
-          name: read.job.name,
-          reason: "job belongs to another subscription",
-        });
-      } else jobs.push(read.job);
-    }
-    return {
-      ok: true,
-      value: { jobs, malformed: malformedJobs, ...(nextLink && { nextLink }) },
-      status: 200,
-      remaining: response.remaining,
-    };
   }
 
   /**

@@ -1,11 +1,13 @@
 // What both jobs gateways (Import/Export and Data Box) share: input checks before anything reaches a URL, the
-// bounded per-subscription SDK client cache, the endpoint-origin rule for links, and the failure results.
+// bounded per-subscription SDK client cache, the endpoint-origin rule for links, the failure results, and the
+// reading of a job's answer and of a listing page.
 import { ACCEPTED_IDS, isJobName, isResourceGroupName, isSubscriptionId } from "../../domain/armIds";
-import type { JobRef, JobSource } from "../../domain/job";
-import type { ArmFailure, RateLimitRemaining } from "../../engine/ports";
+import type { JobRef, JobSnapshot, JobSource } from "../../domain/job";
+import type { ArmFailure, ArmResult, JobPage, MalformedJob, RateLimitRemaining } from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
-import { failureForStatus, type CallKind } from "./armResponse";
-import type { RawArmResponse } from "./callArm";
+import { failureForStatus, isObject, parseJson, type CallKind } from "./armResponse";
+import type { ArmCallOutcome, RawArmResponse } from "./callArm";
+import type { WireJob } from "./wireFields";
 
 /**
  * The SDK client without its model deserialization: the gateways decide from the raw status and body (callArm),
@@ -124,4 +126,70 @@ export function sameJob(
     a.resourceGroup.toLowerCase() === b.resourceGroup.toLowerCase() &&
     a.name.toLowerCase() === b.name.toLowerCase()
   );
+}
+
+/**
+ * A job's read (or a classic cancel's) answer: 200 with the body of the job asked for, read by the source's own
+ * wire reader; anything else is a failure or malformed.
+ */
+export function jobResult(
+  ref: JobRef,
+  outcome: ArmCallOutcome,
+  readJob: (raw: unknown) => WireJob,
+): ArmResult<JobSnapshot> {
+  if (outcome.failure) return { ok: false, failure: outcome.failure, remaining: outcome.remaining };
+  const { response } = outcome;
+  if (response.status !== 200) return failedResult(response, "job");
+  const body = parseJson(response.bodyAsText);
+  if (body === undefined) return malformedResult(response, "response body is not JSON");
+  const read = readJob(body);
+  if (!read.ok) return malformedResult(response, read.malformed.reason);
+  if (!sameJob(read.job, ref)) {
+    return malformedResult(response, "response describes a different job than the one asked for");
+  }
+  return { ok: true, value: read.job, status: 200, remaining: response.remaining };
+}
+
+/**
+ * A 200 listing page of `subscriptionId`: its jobs read by the source's wire reader (a job of another
+ * subscription is malformed), and its nextLink as `followLink` accepts it (undefined: a link the gateway must
+ * not follow, the page is malformed with `refusedLink`).
+ */
+export function readJobPage(
+  subscriptionId: string,
+  response: RawArmResponse,
+  readJob: (raw: unknown) => WireJob,
+  followLink: (link: string) => string | undefined,
+  refusedLink: string,
+): ArmResult<JobPage> {
+  const body = parseJson(response.bodyAsText);
+  if (!isObject(body) || !Array.isArray(body.value)) {
+    return malformedResult(response, "listing page has no value array");
+  }
+  let nextLink: string | undefined;
+  if (typeof body.nextLink === "string" && body.nextLink !== "") {
+    nextLink = followLink(body.nextLink);
+    if (nextLink === undefined) return malformedResult(response, refusedLink);
+  } else if (body.nextLink !== undefined && body.nextLink !== null && body.nextLink !== "") {
+    return malformedResult(response, "nextLink is not a string");
+  }
+  const jobs: JobSnapshot[] = [];
+  const malformedJobs: MalformedJob[] = [];
+  for (const item of body.value) {
+    const read = readJob(item);
+    if (!read.ok) malformedJobs.push(read.malformed);
+    else if (read.job.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+      malformedJobs.push({
+        id: read.job.id,
+        name: read.job.name,
+        reason: "job belongs to another subscription",
+      });
+    } else jobs.push(read.job);
+  }
+  return {
+    ok: true,
+    value: { jobs, malformed: malformedJobs, ...(nextLink && { nextLink }) },
+    status: 200,
+    remaining: response.remaining,
+  };
 }
