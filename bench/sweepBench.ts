@@ -104,6 +104,38 @@ async function measurePeak<T>(
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/**
+ * Fresh emulator data: `subscriptions` enabled subscriptions, the first `withJobs` (default all) holding
+ * `jobsPerSubscription` jobs each, `eligiblePerSubscription` of them old enough to act on; then every request
+ * delayed by `latencyMs`. Returns the number of jobs seeded.
+ */
+export async function seedJobs(
+  control: EmulatorControlClient,
+  c: Pick<SweepBenchCase, "subscriptions" | "jobsPerSubscription" | "eligiblePerSubscription"> & {
+    withJobs?: number;
+  },
+  latencyMs: number,
+): Promise<number> {
+  await control.reset({ seed: { subscriptions: [], jobs: [] } });
+  const nowMs = Date.parse(await control.now());
+  const subs = Array.from({ length: c.subscriptions }, (_, i) => ({
+    subscriptionId: subscriptionId(i),
+    state: "Enabled" as const,
+  }));
+  await control.addJobs({ subscriptions: subs });
+  const batch: SeedJob[] = [];
+  let jobs = 0;
+  for (let s = 0; s < (c.withJobs ?? c.subscriptions); s++)
+    for (let n = 0; n < c.jobsPerSubscription; n++) {
+      batch.push(job(s, n, n < c.eligiblePerSubscription, nowMs));
+      jobs++;
+      if (batch.length === 5_000) await control.addJobs({ jobs: batch.splice(0) });
+    }
+  if (batch.length) await control.addJobs({ jobs: batch });
+  await control.addFaults({ latencyMs });
+  return jobs;
+}
+
 export async function benchSweep(
   cases: SweepBenchCase[],
   options: SweepBenchOptions,
@@ -115,21 +147,7 @@ export async function benchSweep(
     let prefix = 0;
     for (const c of cases) {
       // Prepare: fresh data, ARM-like throttling on, every request delayed by the latency.
-      await control.reset({ seed: { subscriptions: [], jobs: [] } });
-      const nowMs = Date.parse(await control.now());
-      const subs = Array.from({ length: c.subscriptions }, (_, i) => ({
-        subscriptionId: subscriptionId(i),
-        state: "Enabled" as const,
-      }));
-      await control.addJobs({ subscriptions: subs });
-      const batch: SeedJob[] = [];
-      for (let s = 0; s < c.subscriptions; s++)
-        for (let n = 0; n < c.jobsPerSubscription; n++) {
-          batch.push(job(s, n, n < c.eligiblePerSubscription, nowMs));
-          if (batch.length === 5_000) await control.addJobs({ jobs: batch.splice(0) });
-        }
-      if (batch.length) await control.addJobs({ jobs: batch });
-      await control.addFaults({ latencyMs: options.latencyMs });
+      await seedJobs(control, c, options.latencyMs);
 
       for (const mode of c.modes) {
         const janitor = await createJanitor(

@@ -17,9 +17,8 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { DEFAULT_SWEEP_CONCURRENCY } from "../src/domain/sweepConcurrency";
 import { EmulatorControlClient } from "../tools/emulator/src/controlClient";
 import { DEFAULT_THROTTLING } from "../tools/emulator/src/settings";
-import type { SeedJob } from "../tools/emulator/src/seed";
 import { startAzurite, type AzuriteProcess } from "../tools/local-functions-host/src/azuriteProcess";
-import { job, startEmulatorProcess, subscriptionId } from "./sweepBench";
+import { seedJobs, startEmulatorProcess, subscriptionId } from "./sweepBench";
 
 const root = path.resolve(__dirname, "../..");
 const LATENCY_MS = 20;
@@ -189,26 +188,7 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
-async function seed(control: EmulatorControlClient, c: TenantCase): Promise<number> {
-  await control.reset({ seed: { subscriptions: [], jobs: [] } });
-  const nowMs = Date.parse(await control.now());
-  const subs = Array.from({ length: c.subscriptions }, (_, i) => ({
-    subscriptionId: subscriptionId(i),
-    state: "Enabled" as const,
-  }));
-  await control.addJobs({ subscriptions: subs });
-  const batch: SeedJob[] = [];
-  let jobs = 0;
-  for (let s = 0; s < c.withJobs; s++)
-    for (let n = 0; n < c.jobsPerSubscription; n++) {
-      batch.push(job(s, n, n < c.eligiblePerSubscription, nowMs));
-      jobs++;
-      if (batch.length === 5_000) await control.addJobs({ jobs: batch.splice(0) });
-    }
-  if (batch.length) await control.addJobs({ jobs: batch });
-  await control.addFaults({ latencyMs: LATENCY_MS });
-  return jobs;
-}
+const seed = (control: EmulatorControlClient, c: TenantCase) => seedJobs(control, c, LATENCY_MS);
 
 /** Rows per table (and plan blobs) in Azurite, to count what a run wrote. */
 async function countRows(azurite: AzuriteProcess): Promise<Record<string, number>> {
