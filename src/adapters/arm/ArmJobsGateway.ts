@@ -1,7 +1,7 @@
 // JobsGateway over the real Import/Export SDK client (@azure/arm-storageimportexport). The SDK builds the
 // requests (URL, api-version, auth, TLS); every decision is made from the raw response (see callArm.ts).
 import { StorageImportExport } from "@azure/arm-storageimportexport";
-import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
+import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 import type { JobRef, JobSnapshot } from "../../domain/job";
@@ -17,8 +17,8 @@ import {
   jobResult,
   pageSizeOf,
   readJobPage,
+  sdkClientCache,
   sameOriginUrl,
-  withoutModelDeserialization,
 } from "./gatewayParts";
 import { readJob } from "./jobFromWire";
 
@@ -44,14 +44,7 @@ export class ArmJobsGateway implements JobsGateway {
 
   constructor(private readonly options: ArmJobsGatewayOptions) {
     this.endpointOrigin = new URL(options.clientOptions.endpoint).origin;
-    // One HTTP client for every subscription's SDK client, so they share keep-alive TLS connections.
-    const httpClient = options.httpClient ?? createDefaultHttpClient();
-    const { credential, clientOptions } = options;
-    this.clients = new ClientCache((subscriptionId) =>
-      withoutModelDeserialization(
-        new StorageImportExport(credential, subscriptionId, { ...clientOptions, httpClient }),
-      ),
-    );
+    this.clients = sdkClientCache(options, (...args) => new StorageImportExport(...args));
   }
 
   async listJobsPage(

@@ -7,7 +7,6 @@
 // What this gateway never sends: `$expand=details` (contact details, addresses, packages), `listCredentials`
 // (device secrets), a request to a link that leaves the endpoint's origin.
 import { DataBoxManagementClient } from "@azure/arm-databox";
-import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 
 import type { JobRef, JobSnapshot } from "../../domain/job";
 import type { ArmResult, DeleteProgress, DeleteStarted, JobPage, JobsGateway } from "../../engine/ports";
@@ -25,8 +24,8 @@ import {
   malformedResult as malformed,
   pageSizeOf,
   readJobPage,
+  sdkClientCache,
   sameOriginUrl,
-  withoutModelDeserialization,
 } from "./gatewayParts";
 
 /** The API version @azure/arm-databox 5.0.0 sends (its `apiVersion` parameter's constant). */
@@ -46,14 +45,7 @@ export class DataBoxJobsGateway implements JobsGateway {
 
   constructor(private readonly options: DataBoxJobsGatewayOptions) {
     this.endpointOrigin = new URL(options.clientOptions.endpoint).origin;
-    // One HTTP client under every subscription's SDK client, so they share keep-alive TLS connections.
-    const httpClient = options.httpClient ?? createDefaultHttpClient();
-    const { credential, clientOptions } = options;
-    this.clients = new ClientCache((subscriptionId) =>
-      withoutModelDeserialization(
-        new DataBoxManagementClient(credential, subscriptionId, { ...clientOptions, httpClient }),
-      ),
-    );
+    this.clients = sdkClientCache(options, (...args) => new DataBoxManagementClient(...args));
   }
 
   /**

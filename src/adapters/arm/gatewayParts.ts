@@ -1,10 +1,14 @@
 // What both jobs gateways (Import/Export and Data Box) share: input checks before anything reaches a URL, the
 // bounded per-subscription SDK client cache, the endpoint-origin rule for links, the failure results, and the
 // reading of a job's answer and of a listing page.
+import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
+import type { TokenCredential } from "@azure/identity";
+
 import { ACCEPTED_IDS, isJobName, isResourceGroupName, isSubscriptionId } from "../../domain/armIds";
 import type { JobRef, JobSnapshot, JobSource } from "../../domain/job";
 import type { ArmFailure, ArmResult, JobPage, MalformedJob, RateLimitRemaining } from "../../engine/ports";
 import { ValidationError, type FieldProblem } from "../../errors";
+import type { ArmClientOptions } from "./armConnection";
 import { failureForStatus, isObject, parseJson, type CallKind } from "./armResponse";
 import type { ArmCallOutcome, RawArmResponse } from "./callArm";
 import type { WireJob } from "./wireFields";
@@ -50,6 +54,25 @@ export class ClientCache<T> {
     this.clients.set(subscriptionId, client);
     return client;
   }
+}
+
+/**
+ * A gateway's SDK clients, one per subscription, each without its model deserialization, all over one HTTP
+ * client (so they share keep-alive TLS connections).
+ */
+export function sdkClientCache<T extends { pipeline: { removePolicy(o: { name: string }): unknown } }>(
+  options: { credential: TokenCredential; clientOptions: ArmClientOptions; httpClient?: HttpClient },
+  create: (
+    credential: TokenCredential,
+    subscriptionId: string,
+    clientOptions: ArmClientOptions & { httpClient: HttpClient },
+  ) => T,
+): ClientCache<T> {
+  const httpClient = options.httpClient ?? createDefaultHttpClient();
+  const { credential, clientOptions } = options;
+  return new ClientCache((subscriptionId) =>
+    withoutModelDeserialization(create(credential, subscriptionId, { ...clientOptions, httpClient })),
+  );
 }
 
 /**
