@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EmulatorClock } from "./EmulatorClock";
-import { EMULATOR_ACTOR, firstAfter, parseIso, removeFrom } from "./JobStore";
+import { firstAfter, JobIndex } from "./JobIndex";
+import { EMULATOR_ACTOR, parseIso } from "./JobStore";
 import { DATA_BOX_TYPE, type IndexedResource, type ResourceIndexSource } from "./ResourceGraphIndex";
 import { jobKey, type DataBoxJobProperties, type DataBoxSeedJob, type SystemData } from "./seed";
 import type { EmulatorSettings } from "./settings";
@@ -76,13 +77,10 @@ export function normaliseLocation(location: string): string {
 const FLAG_FIELDS = ["isCancellable", "isDeletable", "isCancellableWithoutFee"] as const;
 
 export class DataBoxJobStore implements ResourceIndexSource {
-  private readonly jobs = new Map<string, StoredDataBoxJob>();
-  private readonly bySubscription = new Map<string, StoredDataBoxJob[]>();
-  private readonly byResourceGroup = new Map<string, StoredDataBoxJob[]>();
+  private readonly jobs = new JobIndex<StoredDataBoxJob>();
   private readonly operations = new Map<string, DataBoxOperation>();
   /** Removed jobs per subscription, kept while Resource Graph's index may still show them (its lag). */
   private readonly removed = new Map<string, IndexedResource[]>();
-  private nextSeq = 1;
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -92,8 +90,6 @@ export class DataBoxJobStore implements ResourceIndexSource {
 
   clear(): void {
     this.jobs.clear();
-    this.bySubscription.clear();
-    this.byResourceGroup.clear();
     this.operations.clear();
     this.removed.clear();
   }
@@ -127,43 +123,30 @@ export class DataBoxJobStore implements ResourceIndexSource {
           now,
         deletingOperationId: undefined,
       };
-      const key = jobKey(j.subscriptionId, j.resourceGroup, j.name);
-      const existing = this.jobs.get(key);
+      const existing = this.jobs.get(j.subscriptionId, j.resourceGroup, j.name);
       if (existing !== undefined) {
         Object.assign(existing, fields);
         replaced++;
         continue;
       }
-      const job: StoredDataBoxJob = {
-        seq: this.nextSeq++,
+      this.jobs.add({
+        seq: this.jobs.takeSeq(),
         subscriptionId: j.subscriptionId,
         resourceGroup: j.resourceGroup,
         name: j.name,
         addedAtMs: now,
         addedAtRealMs: this.realNow(),
         ...fields,
-      };
-      this.jobs.set(key, job);
-      this.indexOf(this.bySubscription, lower(j.subscriptionId)).push(job);
-      this.indexOf(this.byResourceGroup, `${lower(j.subscriptionId)}/${lower(j.resourceGroup)}`).push(job);
+      });
       added++;
     }
     return { added, replaced };
   }
 
-  private indexOf(map: Map<string, StoredDataBoxJob[]>, key: string): StoredDataBoxJob[] {
-    let list = map.get(key);
-    if (list === undefined) {
-      list = [];
-      map.set(key, list);
-    }
-    return list;
-  }
-
   // ---- reading (each read first settles a delete whose time has come)
 
   get(subscriptionId: string, resourceGroup: string, name: string): StoredDataBoxJob | undefined {
-    const job = this.jobs.get(jobKey(subscriptionId, resourceGroup, name));
+    const job = this.jobs.get(subscriptionId, resourceGroup, name);
     if (job === undefined) return undefined;
     return this.settleJob(job) ? job : undefined;
   }
@@ -175,10 +158,7 @@ export class DataBoxJobStore implements ResourceIndexSource {
     afterSeq: number,
     top: number,
   ): DataBoxJobPage {
-    const list =
-      resourceGroup === undefined
-        ? this.bySubscription.get(lower(subscriptionId))
-        : this.byResourceGroup.get(`${lower(subscriptionId)}/${lower(resourceGroup)}`);
+    const list = this.jobs.scope(subscriptionId, resourceGroup);
     if (list === undefined) return { items: [] };
     const items: StoredDataBoxJob[] = [];
     let i = firstAfter(list, afterSeq);
@@ -198,11 +178,10 @@ export class DataBoxJobStore implements ResourceIndexSource {
 
   /** Every live job (optionally of one subscription), in insertion order. */
   all(subscriptionId?: string): StoredDataBoxJob[] {
-    const source =
-      subscriptionId === undefined
-        ? [...this.jobs.values()]
-        : [...(this.bySubscription.get(lower(subscriptionId)) ?? [])];
-    return source.filter((job) => this.settleJob(job)).sort((a, b) => a.seq - b.seq);
+    return this.jobs
+      .all(subscriptionId)
+      .filter((job) => this.settleJob(job))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   /**
@@ -229,11 +208,7 @@ export class DataBoxJobStore implements ResourceIndexSource {
   }
 
   remove(job: StoredDataBoxJob): void {
-    const key = jobKey(job.subscriptionId, job.resourceGroup, job.name);
-    if (this.jobs.get(key) !== job) return;
-    this.jobs.delete(key);
-    removeFrom(this.bySubscription.get(lower(job.subscriptionId)), job);
-    removeFrom(this.byResourceGroup.get(`${lower(job.subscriptionId)}/${lower(job.resourceGroup)}`), job);
+    if (!this.jobs.delete(job)) return;
     if (this.settings().resourceGraphLagMs > 0) {
       const key = lower(job.subscriptionId);
       const list = this.removed.get(key) ?? [];
@@ -336,7 +311,7 @@ export class DataBoxJobStore implements ResourceIndexSource {
     const now = this.realNow();
     if (now < op.doneAtRealMs) return;
     op.endedAtRealMs = now;
-    const job = this.jobs.get(op.jobKey);
+    const job = this.jobs.getByKey(op.jobKey);
     const ours = job !== undefined && job.deletingOperationId === op.id;
     if (op.outcome === "fail") {
       op.status = "Failed";
@@ -357,6 +332,6 @@ export class DataBoxJobStore implements ResourceIndexSource {
       const op = this.operations.get(job.deletingOperationId);
       if (op !== undefined) this.settleOperation(op);
     }
-    return this.jobs.get(jobKey(job.subscriptionId, job.resourceGroup, job.name)) === job;
+    return this.jobs.holds(job);
   }
 }

@@ -1,7 +1,7 @@
 import type { EmulatorClock } from "./EmulatorClock";
+import { firstAfter, JobIndex } from "./JobIndex";
 import {
   isDataBoxSeedJob,
-  jobKey,
   type EmulatorSeed,
   type JobDetails,
   type SeedJob,
@@ -62,24 +62,6 @@ interface Expiries {
 
 const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
-/** Index of the first job in `list` (sorted by seq) with a seq greater than `afterSeq`. */
-export function firstAfter(list: ReadonlyArray<{ readonly seq: number }>, afterSeq: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.seq <= afterSeq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function removeFrom<T extends { readonly seq: number }>(list: T[] | undefined, job: T): void {
-  if (list === undefined) return;
-  const i = firstAfter(list, job.seq - 1);
-  if (list[i] === job) list.splice(i, 1);
-}
-
 export function parseIso(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
   const ms = Date.parse(text);
@@ -92,13 +74,10 @@ export function parseIso(text: string | undefined): number | undefined {
  * cancel completing) is applied lazily, against the emulator clock, whenever a job is looked at.
  */
 export class JobStore implements ResourceIndexSource {
-  private readonly jobs = new Map<string, StoredJob>();
-  private readonly bySubscription = new Map<string, StoredJob[]>();
-  private readonly byResourceGroup = new Map<string, StoredJob[]>();
+  private readonly jobs = new JobIndex<StoredJob>();
   private readonly subscriptions = new Map<string, StoredSubscription>();
   /** Removed jobs per subscription, kept while Resource Graph's index may still show them (its lag). */
   private readonly removed = new Map<string, { addedAtRealMs: number; removedAtRealMs: number }[]>();
-  private nextSeq = 1;
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -109,8 +88,6 @@ export class JobStore implements ResourceIndexSource {
   clear(): void {
     this.removed.clear();
     this.jobs.clear();
-    this.bySubscription.clear();
-    this.byResourceGroup.clear();
     this.subscriptions.clear();
   }
 
@@ -198,50 +175,34 @@ export class JobStore implements ResourceIndexSource {
     name: string,
     fields: Omit<StoredJob, "seq" | "subscriptionId" | "resourceGroup" | "name" | "addedAtRealMs">,
   ): boolean {
-    const key = jobKey(subscriptionId, resourceGroup, name);
-    const existing = this.jobs.get(key);
+    const existing = this.jobs.get(subscriptionId, resourceGroup, name);
     if (existing !== undefined) {
       Object.assign(existing, fields);
       return false;
     }
-    const job: StoredJob = {
-      seq: this.nextSeq++,
+    this.jobs.add({
+      seq: this.jobs.takeSeq(),
       subscriptionId,
       resourceGroup,
       name,
       ...fields,
       addedAtRealMs: this.realNow(),
-    };
-    this.jobs.set(key, job);
-    this.indexOf(this.bySubscription, lower(subscriptionId)).push(job);
-    this.indexOf(this.byResourceGroup, `${lower(subscriptionId)}/${lower(resourceGroup)}`).push(job);
+    });
     return true;
-  }
-
-  private indexOf(map: Map<string, StoredJob[]>, key: string): StoredJob[] {
-    let list = map.get(key);
-    if (list === undefined) {
-      list = [];
-      map.set(key, list);
-    }
-    return list;
   }
 
   // ---- reading (each read applies the lifecycle first)
 
   /** The job, or undefined when it does not exist or the service's own expiry has removed it. */
   get(subscriptionId: string, resourceGroup: string, name: string): StoredJob | undefined {
-    const job = this.jobs.get(jobKey(subscriptionId, resourceGroup, name));
+    const job = this.jobs.get(subscriptionId, resourceGroup, name);
     if (job === undefined) return undefined;
     return this.refresh(job, this.clock.now(), this.expiries()) ? job : undefined;
   }
 
   /** Up to `top` live jobs of a subscription (or one of its resource groups) after seq `afterSeq`. */
   page(subscriptionId: string, resourceGroup: string | undefined, afterSeq: number, top: number): JobPage {
-    const list =
-      resourceGroup === undefined
-        ? this.bySubscription.get(lower(subscriptionId))
-        : this.byResourceGroup.get(`${lower(subscriptionId)}/${lower(resourceGroup)}`);
+    const list = this.jobs.scope(subscriptionId, resourceGroup);
     if (list === undefined) return { items: [] };
     const now = this.clock.now();
     const expiries = this.expiries();
@@ -268,23 +229,18 @@ export class JobStore implements ResourceIndexSource {
   /** Every live job (optionally of one subscription), in insertion order. */
   all(subscriptionId?: string): StoredJob[] {
     const now = this.clock.now();
-    const source =
-      subscriptionId === undefined
-        ? [...this.jobs.values()]
-        : [...(this.bySubscription.get(lower(subscriptionId)) ?? [])];
+    const source = this.jobs.all(subscriptionId);
     const expiries = this.expiries();
     const alive = source.filter((job) => this.refresh(job, now, expiries));
     return alive.sort((a, b) => a.seq - b.seq);
   }
 
   remove(job: StoredJob): void {
-    if (!this.jobs.delete(jobKey(job.subscriptionId, job.resourceGroup, job.name))) return;
+    if (!this.jobs.delete(job)) return;
     if (this.settings().resourceGraphLagMs > 0) {
       const entry = { addedAtRealMs: job.addedAtRealMs, removedAtRealMs: this.realNow() };
       this.indexOfRemoved(lower(job.subscriptionId)).push(entry);
     }
-    removeFrom(this.bySubscription.get(lower(job.subscriptionId)), job);
-    removeFrom(this.byResourceGroup.get(`${lower(job.subscriptionId)}/${lower(job.resourceGroup)}`), job);
   }
 
   /**
