@@ -301,8 +301,9 @@ export class PlanStorage extends TableStore implements PlanStore {
   /**
    * Parses the lines of `blob` from byte `from` into `items` until `limit` items or the blob's end; returns the
    * byte offset of the first line not taken (the blob's size at its end). Each ranged read asks for about what
-   * the page still needs (by the lines read so far), at most READ_BYTES: a page that stops inside a blob leaves
-   * little unread that was downloaded, and the next page reads on from there.
+   * the page still needs (by the bytes read per line kept so far), at most READ_BYTES: a page that stops inside
+   * a blob leaves little unread that was downloaded, and the next page reads on from there. With `keep`, the
+   * lines it passes over count towards the bytes, not the lines, so a rare source is read in a few large reads.
    */
   private async readInto(
     items: ProposedAction[],
@@ -313,12 +314,15 @@ export class PlanStorage extends TableStore implements PlanStore {
   ): Promise<number> {
     if (from > blob.size) throw staleCursor();
     let offset = from;
+    // Lines kept into `items` and bytes of every line parsed (kept or not): bytes per item this blob yields.
     let taken = { lines: 0, bytes: 0 };
     const client = this.container.getBlockBlobClient(blob.name);
     while (offset < blob.size && items.length < limit) {
       // A cursor's offset is a line start: the byte before it is read too, and must end a line.
       const lead = offset > 0 ? 1 : 0;
-      const lineBytes = taken.lines > 0 ? taken.bytes / taken.lines : LINE_BYTES_GUESS;
+      // None kept yet from the bytes parsed: one item at least that many bytes on, so the next read grows.
+      const lineBytes =
+        taken.lines > 0 ? taken.bytes / taken.lines : taken.bytes > 0 ? taken.bytes : LINE_BYTES_GUESS;
       const want = Math.ceil((limit - items.length) * lineBytes * 1.25) + READ_SLACK;
       const count = Math.min(blob.size - offset, Math.min(READ_BYTES, want)) + lead;
       const chunk = await withRetry(() => client.downloadToBuffer(offset - lead, count), this.retry);
@@ -328,8 +332,9 @@ export class PlanStorage extends TableStore implements PlanStore {
         const end = chunk.indexOf(NEWLINE, lineStart);
         if (end < 0) break;
         const action = JSON.parse(chunk.toString("utf8", lineStart, end)) as ProposedAction;
-        if (!keep || keep(action)) items.push(action);
-        taken = { lines: taken.lines + 1, bytes: taken.bytes + end + 1 - lineStart };
+        const kept = !keep || keep(action);
+        if (kept) items.push(action);
+        taken = { lines: taken.lines + (kept ? 1 : 0), bytes: taken.bytes + end + 1 - lineStart };
         lineStart = end + 1;
       }
       if (lineStart === lead && items.length < limit && count - lead >= READ_BYTES)
