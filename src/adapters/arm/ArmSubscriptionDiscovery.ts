@@ -5,6 +5,7 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import type { TokenCredential } from "@azure/identity";
 
 import type { SubscriptionInfo } from "../../domain/job";
+import { realSleep } from "../../engine/pacing/armPacer";
 import type { ArmFailure, ArmResult, SubscriptionDiscovery } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
 import { ArmRequestError } from "./ArmRequestError";
@@ -93,7 +94,7 @@ export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
       if (!retryable || attempt >= DISCOVERY_ATTEMPTS) return outcome;
       const asked = failure.kind === "throttled" ? failure.retryAfterMs : undefined;
       if (asked !== undefined && asked > DISCOVERY_MAX_WAIT_MS) return outcome;
-      await sleepFor(asked ?? 500 * 2 ** (attempt - 1), signal);
+      await realSleep(asked ?? 500 * 2 ** (attempt - 1), signal);
     }
   }
 
@@ -177,19 +178,4 @@ function retryableStatus(response: RawArmResponse | undefined): ArmFailure | und
   if (!response || response.status === 200) return undefined;
   const failure = failureForStatus(response.status, response.headers, response.bodyAsText, "listing");
   return failure.kind === "transient" || failure.kind === "throttled" ? failure : undefined;
-}
-
-function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -10,6 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 
 import { isSubscriptionId } from "../../domain/armIds";
 import { JOB_SOURCES, type JobSource } from "../../domain/job";
+import { realSleep, type Sleep } from "../../engine/pacing/armPacer";
 import type { JobIndex, JobIndexAnswer, JobIndexCounts } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
 import { isObject, parseJson, readRetryAfterMs } from "./armResponse";
@@ -36,8 +37,6 @@ export const JOB_COUNT_QUERY = [
 ].join("\n");
 
 const QUERY_PATH = "/providers/Microsoft.ResourceGraph/resources";
-
-type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface ResourceGraphDiscoveryOptions {
   credential: TokenCredential;
@@ -86,7 +85,7 @@ export class ResourceGraphDiscovery implements JobIndex {
     // The CA of JANITOR_ARM_CA_CERT (the emulator's), scoped to this client like the other ARM clients'.
     const ca = options.clientOptions.tlsOptions?.ca;
     this.agent = new https.Agent({ keepAlive: true, ...(ca !== undefined && { ca }) });
-    this.sleep = options.sleep ?? abortableSleep;
+    this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
   }
 
@@ -327,19 +326,3 @@ function readRows(
 
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener("abort", aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
-}
