@@ -158,14 +158,7 @@ function route(
   const key = `${method} ${path}`;
   switch (key) {
     case "GET ":
-      return ok({
-        now: state.clock.nowIso(),
-        subscriptions: state.store.listSubscriptions().length,
-        jobs: state.store.size + state.dataBox.size,
-        classicJobs: state.store.size,
-        dataBoxJobs: state.dataBox.size,
-        settings: state.settings,
-      });
+      return ok(summary(state));
     case "POST /reset":
       return reset(body, state);
     case "GET /settings":
@@ -256,14 +249,19 @@ function reset(body: unknown, state: EmulatorState): ControlReply {
     settings = parsed.data.settings;
   }
   state.reset(seed, settings);
-  return ok({
+  return ok(summary(state));
+}
+
+/** What `GET /_emulator` and a reset answer: the clock, the counts of both sources and the settings. */
+function summary(state: EmulatorState): Record<string, unknown> {
+  return {
     now: state.clock.nowIso(),
     subscriptions: state.store.listSubscriptions().length,
     jobs: state.store.size + state.dataBox.size,
     classicJobs: state.store.size,
     dataBoxJobs: state.dataBox.size,
     settings: state.settings,
-  });
+  };
 }
 
 function setClock(body: unknown, state: EmulatorState): ControlReply {
