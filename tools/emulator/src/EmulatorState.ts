@@ -1,13 +1,13 @@
 import { ValidationError, type FieldProblem } from "../../../src/errors";
 import { DataBoxJobStore } from "./DataBoxJobStore";
-import { buildDemoSeed } from "./demoSeed";
+import { buildDemoSeed, dataBoxJobsOf } from "./demoSeed";
 import { EmulatorClock } from "./EmulatorClock";
 import { FaultInjector } from "./FaultInjector";
 import { JobStore } from "./JobStore";
 import { RequestLog } from "./RequestLog";
 import type { ResourceIndexSource } from "./ResourceGraphIndex";
 import { ResourceGraphQuota } from "./ResourceGraphQuota";
-import { isDataBoxSeedJob, parseSeed, type DataBoxSeedJob, type EmulatorSeed } from "./seed";
+import { isDataBoxSeedJob, parseSeed, type EmulatorSeed } from "./seed";
 import { applySettings, DEFAULT_SETTINGS, type EmulatorSettings } from "./settings";
 import { ThrottleBuckets } from "./ThrottleBuckets";
 
@@ -80,7 +80,7 @@ export class EmulatorState {
 
   /** Adds a (validated) seed's subscriptions and jobs of both sources; counts are of both together. */
   load(seed: EmulatorSeed): { subscriptions: number; added: number; replaced: number; dataBox: number } {
-    const dataBoxJobs = (seed.jobs ?? []).filter(isDataBoxSeedJob) as DataBoxSeedJob[];
+    const dataBoxJobs = dataBoxJobsOf(seed);
     // Checked before anything changes: a subscription without the Data Box provider holds no Data Box job.
     const seeded = new Map((seed.subscriptions ?? []).map((s) => [s.subscriptionId.toLowerCase(), s]));
     const problems: FieldProblem[] = [];
