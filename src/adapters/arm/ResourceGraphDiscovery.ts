@@ -13,7 +13,7 @@ import { JOB_SOURCES, type JobSource } from "../../domain/job";
 import { realSleep, type Sleep } from "../../engine/pacing/armPacer";
 import type { JobIndex, JobIndexAnswer, JobIndexCounts } from "../../engine/ports";
 import type { ArmClientOptions } from "./armConnection";
-import { isObject, parseJson, readRetryAfterMs } from "./armResponse";
+import { isObject, parseJson, readRetryAfterMs, readServiceError } from "./armResponse";
 
 /** The service takes at most about 1,000 subscriptions per query (docs/service.md#azure-resource-graph). */
 export const MAX_SUBSCRIPTIONS_PER_QUERY = 1000;
@@ -277,13 +277,9 @@ function resetsAfterMs(answer: RawAnswer): number | undefined {
 
 /** A short reason for a failed answer: the status and, when it is a plain identifier, the service's code. */
 function failureText(answer: RawAnswer): string {
-  const body = parseJson(answer.bodyAsText);
-  const error = isObject(body) && isObject(body.error) ? body.error : undefined;
-  const code =
-    typeof error?.code === "string" && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(error.code)
-      ? error.code
-      : undefined;
-  return `HTTP ${answer.status}${code ? ` ${code}` : ""}`;
+  const { code } = readServiceError(answer.bodyAsText);
+  const shown = code !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code) ? code : undefined;
+  return `HTTP ${answer.status}${shown ? ` ${shown}` : ""}`;
 }
 
 /** Adds a page's rows to `withJobs`; a row that cannot be trusted is ignored and noted in `ignored`. */
