@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { EmulatorClock } from "./EmulatorClock";
 import { firstAfter, JobIndex } from "./JobIndex";
 import { EMULATOR_ACTOR, parseIso } from "./JobStore";
-import { DATA_BOX_TYPE, type IndexedResource, type ResourceIndexSource } from "./ResourceGraphIndex";
+import {
+  DATA_BOX_TYPE,
+  RemovedResources,
+  type IndexedResource,
+  type ResourceIndexSource,
+} from "./ResourceGraphIndex";
 import { jobKey, type DataBoxJobProperties, type DataBoxSeedJob, type SystemData } from "./seed";
 import type { EmulatorSettings } from "./settings";
 
@@ -68,6 +73,13 @@ export interface DataBoxFlags {
 
 const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
+const indexed = (job: StoredDataBoxJob): IndexedResource => ({
+  subscriptionId: job.subscriptionId,
+  type: DATA_BOX_TYPE,
+  skuName: job.sku.name,
+  addedAtRealMs: job.addedAtRealMs,
+});
+
 /** `West US` -> `westus`, as ARM writes locations in URLs. */
 export function normaliseLocation(location: string): string {
   return location.replace(/\s+/g, "").toLowerCase();
@@ -80,7 +92,7 @@ export class DataBoxJobStore implements ResourceIndexSource {
   private readonly jobs = new JobIndex<StoredDataBoxJob>();
   private readonly operations = new Map<string, DataBoxOperation>();
   /** Removed jobs per subscription, kept while Resource Graph's index may still show them (its lag). */
-  private readonly removed = new Map<string, IndexedResource[]>();
+  private readonly removed = new RemovedResources();
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -189,38 +201,17 @@ export class DataBoxJobStore implements ResourceIndexSource {
    * every live job with its SKU, and the jobs removed less than the lag ago. Older removals are dropped here.
    */
   indexedResources(subscriptionId: string): IndexedResource[] {
-    const key = lower(subscriptionId);
-    const rows: IndexedResource[] = this.all(subscriptionId).map((job) => ({
-      subscriptionId: job.subscriptionId,
-      type: DATA_BOX_TYPE,
-      skuName: job.sku.name,
-      addedAtRealMs: job.addedAtRealMs,
-    }));
-    const removed = this.removed.get(key);
-    if (removed !== undefined) {
-      const oldest = this.realNow() - this.settings().resourceGraphLagMs;
-      const kept = removed.filter((r) => (r.removedAtRealMs ?? 0) > oldest);
-      if (kept.length === 0) this.removed.delete(key);
-      else this.removed.set(key, kept);
-      rows.push(...kept);
-    }
-    return rows;
+    const live = this.all(subscriptionId).map(indexed);
+    // concat, not push(...): a subscription may hold more removals than a call takes arguments.
+    return live.concat(
+      this.removed.since(subscriptionId, this.realNow() - this.settings().resourceGraphLagMs),
+    );
   }
 
   remove(job: StoredDataBoxJob): void {
     if (!this.jobs.delete(job)) return;
-    if (this.settings().resourceGraphLagMs > 0) {
-      const key = lower(job.subscriptionId);
-      const list = this.removed.get(key) ?? [];
-      list.push({
-        subscriptionId: job.subscriptionId,
-        type: DATA_BOX_TYPE,
-        skuName: job.sku.name,
-        addedAtRealMs: job.addedAtRealMs,
-        removedAtRealMs: this.realNow(),
-      });
-      this.removed.set(key, list);
-    }
+    if (this.settings().resourceGraphLagMs > 0)
+      this.removed.add({ ...indexed(job), removedAtRealMs: this.realNow() });
   }
 
   // ---- the service's flags and rules

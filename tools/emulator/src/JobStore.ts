@@ -9,7 +9,12 @@ import {
   type SubscriptionState,
   type SystemData,
 } from "./seed";
-import type { IndexedResource, ResourceIndexSource } from "./ResourceGraphIndex";
+import {
+  IMPORT_EXPORT_TYPE,
+  RemovedResources,
+  type IndexedResource,
+  type ResourceIndexSource,
+} from "./ResourceGraphIndex";
 import { durationMs, type EmulatorSettings } from "./settings";
 
 /** A job as the emulator keeps it: the wire fields plus its own timestamps, which are never served. */
@@ -62,6 +67,12 @@ interface Expiries {
 
 const lower = (s: string | undefined) => (s ?? "").toLowerCase();
 
+const indexed = (job: StoredJob): IndexedResource => ({
+  subscriptionId: job.subscriptionId,
+  type: IMPORT_EXPORT_TYPE,
+  addedAtRealMs: job.addedAtRealMs,
+});
+
 export function parseIso(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
   const ms = Date.parse(text);
@@ -77,7 +88,7 @@ export class JobStore implements ResourceIndexSource {
   private readonly jobs = new JobIndex<StoredJob>();
   private readonly subscriptions = new Map<string, StoredSubscription>();
   /** Removed jobs per subscription, kept while Resource Graph's index may still show them (its lag). */
-  private readonly removed = new Map<string, { addedAtRealMs: number; removedAtRealMs: number }[]>();
+  private readonly removed = new RemovedResources();
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -237,10 +248,8 @@ export class JobStore implements ResourceIndexSource {
 
   remove(job: StoredJob): void {
     if (!this.jobs.delete(job)) return;
-    if (this.settings().resourceGraphLagMs > 0) {
-      const entry = { addedAtRealMs: job.addedAtRealMs, removedAtRealMs: this.realNow() };
-      this.indexOfRemoved(lower(job.subscriptionId)).push(entry);
-    }
+    if (this.settings().resourceGraphLagMs > 0)
+      this.removed.add({ ...indexed(job), removedAtRealMs: this.realNow() });
   }
 
   /**
@@ -248,30 +257,11 @@ export class JobStore implements ResourceIndexSource {
    * every live job, and the jobs removed less than the lag ago. Expired removals are dropped here.
    */
   indexedResources(subscriptionId: string): IndexedResource[] {
-    const key = lower(subscriptionId);
-    const rows: IndexedResource[] = this.all(subscriptionId).map((job) => ({
-      subscriptionId: job.subscriptionId,
-      type: "microsoft.importexport/jobs",
-      addedAtRealMs: job.addedAtRealMs,
-    }));
-    const removed = this.removed.get(key);
-    if (removed !== undefined) {
-      const oldest = this.realNow() - this.settings().resourceGraphLagMs;
-      const kept = removed.filter((r) => r.removedAtRealMs > oldest);
-      if (kept.length === 0) this.removed.delete(key);
-      else this.removed.set(key, kept);
-      for (const r of kept) rows.push({ subscriptionId, type: "microsoft.importexport/jobs", ...r });
-    }
-    return rows;
-  }
-
-  private indexOfRemoved(key: string): { addedAtRealMs: number; removedAtRealMs: number }[] {
-    let list = this.removed.get(key);
-    if (list === undefined) {
-      list = [];
-      this.removed.set(key, list);
-    }
-    return list;
+    const live = this.all(subscriptionId).map(indexed);
+    // concat, not push(...): a subscription may hold more removals than a call takes arguments.
+    return live.concat(
+      this.removed.since(subscriptionId, this.realNow() - this.settings().resourceGraphLagMs),
+    );
   }
 
   // ---- changes

@@ -34,6 +34,33 @@ export interface JobCountRow {
   dataBoxJobs: number;
 }
 
+/** Resources a store removed, per subscription, kept while the index may still show them (its lag). */
+export class RemovedResources {
+  private readonly bySubscription = new Map<string, IndexedResource[]>();
+
+  add(resource: IndexedResource & { removedAtRealMs: number }): void {
+    const key = resource.subscriptionId.toLowerCase();
+    const list = this.bySubscription.get(key);
+    if (list === undefined) this.bySubscription.set(key, [resource]);
+    else list.push(resource);
+  }
+
+  /** The subscription's removals after real time `oldest`; older ones are dropped here for good. */
+  since(subscriptionId: string, oldest: number): IndexedResource[] {
+    const key = subscriptionId.toLowerCase();
+    const removed = this.bySubscription.get(key);
+    if (removed === undefined) return [];
+    const kept = removed.filter((r) => (r.removedAtRealMs ?? 0) > oldest);
+    if (kept.length === 0) this.bySubscription.delete(key);
+    else this.bySubscription.set(key, kept);
+    return kept;
+  }
+
+  clear(): void {
+    this.bySubscription.clear();
+  }
+}
+
 /** Whether the index, `lagMs` behind real time `nowMs`, shows the resource. */
 export function visibleInIndex(resource: IndexedResource, nowMs: number, lagMs: number): boolean {
   const asOf = nowMs - lagMs;
