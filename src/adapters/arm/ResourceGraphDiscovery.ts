@@ -275,11 +275,10 @@ function resetsAfterMs(answer: RawAnswer): number | undefined {
   return Math.ceil(seconds * 1000);
 }
 
-/** A short reason for a failed answer: the status and, when it is a plain identifier, the service's code. */
+/** A short reason for a failed answer: the status and the service's code (an identifier, readServiceError). */
 function failureText(answer: RawAnswer): string {
   const { code } = readServiceError(answer.bodyAsText);
-  const shown = code !== undefined && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(code) ? code : undefined;
-  return `HTTP ${answer.status}${shown ? ` ${shown}` : ""}`;
+  return `HTTP ${answer.status}${code ? ` ${code}` : ""}`;
 }
 
 /** Adds a page's rows to `withJobs`; a row that cannot be trusted is ignored and noted in `ignored`. */

@@ -63,12 +63,18 @@ export function sanitizeServiceMessage(text: unknown): string | undefined {
   return message || undefined;
 }
 
+/**
+ * ARM error codes are identifiers (`InvalidJobState`, `ResourceNotFound`); only such a code is kept, since it goes
+ * into the audit log beside the janitor's own words and must not carry the service's free text.
+ */
+const SERVICE_ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
 /** `error.code` and a sanitized `error.message` from an ARM ErrorResponse body; nothing else of the body. */
 export function readServiceError(bodyAsText: string | undefined): { code?: string; message?: string } {
   const body = parseJson(bodyAsText);
   const error = isObject(body) && isObject(body.error) ? body.error : undefined;
   if (!error) return {};
-  const code = typeof error.code === "string" && error.code.length <= 100 ? error.code : undefined;
+  const code = typeof error.code === "string" && SERVICE_ERROR_CODE.test(error.code) ? error.code : undefined;
   const message = sanitizeServiceMessage(error.message);
   return { ...(code && { code }), ...(message && { message }) };
 }

@@ -81,6 +81,14 @@ describe("readServiceError", () => {
       message: "Not now.",
     });
     expect(readServiceError('{"code":"Conflict","message":"top-level"}')).toEqual({});
+    // A code that is not an identifier could carry the service's free text into the audit log: dropped.
+    expect(readServiceError('{"error":{"code":"Refused for Jane Doe, 1 Main St","message":"x"}}').code).toBe(
+      undefined,
+    );
+    expect(readServiceError(`{"error":{"code":"${"A".repeat(101)}"}}`).code).toBe(undefined);
+    expect(readServiceError('{"error":{"code":"Microsoft.DataBox.InvalidJobState"}}').code).toBe(
+      "Microsoft.DataBox.InvalidJobState",
+    );
     expect(readServiceError("<html>")).toEqual({});
     expect(readServiceError(undefined)).toEqual({});
   });
