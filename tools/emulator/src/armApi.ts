@@ -67,15 +67,22 @@ export function kindOf(method: string): OperationKind {
   return "writes";
 }
 
-/** Matches a method and path to an operation, or answers the 404/405 ARM would. */
-export function matchRoute(method: string, path: string): ArmRoute | ArmReply {
-  let segments: string[];
+/** The decoded, non-empty segments of a request path, or undefined when it is not valid URL encoding. */
+export function pathSegments(path: string): string[] | undefined {
   try {
-    segments = path
+    return path
       .split("/")
       .filter((s) => s !== "")
       .map(decodeURIComponent);
   } catch {
+    return undefined;
+  }
+}
+
+/** Matches a method and path to an operation, or answers the 404/405 ARM would. */
+export function matchRoute(method: string, path: string): ArmRoute | ArmReply {
+  const segments = pathSegments(path);
+  if (segments === undefined) {
     return fail(400, "InvalidRequestUri", "The request path is not valid URL encoding.");
   }
   const seg = segments.map((s) => s.toLowerCase());

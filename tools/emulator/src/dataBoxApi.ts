@@ -1,6 +1,7 @@
 import {
   isReadOnly,
   kindOf,
+  pathSegments,
   readOnlyRefusal,
   refusal,
   resourceNotFound,
@@ -79,15 +80,9 @@ const fail = (status: number, code: string, message: string, target?: string): D
  * serve, or undefined when the path is not a Data Box one (the classic router takes it).
  */
 export function matchDataBoxRoute(method: string, path: string): DataBoxRoute | DataBoxReply | undefined {
-  let segments: string[];
-  try {
-    segments = path
-      .split("/")
-      .filter((s) => s !== "")
-      .map(decodeURIComponent);
-  } catch {
-    return undefined;
-  }
+  // Not valid URL encoding: the classic router answers it.
+  const segments = pathSegments(path);
+  if (segments === undefined) return undefined;
   const seg = segments.map((s) => s.toLowerCase());
   if (seg[0] !== "subscriptions" || segments.length < 4) return undefined;
   const subscriptionId = segments[1]!;
