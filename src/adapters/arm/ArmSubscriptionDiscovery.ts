@@ -11,6 +11,7 @@ import type { ArmClientOptions } from "./armConnection";
 import { ArmRequestError } from "./ArmRequestError";
 import { failureForStatus, isObject, parseJson } from "./armResponse";
 import { callArm, type ArmCallOutcome, type RawArmResponse } from "./callArm";
+import { checkSubscriptionId } from "./gatewayParts";
 
 /** A guard against a service that keeps handing out nextLinks: far more subscriptions than any tenant has. */
 export const MAX_SUBSCRIPTION_PAGES = 1_000;
@@ -103,6 +104,8 @@ export class ArmSubscriptionDiscovery implements SubscriptionDiscovery {
     subscriptionId: string,
     signal?: AbortSignal,
   ): Promise<ArmResult<SubscriptionInfo | undefined>> {
+    // As the jobs gateways do: an id outside the domain's rules never reaches a URL.
+    checkSubscriptionId(subscriptionId);
     const outcome = await callArm(
       (operationOptions) => this.client.subscriptions.get(subscriptionId, operationOptions),
       { ...(signal && { signal }), timeoutMs: this.options.timeoutMs },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { ArmRequestError, createArmAdapters, parseArmSettings } from "../../../../src/adapters/arm";
+import { ValidationError } from "../../../../src/errors";
 import { FakeHttpClient } from "./fakeHttpClient";
 import { ENDPOINT } from "./wireJobs";
 
@@ -22,6 +23,18 @@ const subscription = (id: string, state: string | undefined, displayName?: strin
 });
 
 describe("ArmSubscriptionDiscovery", () => {
+  it("refuses a subscription id outside the accepted shape before anything is sent", async () => {
+    // Prepare
+    const { subscriptions, http } = discovery();
+
+    // Act
+    const reading = subscriptions.getSubscription("../providers/x");
+
+    // Assert
+    await expect(reading).rejects.toBeInstanceOf(ValidationError);
+    expect(http.sent).toHaveLength(0);
+  });
+
   it("lists every page with states, following nextLink", async () => {
     // Prepare
     const { subscriptions, http } = discovery();
